@@ -1,0 +1,51 @@
+"""Customer segmentation: from any customer CSV to segments a marketer can trust and act on.
+
+The stages, one module each, in the order data flows through them::
+
+    load_table(bytes or path) -> Table          # sniff and read the file, keep every row
+    prepare(table, ...)       -> Prepared       # column roles, cleaning, encoding, scaling, audit
+    sweep(prepared, ...)      -> Sweep          # criteria for a range of K, a suggested K
+    fit(prepared, k)          -> Segmentation   # segments numbered by size
+    describe(segmentation)    -> Profile        # sizes, averages, indexes, names
+    labelled_csv / summary_csv / run_config     # downloads and the run file
+
+Plain Python (no Streamlit), so the same calls serve the app, the command line
+(``python -m segmentation``) and notebooks.
+"""
+
+from .describe import Profile, describe
+from .errors import DataError
+from .export import labelled_csv, labelled_frame, neutralise, run_config, run_config_json, summary_csv
+from .fit import Segmentation, fit
+from .load import Table, load, load_table
+from .prepare import SCALERS, ColumnReport, Prepared, prepare
+from .sample import SAMPLE_NAME, make_customers, sample_csv
+from .sweep import Sweep, sweep
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SAMPLE_NAME",
+    "SCALERS",
+    "ColumnReport",
+    "DataError",
+    "Prepared",
+    "Profile",
+    "Segmentation",
+    "Sweep",
+    "Table",
+    "describe",
+    "fit",
+    "labelled_csv",
+    "labelled_frame",
+    "load",
+    "load_table",
+    "make_customers",
+    "neutralise",
+    "prepare",
+    "run_config",
+    "run_config_json",
+    "sample_csv",
+    "summary_csv",
+    "sweep",
+]

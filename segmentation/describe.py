@@ -1,0 +1,267 @@
+"""Explain segments in the user's own units: sizes, averages, indexes, what sets each apart, names.
+
+A segment is only useful if a marketer can say who is in it. :func:`describe` computes, per segment,
+the number and share of customers, the mean and median of every number column (in the file's units,
+not the scaled ones), the share of each value of every category column, and an index against the
+all-customer average (100 = average). It ranks the columns by how strongly they separate the
+segments (ANOVA F for numbers, chi-squared for categories, compared through their effect sizes) and
+proposes a short name per segment from its strongest differences, e.g. "High income, low spending".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2_contingency
+from sklearn.feature_selection import f_classif
+
+from .fit import Segmentation
+
+__all__ = ["Profile", "describe", "segment_names"]
+
+#: A difference counts as notable from this many (overall) standard deviations.
+NOTABLE_Z = 0.5
+#: A category value "dominates" a segment from this share.
+DOMINANT_SHARE = 0.75
+#: Text columns with up to this many values are profiled as shares even when not segmented on.
+PROFILE_CATEGORIES = 20
+
+_UNITS = re.compile(r"\s*[\(\[].*?[\)\]]\s*")
+_AGE = re.compile(r"\bage\b", re.IGNORECASE)
+_TENURE = re.compile(r"since|joined|sign.?up|registered|first (order|purchase)|customer date|tenure", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What each segment looks like, in the user's units.
+
+    Attributes
+    ----------
+    names : tuple of str
+        A short automatic name per segment, segment 1 first.
+    summary : DataFrame
+        One row per segment (index ``Segment`` 1..K): ``Name``, ``Customers``, ``Share of
+        customers``, then the mean of every number column and the share of every category value
+        (columns named ``"Gender = Female"``).
+    medians : DataFrame
+        Median of every number column per segment.
+    index : DataFrame
+        The ``summary`` values against the all-customer average, 100 = average (NaN where an
+        index has no meaning, e.g. a column with negative values).
+    overall : Series
+        The all-customer averages and shares the index compares with.
+    spread : Series
+        The all-customer standard deviation of each ``overall`` entry (binomial for shares).
+    importance : DataFrame
+        One row per profiled column, strongest first: ``Column``, ``Used to segment``,
+        ``Test``, ``Statistic``, ``p-value`` and ``Strength`` (eta² for numbers, Cramér's V for
+        categories; 0 = no difference between segments, 1 = segments fully different).
+    """
+
+    names: tuple[str, ...]
+    summary: pd.DataFrame
+    medians: pd.DataFrame
+    index: pd.DataFrame
+    overall: pd.Series
+    spread: pd.Series
+    importance: pd.DataFrame
+
+    def with_names(self, names: list[str] | tuple[str, ...]) -> Profile:
+        """The same profile with segment names replaced (e.g. typed by the user)."""
+        names = tuple(str(n) for n in names)
+        summary = self.summary.assign(Name=list(names))
+        return Profile(names, summary, self.medians, self.index, self.overall, self.spread, self.importance)
+
+    def top_differences(self, segment: int, n: int = 5) -> pd.DataFrame:
+        """The ``n`` columns that set ``segment`` apart most, with its value, the average and the index."""
+        z = _standardised_differences(self)
+        row = z.loc[segment].dropna()
+        order = row.abs().sort_values(ascending=False, kind="stable").index[:n]
+        return pd.DataFrame(
+            {
+                "Feature": order,
+                "Segment": [self.summary.loc[segment, c] for c in order],
+                "All customers": [self.overall[c] for c in order],
+                "Index": [self.index.loc[segment, c] for c in order],
+                "Difference (SD)": [row[c] for c in order],
+            }
+        )
+
+
+def describe(segmentation: Segmentation, *, names: list[str] | tuple[str, ...] | None = None) -> Profile:
+    """Profile each segment in original units and name it.
+
+    Parameters
+    ----------
+    segmentation : Segmentation
+        Output of :func:`segmentation.fit`.
+    names : list of str, optional
+        Segment names to use instead of the automatic ones (segment 1 first).
+
+    Returns
+    -------
+    Profile
+
+    Examples
+    --------
+    >>> from segmentation import load_table, prepare, fit
+    >>> table = load_table(b"Income,Spending\\n15,80\\n16,82\\n17,79\\n90,10\\n95,12\\n99,15\\n")
+    >>> profile = describe(fit(prepare(table), 2))
+    >>> profile.summary["Income"].round(1).tolist(), profile.names
+    ([16.0, 94.7], ('Low income, high spending', 'High income, low spending'))
+    """
+    k = segmentation.k
+    segmented = segmentation.labels > 0
+    labels = segmentation.labels[segmented]
+    numbers, categories, used = _profile_columns(segmentation)
+    numbers = numbers.loc[segmented]
+    categories = categories.loc[segmented]
+    segment_index = pd.Index(range(1, k + 1), name="Segment")
+
+    counts = np.bincount(labels, minlength=k + 1)[1:]
+    summary = pd.DataFrame({"Customers": counts, "Share of customers": counts / counts.sum()}, index=segment_index)
+    means = numbers.groupby(labels).mean().reindex(segment_index)
+    medians = numbers.groupby(labels).median().reindex(segment_index)
+    shares = _category_shares(categories, labels, segment_index)
+    summary = pd.concat([summary, means, shares], axis=1)
+
+    overall_shares = _category_shares(categories, np.zeros(len(categories), dtype=int), pd.Index([0])).iloc[0]
+    overall = pd.concat([numbers.mean(), overall_shares])
+    spread = pd.concat([numbers.std(ddof=0), np.sqrt(overall_shares * (1 - overall_shares))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = 100 * summary[overall.index] / overall
+    # An index (100 = average) only means something for quantities that cannot be negative.
+    signed = [c for c in numbers.columns if (numbers[c].dropna() < 0).any() or not overall[c] > 0]
+    index[signed] = np.nan
+    importance = _importance(numbers, categories, labels, used)
+
+    profile = Profile((), summary, medians, index, overall, spread, importance)
+    auto = segment_names(profile)
+    chosen = tuple(names) if names is not None else auto
+    if len(chosen) != k:
+        raise ValueError(f"names must have {k} entries, not {len(chosen)}")
+    summary.insert(0, "Name", list(chosen))
+    return Profile(chosen, summary, medians, index, overall, spread, importance)
+
+
+def segment_names(profile: Profile) -> tuple[str, ...]:
+    """Short names from each segment's strongest differences, unique across segments."""
+    z = _standardised_differences(profile)
+    phrases = [_phrases(profile, z, segment) for segment in profile.summary.index]
+    names = [_join(p[:2]) if p else "Average customers" for p in phrases]
+    # Segments that would share a name get their third-strongest difference, then their number.
+    shared = {name for name, count in Counter(names).items() if count > 1}
+    names = [_join(p[:3]) if name in shared and len(p) >= 3 else name for name, p in zip(names, phrases, strict=True)]
+    counts = Counter(names)
+    return tuple(name if counts[name] == 1 else f"{name} ({i})" for i, name in enumerate(names, start=1))
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def _profile_columns(segmentation: Segmentation) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
+    """Number and category columns to profile: every feature, plus the file's other readable columns."""
+    prepared = segmentation.prepared
+    kinds = {r.column: r.kind for r in prepared.reports}
+    used = set(prepared.columns)
+    numbers, categories = {}, {}
+    for column in prepared.table.columns:
+        kind = kinds[column]
+        if column in used:
+            series = prepared.values[column]
+        elif kind in {"number", "yes/no", "category"}:
+            series = prepared.table.frame[column]
+        else:
+            continue  # identifiers, free text, empty and constant columns say nothing about segments
+        if kind == "date":
+            numbers[f"{column} (days before latest)"] = (series.max() - series).dt.total_seconds() / 86_400
+        elif kind == "number" and pd.api.types.is_numeric_dtype(series):
+            numbers[column] = series.astype("float64")
+        elif kind in {"yes/no", "category"}:
+            categories[column] = series
+    index = prepared.table.raw.index
+    return pd.DataFrame(numbers, index=index), pd.DataFrame(categories, index=index), used
+
+
+def _category_shares(categories: pd.DataFrame, labels: np.ndarray, segment_index: pd.Index) -> pd.DataFrame:
+    frames = []
+    for column in categories.columns:
+        dummies = pd.get_dummies(categories[column].astype("str"), prefix=column, prefix_sep=" = ", dtype=float)
+        dummies = dummies.drop(columns=f"{column} = nan", errors="ignore")
+        dummies = dummies.where(categories[column].notna(), axis=0)  # missing is not a value
+        frames.append(dummies.groupby(labels).mean().reindex(segment_index))
+    if not frames:
+        return pd.DataFrame(index=segment_index)
+    return pd.concat(frames, axis=1)
+
+
+def _importance(numbers: pd.DataFrame, categories: pd.DataFrame, labels: np.ndarray, used: set[str]) -> pd.DataFrame:
+    rows = []
+    k = len(np.unique(labels))
+    for column in numbers.columns:
+        values = numbers[column]
+        filled = values.fillna(values.median()).to_numpy()
+        if k < 2 or np.ptp(filled) == 0:
+            continue
+        f_stat, p_value = f_classif(filled.reshape(-1, 1), labels)
+        grand = filled.mean()
+        between = sum(((filled[labels == s].mean() - grand) ** 2) * (labels == s).sum() for s in np.unique(labels))
+        total = ((filled - grand) ** 2).sum()
+        source = column.split(" (days before latest)")[0]
+        rows.append((column, source in used, "ANOVA F", float(f_stat[0]), float(p_value[0]), between / total))
+    for column in categories.columns:
+        table = pd.crosstab(labels, categories[column])
+        if k < 2 or table.shape[1] < 2:
+            continue
+        chi2, p_value, _, _ = chi2_contingency(table.to_numpy())
+        n = table.to_numpy().sum()
+        cramers_v = np.sqrt(chi2 / (n * (min(table.shape) - 1)))
+        rows.append((column, column in used, "chi-squared", float(chi2), float(p_value), float(cramers_v)))
+    frame = pd.DataFrame(rows, columns=["Column", "Used to segment", "Test", "Statistic", "p-value", "Strength"])
+    return frame.sort_values("Strength", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _standardised_differences(profile: Profile) -> pd.DataFrame:
+    """Each segment's value minus the overall value, in overall standard deviations."""
+    columns = profile.overall.index
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (profile.summary[columns] - profile.overall) / profile.spread.replace(0, np.nan)
+    return z
+
+
+def _phrases(profile: Profile, z: pd.DataFrame, segment: int) -> list[str]:
+    row = z.loc[segment].dropna()
+    row = row[row.abs() >= NOTABLE_Z]
+    phrases = []
+    # Strongest first; differences of about the same size keep the file's column order.
+    order = sorted(row.index, key=lambda c: (-round(abs(row[c]), 1), list(z.columns).index(c)))
+    for column in order:
+        value = row[column]
+        if column not in profile.medians.columns:  # a category share
+            share = profile.summary.loc[segment, column]
+            if value > 0 and share >= DOMINANT_SHARE:
+                phrases.append(f"mostly {column.split(' = ', 1)[1]}")
+            continue
+        phrases.append(_number_phrase(column, high=value > 0))
+    return list(dict.fromkeys(phrases))
+
+
+def _number_phrase(column: str, *, high: bool) -> str:
+    if column.endswith(" (days before latest)"):
+        short = column.removesuffix(" (days before latest)").strip().lower()
+        if _TENURE.search(short):
+            return "long-time customers" if high else "new customers"
+        return f"early {short}" if high else f"recent {short}"
+    short = _UNITS.sub(" ", column).strip().lower() or column.lower()
+    if _AGE.search(short) and len(short.split()) <= 2:
+        return "older" if high else "younger"
+    return f"{'high' if high else 'low'} {short}"
+
+
+def _join(phrases: list[str]) -> str:
+    text = ", ".join(phrases)
+    return text[:1].upper() + text[1:]

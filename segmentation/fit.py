@@ -1,0 +1,187 @@
+"""Segment customers at a chosen K, with segments numbered so they never shuffle.
+
+k-means returns clusters in an arbitrary order; a marketer who sees "Segment 3" today and a
+different group under the same number tomorrow stops trusting the tool. :func:`fit` numbers segments
+1..K by size (1 = largest; ties broken by the centre's coordinates), uses the same deterministic
+search as the sweep (so the SSE matches the elbow chart), and keeps for every customer a fit score
+(silhouette) and the distance to their segment's centre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import silhouette_samples, silhouette_score
+
+from .kmeans import best_partition, count_distinct
+from .prepare import Prepared
+from .sweep import check_k, silhouette_rows
+
+__all__ = ["EXACT_SILHOUETTE_ROWS", "Segmentation", "fit", "number_by_size"]
+
+#: Up to this many customers every customer's silhouette is exact; above it, the centroid-based
+#: ("simplified") silhouette is used per customer, which costs O(rows x K) instead of O(rows²).
+EXACT_SILHOUETTE_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Customers segmented at one K.
+
+    Attributes
+    ----------
+    prepared : Prepared
+        The prepared data the segments were fitted on.
+    k : int
+        Number of segments.
+    labels : ndarray of int, shape (n_rows,)
+        Segment of every row of the file, ``1..k`` (1 = largest); ``0`` for rows that were not
+        segmented (no value in any chosen column, see ``Prepared.skipped``).
+    centers : ndarray of shape (k, n_features)
+        Segment centres in the scaled feature space; row ``i`` is segment ``i + 1``.
+    inertia : float
+        SSE of the segmentation, on every segmented customer.
+    silhouette : float or None
+        Mean silhouette (on the same fixed sample as the sweep when there are many customers).
+    fit_score : ndarray of float, shape (n_rows,)
+        Each customer's silhouette, from -1 (closer to another segment) to 1 (well inside their
+        own); NaN for rows not segmented. Exact up to :data:`EXACT_SILHOUETTE_ROWS` customers,
+        centroid-based above.
+    distance : ndarray of float, shape (n_rows,)
+        Each customer's distance to their segment's centre, in scaled units; NaN if not segmented.
+    sizes : tuple of int
+        Customers per segment, segment 1 first.
+    random_state : int
+        The seed.
+    sampled : bool
+        True when the centres were searched on a sample of the customers.
+    exact_fit_score : bool
+        Whether ``fit_score`` is the exact silhouette.
+    """
+
+    prepared: Prepared
+    k: int
+    labels: np.ndarray
+    centers: np.ndarray
+    inertia: float
+    silhouette: float | None
+    fit_score: np.ndarray
+    distance: np.ndarray
+    sizes: tuple[int, ...]
+    random_state: int = 0
+    sampled: bool = False
+    exact_fit_score: bool = True
+
+    @property
+    def segmented(self) -> np.ndarray:
+        """Boolean mask of the file's rows that have a segment."""
+        return self.labels > 0
+
+    @property
+    def shares(self) -> tuple[float, ...]:
+        """Share of segmented customers in each segment, segment 1 first."""
+        total = sum(self.sizes)
+        return tuple(size / total for size in self.sizes)
+
+
+def fit(prepared: Prepared, k: int, *, random_state: int = 0) -> Segmentation:
+    """Segment the prepared customers into ``k`` segments numbered by size.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        Output of :func:`segmentation.prepare`.
+    k : int
+        Number of segments, ``1..30`` and at most the number of different customers.
+    random_state : int, default 0
+        Seed; the same data, options, K and seed always give the same segments, and the same
+        segments as the sweep at this K.
+
+    Returns
+    -------
+    Segmentation
+
+    Raises
+    ------
+    DataError
+        If ``k`` is out of range for the data.
+
+    Examples
+    --------
+    >>> from segmentation import load_table, prepare
+    >>> table = load_table(b"Spend\\n1\\n2\\n3\\n50\\n52\\n")
+    >>> fit(prepare(table), 2).labels
+    array([1, 1, 1, 2, 2])
+    """
+    X = prepared.matrix
+    check_k(k, count_distinct(X, limit=k))
+    partition = best_partition(X, k, random_state=random_state)
+    order = number_by_size(partition.labels, partition.centers)
+    rank = np.empty(k, dtype=np.intp)
+    rank[order] = np.arange(k)
+    segment = rank[partition.labels]  # 0-based, by size
+    centers = partition.centers[order]
+
+    n_rows = prepared.n_rows
+    labels = np.zeros(n_rows, dtype=np.int64)
+    labels[prepared.rows] = segment + 1
+    diff = X - centers[segment]
+    own = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    distance = np.full(n_rows, np.nan)
+    distance[prepared.rows] = own
+
+    exact = len(X) <= EXACT_SILHOUETTE_ROWS
+    fit_score = np.full(n_rows, np.nan)
+    silhouette = None
+    if k >= 2 and len(np.unique(segment)) >= 2:
+        if exact:
+            values = silhouette_samples(X, segment) if len(X) > k else np.zeros(len(X))
+            silhouette = float(values.mean())
+        else:
+            values = _centroid_silhouette(X, centers, segment, own)
+            sample = silhouette_rows(len(X), random_state=random_state)
+            silhouette = float(silhouette_score(X[sample], segment[sample]))
+        fit_score[prepared.rows] = values
+    sizes = tuple(int(s) for s in np.bincount(segment, minlength=k))
+    return Segmentation(
+        prepared=prepared,
+        k=k,
+        labels=labels,
+        centers=centers,
+        inertia=partition.inertia,
+        silhouette=silhouette,
+        fit_score=fit_score,
+        distance=distance,
+        sizes=sizes,
+        random_state=random_state,
+        sampled=partition.sampled,
+        exact_fit_score=exact,
+    )
+
+
+def number_by_size(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Order of clusters from largest to smallest, ties broken by the centres' coordinates.
+
+    Returns
+    -------
+    ndarray of int
+        ``order[i]`` is the original cluster that becomes segment ``i + 1``.
+    """
+    sizes = np.bincount(labels, minlength=len(centers))
+    # np.lexsort sorts by its last key first: size (descending), then each coordinate in turn.
+    coordinates = tuple(np.round(centers[:, j], 9) for j in reversed(range(centers.shape[1])))
+    return np.lexsort(coordinates + (-sizes,))
+
+
+def _centroid_silhouette(X: np.ndarray, centers: np.ndarray, labels: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Silhouette with distances to centres: (b - a) / max(a, b), b = distance to the next centre."""
+    d2 = X @ centers.T
+    d2 *= -2.0
+    d2 += np.einsum("ij,ij->i", centers, centers)[None, :]
+    d2 += np.einsum("ij,ij->i", X, X)[:, None]
+    np.maximum(d2, 0, out=d2)
+    d2[np.arange(len(X)), labels] = np.inf
+    other = np.sqrt(d2.min(axis=1))
+    denominator = np.maximum(np.maximum(own, other), 1e-12)
+    return (other - own) / denominator

@@ -1,0 +1,796 @@
+"""Decide what each column is, then clean, encode and scale the data for clustering.
+
+The tutorial this project grew from dropped ``CustomerID``, label-encoded ``Gender`` and scaled every
+column. :func:`prepare` does the same for any customer table and says why, column by column, in an
+audit a marketer can read:
+
+* identifiers (unique per row, or named like ``id``/``CustomerID``/``CUST_ID``), constant columns,
+  empty columns and free text are left out;
+* numbers are used as they are; a numeric column with a little text in it (``n/a``, ``$12``,
+  ``1,234``, ``12%``, ``#DIV/0!``) is still a number column, and the audit names the rows;
+* a column with two values becomes one 0/1 column (the tutorial's label encoding); other text with few
+  values is one-hot encoded; dates become "days before the latest date";
+* missing values are filled (median for numbers, most frequent value for text) and counted;
+* optionally, extreme values are clipped to the 1st/99th percentile; then the chosen scaler applies to
+  every feature, as in the tutorial.
+
+The fitted transform is a scikit-learn ``Pipeline`` so it can be applied again to new customers.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
+
+from .errors import DataError
+from .load import Table, parse_numbers
+
+__all__ = [
+    "SCALERS",
+    "ColumnReport",
+    "Prepared",
+    "prepare",
+]
+
+Scaler = Literal["standard", "robust", "minmax", "none"]
+Outliers = Literal["keep", "clip"]
+
+#: The scalers a user can choose, with one line on what each is for.
+SCALERS: dict[str, str] = {
+    "standard": "Standard: every feature gets the same spread (mean 0, standard deviation 1). The usual choice.",
+    "robust": "Robust: like standard, but based on the median and quartiles, so a few extreme customers matter less.",
+    "minmax": "Min-max: every feature is squeezed into 0..1. Good when all features have natural bounds.",
+    "none": "None: use the values as they are. Only when all features share one unit, e.g. two scores out of 100.",
+}
+
+#: Text columns with more distinct values than this are not one-hot encoded (too many columns).
+MAX_CATEGORIES = 20
+#: A text column counts as numeric when at least this share of its values read as numbers.
+NUMERIC_SHARE = 0.8
+#: A text column counts as dates when at least this share of its values read as dates.
+DATE_SHARE = 0.9
+#: Values beyond this magnitude are treated as errors in the file, not as customers' values.
+MAX_MAGNITUDE = 1e15
+#: Percentiles used when outliers are clipped.
+CLIP_PERCENTILES = (1.0, 99.0)
+
+_ID_NAME = re.compile(
+    r"""^(
+        id | uuid | guid | key | index | idx | row | row[ _-]?(id|no|num|number) |
+        .*[ _-](id|uuid|guid|no|nr|num|number|key|code)\.? |
+        .*[a-z](Id|ID|Key|No|Nr) |
+        (customer|cust|client|user|member|account|acct|contact|person|record|order)[ _-]?
+            (id|no|nr|num|number|key|code|ref|\#)
+    )$""",
+    re.VERBOSE,
+)
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d/%m/%y",
+    "%m/%d/%y",
+    "%Y%m%d",
+)
+_SYMBOLS = re.compile(r"^\s*[$€£¥₹]\s*|\s*[$€£¥₹%]\s*$|\s+")
+
+
+@dataclass(frozen=True)
+class ColumnReport:
+    """What :func:`prepare` decided about one column, and why.
+
+    Attributes
+    ----------
+    column : str
+        The column's name in the file.
+    kind : str
+        ``"number"``, ``"yes/no"`` (two values, one 0/1 feature), ``"category"`` (one-hot),
+        ``"date"``, ``"identifier"``, ``"constant"``, ``"empty"`` or ``"text"``.
+    used : bool
+        Whether the column is a feature of the segmentation.
+    reason : str
+        The decision in plain words.
+    distinct : int
+        Number of different values (missing not counted).
+    missing : int
+        Missing cells, including cells that could not be read (see ``unreadable``).
+    filled_with : str
+        How missing cells were filled, e.g. ``"median 61.5"``; empty when nothing was filled.
+    unreadable : int
+        Cells of a number or date column that hold something else (text, Excel errors, infinities);
+        they are treated as missing.
+    unreadable_examples : tuple of (int, str)
+        Up to three ``(row, value)`` pairs, rows counted from 1.
+    converted : int
+        Number cells written with symbols (``$``, ``%``, thousands separators) that were read as numbers.
+    clipped : int
+        Values moved to the 1st/99th percentile (only with ``outliers="clip"``).
+    features : tuple of str
+        The feature names this column produced.
+    warnings : tuple of str
+        Things worth a look that were not changed: negative values, rare values that may be typos.
+    """
+
+    column: str
+    kind: str
+    used: bool
+    reason: str
+    distinct: int = 0
+    missing: int = 0
+    filled_with: str = ""
+    unreadable: int = 0
+    unreadable_examples: tuple[tuple[int, str], ...] = ()
+    converted: int = 0
+    clipped: int = 0
+    features: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One sentence about the column for the audit table."""
+        parts = [self.reason]
+        if self.unreadable:
+            examples = ", ".join(f"'{v}' in row {r:,}" for r, v in self.unreadable_examples)
+            parts.append(
+                f"Column '{self.column}' has text in {self.unreadable:,} row(s), e.g. {examples}; treated as missing."
+            )
+        if self.converted:
+            parts.append(
+                f"{self.converted:,} value(s) written with $, %, or thousands separators were read as numbers."
+            )
+        if self.used and self.missing:
+            parts.append(f"{self.missing:,} missing value(s) filled with the {self.filled_with}.")
+        if self.clipped:
+            parts.append(f"{self.clipped:,} extreme value(s) clipped to the 1st/99th percentile.")
+        parts.extend(self.warnings)
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Customer data cleaned, encoded and scaled, with the audit of every decision.
+
+    Attributes
+    ----------
+    table : Table
+        The file as read (raw and typed views), every row.
+    matrix : ndarray of shape (n_segmented, n_features)
+        The scaled features, one row per segmented customer.
+    feature_names : tuple of str
+        Names of the matrix's columns, e.g. ``"Age"``, ``"Gender: Male"``.
+    columns : tuple of str
+        The file's columns used as features, in file order.
+    rows : ndarray of int
+        For each matrix row, its position in ``table`` (0-based). Usually ``0..n-1``.
+    skipped : ndarray of int
+        Positions of rows that were not segmented because all their feature values are missing
+        (for example a repeated header line). They stay in every download.
+    values : DataFrame
+        The used columns in original units, one row per file row: numbers as floats (unreadable
+        cells missing), dates as datetimes, categories as text. What summaries are computed on.
+    reports : tuple of ColumnReport
+        One per column of the file, in file order.
+    notes : tuple of str
+        Remarks about the whole table (duplicate rows, rows not segmented, ...).
+    scaler, outliers : str
+        The options used.
+    pipeline : Pipeline
+        The fitted scikit-learn transform from ``values`` (in ``columns`` order) to ``matrix``.
+    """
+
+    table: Table
+    matrix: np.ndarray
+    feature_names: tuple[str, ...]
+    columns: tuple[str, ...]
+    rows: np.ndarray
+    skipped: np.ndarray
+    values: pd.DataFrame
+    reports: tuple[ColumnReport, ...]
+    notes: tuple[str, ...] = ()
+    scaler: str = "standard"
+    outliers: str = "keep"
+    pipeline: Pipeline | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of customers in the file."""
+        return self.table.n_rows
+
+    @property
+    def n_segmented(self) -> int:
+        """Number of customers that are segmented (rows of ``matrix``)."""
+        return int(self.matrix.shape[0])
+
+    def audit(self) -> pd.DataFrame:
+        """The audit as a table: one row per column of the file, used columns first."""
+        frame = pd.DataFrame(
+            {
+                "Column": [r.column for r in self.reports],
+                "Used": [r.used for r in self.reports],
+                "Treated as": [r.kind for r in self.reports],
+                "Different values": [r.distinct for r in self.reports],
+                "Missing": [r.missing for r in self.reports],
+                "Filled with": [r.filled_with if r.used and r.missing else "" for r in self.reports],
+                "Details": [r.summary() for r in self.reports],
+            }
+        )
+        return frame.sort_values("Used", ascending=False, kind="stable").reset_index(drop=True)
+
+    def report(self, column: str) -> ColumnReport:
+        """The report for one column of the file."""
+        for report in self.reports:
+            if report.column == column:
+                return report
+        raise KeyError(column)
+
+
+def candidate_columns(table: Table) -> list[str]:
+    """Columns a user may pick as features: everything but empty, constant and free-text columns."""
+    reports = [_inspect(table, column, explicit=False)[0] for column in table.columns]
+    return [r.column for r in reports if r.kind in {"number", "yes/no", "category", "date"} or r.used]
+
+
+def prepare(
+    data: Table | pd.DataFrame,
+    *,
+    features: list[str] | tuple[str, ...] | None = None,
+    scaler: Scaler = "standard",
+    outliers: Outliers = "keep",
+) -> Prepared:
+    """Clean, encode and scale customer data, deciding each column's role.
+
+    Parameters
+    ----------
+    data : Table or DataFrame
+        A loaded file (:func:`segmentation.load_table`) or any DataFrame (its cells are used as read).
+    features : list of str, optional
+        The columns to segment on. By default every usable column is used (identifiers, constant,
+        empty and free-text columns are left out).
+    scaler : {"standard", "robust", "minmax", "none"}, default "standard"
+        How features are put on a common scale; see :data:`SCALERS`.
+    outliers : {"keep", "clip"}, default "keep"
+        ``"clip"`` moves values beyond the 1st/99th percentile of their column to that percentile.
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    DataError
+        If a requested feature does not exist or cannot be used, or no column can be used.
+
+    Examples
+    --------
+    >>> from segmentation import load_table
+    >>> table = load_table(b"CustomerID,Gender,Age\\n1,Male,19\\n2,Female,35\\n3,Female,52\\n")
+    >>> prepared = prepare(table)
+    >>> prepared.feature_names
+    ('Gender: Male', 'Age')
+    """
+    if scaler not in SCALERS:
+        raise ValueError(f"scaler must be one of {sorted(SCALERS)}, not {scaler!r}")
+    if outliers not in ("keep", "clip"):
+        raise ValueError(f"outliers must be 'keep' or 'clip', not {outliers!r}")
+    table = data if isinstance(data, Table) else _table_from_frame(data)
+
+    if features is not None:
+        features = list(dict.fromkeys(features))
+        unknown = [f for f in features if f not in table.columns]
+        if unknown:
+            raise DataError(
+                f"The file has no column {_quote_list(unknown)}. Its columns are: {_quote_list(table.columns)}."
+            )
+        if not features:
+            raise DataError("Choose at least one column to segment on.")
+
+    reports: dict[str, ColumnReport] = {}
+    values: dict[str, pd.Series] = {}
+    for column in table.columns:
+        explicit = features is not None and column in features
+        report, series = _inspect(table, column, explicit=explicit)
+        if features is not None and report.used and not explicit:
+            report = _replace(report, used=False, reason=f"Not chosen. ({report.reason})")
+        if explicit and not report.used:
+            raise DataError(f"Column '{column}' cannot be used for segmentation: {report.reason}")
+        reports[column] = report
+        if report.used:
+            values[column] = series
+
+    used = [c for c in table.columns if reports[c].used]
+    if not used:
+        reasons = "; ".join(f"'{r.column}': {r.reason}" for r in reports.values())
+        raise DataError(
+            f"None of the columns can be used to segment customers (they need numbers, dates or categories). {reasons}"
+        )
+    value_frame = pd.DataFrame(values, index=table.raw.index)
+
+    all_missing = value_frame.isna().all(axis=1).to_numpy()
+    rows = np.flatnonzero(~all_missing)
+    skipped = np.flatnonzero(all_missing)
+    if len(rows) < 2:
+        raise DataError(
+            f"Only {len(rows)} row(s) have any value in the chosen columns ({_quote_list(used)}); "
+            "segmentation needs at least 2. Choose other columns or upload the full table."
+        )
+    fit_frame = value_frame.iloc[rows]
+
+    pipeline = _build_pipeline(used, {c: reports[c].kind for c in used}, scaler=scaler, outliers=outliers)
+    sklearn_frame = _to_sklearn(fit_frame, reports)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        pipeline.named_steps["columns"].fit(sklearn_frame)
+        feature_names = _feature_names(pipeline, used, reports)
+        pipeline.set_params(weigh__groups=_block_sizes(feature_names, used, reports))
+        matrix = pipeline.fit_transform(sklearn_frame)
+    matrix = np.ascontiguousarray(matrix, dtype=np.float64)
+    finite = np.isfinite(matrix).all(axis=0)
+    if not finite.all():
+        bad = [name for name, ok in zip(feature_names, finite, strict=False) if not ok]
+        raise DataError(
+            f"Some values are too large to compute with (in {_quote_list(bad[:3])}). "
+            "Check the file for values like 1e308 or overflowing numbers."
+        )
+    reports = _with_fit_details(reports, pipeline, fit_frame, used, feature_names)
+    notes = _table_notes(table, skipped)
+    return Prepared(
+        table=table,
+        matrix=matrix,
+        feature_names=tuple(feature_names),
+        columns=tuple(used),
+        rows=rows,
+        skipped=skipped,
+        values=value_frame,
+        reports=tuple(reports[c] for c in table.columns),
+        notes=tuple(notes),
+        scaler=scaler,
+        outliers=outliers,
+        pipeline=pipeline,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Column roles
+
+
+def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport, pd.Series | None]:
+    """Decide one column's kind; return its report and its values in original units."""
+    series = table.frame[column]
+    n = len(series)
+    present = series.dropna()
+    missing = int(n - len(present))
+    distinct = int(present.nunique())
+    if len(present) == 0:
+        return ColumnReport(column, "empty", False, "Every value is missing.", missing=missing), None
+
+    is_number = pd.api.types.is_numeric_dtype(series)
+    unreadable = 0
+    unreadable_examples: tuple[tuple[int, str], ...] = ()
+    converted = 0
+    if not is_number:
+        numbers, converted, bad = _lenient_numbers(series, decimal=table.decimal)
+        if len(present) and numbers.notna().sum() >= NUMERIC_SHARE * len(present):
+            is_number = True
+            unreadable, unreadable_examples = _examples(series, bad)
+            series = numbers
+        else:
+            converted = 0
+
+    if is_number:
+        series = series.astype("float64")
+        extreme = ~np.isfinite(series) | (series.abs() > MAX_MAGNITUDE)
+        extreme &= series.notna()
+        if extreme.any():
+            raw = table.raw[column].str.strip()
+            count, examples = _examples(raw, extreme)
+            unreadable += count
+            unreadable_examples = (unreadable_examples + examples)[:3]
+            series = series.mask(extreme)
+        present = series.dropna()
+        distinct = int(present.nunique())
+        missing = int(n - len(present))
+        base = dict(
+            distinct=distinct,
+            missing=missing,
+            unreadable=unreadable,
+            unreadable_examples=unreadable_examples,
+            converted=converted,
+        )
+        if len(present) == 0:
+            return ColumnReport(column, "empty", False, "No value in it can be read as a number.", **base), None
+        if not explicit and _looks_like_identifier(column, present, n):
+            return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
+        if distinct == 1:
+            reason = f"Same value ({_fmt(present.iloc[0])}) in every row, so it cannot tell customers apart."
+            return ColumnReport(column, "constant", False, reason, **base), None
+        warn = _number_warnings(column, series, table)
+        return ColumnReport(column, "number", True, "Number, used as it is.", warnings=warn, **base), series
+
+    text = series.astype("str")
+    dates, date_bad = _dates(text)
+    if dates is not None:
+        unreadable, unreadable_examples = _examples(text, date_bad)
+        days_present = dates.dropna()
+        base = dict(
+            distinct=int(days_present.nunique()),
+            missing=int(n - len(days_present)),
+            unreadable=unreadable,
+            unreadable_examples=unreadable_examples,
+        )
+        if (days_present == days_present.iloc[0]).all():
+            return ColumnReport(column, "constant", False, "The same date in every row.", **base), None
+        return ColumnReport(column, "date", True, "Date, used as days before the latest date.", **base), dates
+
+    base = dict(distinct=distinct, missing=missing)
+    if not explicit and _looks_like_identifier(column, present, n):
+        return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
+    if distinct == 1:
+        reason = f"Same value ('{present.iloc[0]}') in every row, so it cannot tell customers apart."
+        return ColumnReport(column, "constant", False, reason, **base), None
+    warn = _rare_value_warnings(present)
+    if distinct == 2:
+        low, high = sorted(present.unique())
+        reason = f"Two values: encoded as 1 for '{high}', 0 for '{low}'."
+        return ColumnReport(column, "yes/no", True, reason, warnings=warn, **base), text
+    limit = MAX_CATEGORIES if not explicit else 50
+    if distinct <= limit and distinct <= max(2, 0.5 * len(present)):
+        reason = f"Category with {distinct} values: one 0/1 feature per value."
+        return ColumnReport(column, "category", True, reason, warnings=warn, **base), text
+    reason = f"Text with {distinct:,} different values (like names or free text), too many to compare customers by."
+    return ColumnReport(column, "text", False, reason, **base), None
+
+
+def _looks_like_identifier(column: str, present: pd.Series, n: int) -> bool:
+    name = column.strip()
+    if _ID_NAME.match(name) or _ID_NAME.match(name.lower()):
+        # By name only when most values differ: a "Region code" with four values is a category.
+        return present.nunique() >= 0.5 * len(present)
+    unique = present.nunique() == len(present) and len(present) >= 0.95 * n and n >= 3
+    if not unique:
+        return False
+    if pd.api.types.is_numeric_dtype(present):
+        # A unique number column is an identifier only if it counts rows (1, 2, 3, ...): unique
+        # incomes or balances are ordinary with many customers.
+        values = np.sort(present.to_numpy())
+        whole = np.all(values == np.round(values))
+        return bool(whole and np.all(np.diff(values) == 1))
+    return True
+
+
+def _identifier_reason(column: str, distinct: int, n: int) -> str:
+    if distinct >= n:
+        return "Identifier: a different value in every row, so it says nothing about the customer."
+    return f"Identifier (by its name): {distinct:,} different values in {n:,} rows, not a customer trait."
+
+
+def _lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int, pd.Series]:
+    """Read text as numbers allowing $, €, %, spaces and thousands separators.
+
+    Returns the numbers, how many cells needed symbols removed, and a mask of present cells that
+    are not numbers at all.
+    """
+    text = series.astype("str")
+    strict = parse_numbers(text, decimal=decimal)
+    cleaned = text.str.replace(_SYMBOLS, "", regex=True)
+    cleaned = cleaned.str.replace(r"^\((.+)\)$", r"-\1", regex=True)  # accounting negatives: (12)
+    lenient = parse_numbers(cleaned, decimal=decimal)
+    present = series.notna()
+    converted = int((strict.isna() & lenient.notna()).sum())
+    bad = present & lenient.isna()
+    return lenient, converted, bad
+
+
+def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None]:
+    present = text.dropna()
+    if len(present) == 0 or not present.str.contains(r"\d", regex=True).all():
+        return None, None
+    sample = present.iloc[:500]
+    best_format, best_share = None, 0.0
+    for fmt in _DATE_FORMATS:
+        share = pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean()
+        if share > best_share:
+            best_format, best_share = fmt, share
+    if best_format is None or best_share < DATE_SHARE:
+        return None, None
+    dates = pd.to_datetime(text, format=best_format, errors="coerce")
+    if dates.notna().sum() < DATE_SHARE * len(present):
+        return None, None
+    return dates, text.notna() & dates.isna()
+
+
+def _examples(values: pd.Series, mask: pd.Series) -> tuple[int, tuple[tuple[int, str], ...]]:
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+    examples = tuple((int(p) + 1, str(values.iloc[p])) for p in positions[:3])
+    return int(len(positions)), examples
+
+
+def _number_warnings(column: str, series: pd.Series, table: Table) -> tuple[str, ...]:
+    present = series.dropna()
+    negative = present < 0
+    if 0 < negative.sum() <= 0.02 * len(present):
+        first = int(np.flatnonzero((series < 0).to_numpy())[0])
+        return (
+            f"{int(negative.sum())} negative value(s) in a column that is otherwise positive "
+            f"(e.g. {_fmt(series.iloc[first])} in row {first + 1:,}): worth checking.",
+        )
+    return ()
+
+
+def _rare_value_warnings(present: pd.Series) -> tuple[str, ...]:
+    counts = present.value_counts()
+    if len(present) < 50 or len(counts) < 3:
+        return ()
+    rare = counts[counts <= max(1, 0.01 * len(present))]
+    if len(rare) == 0 or len(rare) == len(counts):
+        return ()
+    listed = ", ".join(f"'{value}' ({count} row{'s' if count > 1 else ''})" for value, count in rare.iloc[:4].items())
+    return (f"Rare values that may be typos: {listed}.",)
+
+
+# --------------------------------------------------------------------------------------------------
+# The scikit-learn pipeline
+
+
+class PercentileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Clip each column to percentiles learned in ``fit`` (missing values stay missing).
+
+    Parameters
+    ----------
+    percentiles : tuple of float, default (1, 99)
+        Lower and upper percentile.
+    """
+
+    def __init__(self, percentiles: tuple[float, float] = CLIP_PERCENTILES):
+        self.percentiles = percentiles
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=np.float64)
+        self.lower_, self.upper_ = np.nanpercentile(X, self.percentiles, axis=0)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        return np.clip(X, self.lower_, self.upper_)
+
+
+class DaysBeforeLatest(TransformerMixin, BaseEstimator):
+    """Turn dates into days before the latest date seen in ``fit`` (a fixed reference, so reruns agree)."""
+
+    def fit(self, X, y=None):
+        values = _as_datetime64(X)
+        self.latest_ = np.nanmax(values.astype("datetime64[s]").astype("float64"), axis=0)
+        self.n_features_in_ = values.shape[1]
+        return self
+
+    def transform(self, X):
+        seconds = _as_datetime64(X).astype("datetime64[s]").astype("float64")
+        return (self.latest_ - seconds) / 86_400.0
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features, dtype=object)
+
+
+class CategoryWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Give each one-hot category column the weight of one number column.
+
+    After scaling, every one-hot feature counts like a whole number column, so a category with
+    six values would count six times as much as Age, and the segments would just be its values.
+    Each of the ``m`` features of a category with ``m >= 3`` values is multiplied by
+    ``1 / sqrt(m)``, so the category's features together carry the weight of one column. Two-valued
+    columns keep the tutorial's single 0/1 feature unchanged.
+
+    Parameters
+    ----------
+    groups : list of int, optional
+        For each feature, the size of the one-hot block it belongs to (1 for other features).
+        Set by :func:`prepare` after the column step is fitted.
+    """
+
+    def __init__(self, groups: list[int] | None = None):
+        self.groups = groups
+
+    def fit(self, X, y=None):
+        X = np.asarray(X)
+        groups = np.ones(X.shape[1]) if self.groups is None else np.asarray(self.groups, dtype=np.float64)
+        self.weights_ = 1.0 / np.sqrt(np.where(groups >= 3, groups, 1.0))
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=np.float64) * self.weights_
+
+
+def _as_datetime64(X) -> np.ndarray:
+    frame = pd.DataFrame(X)
+    columns = [pd.to_datetime(frame[c]).to_numpy(dtype="datetime64[s]") for c in frame.columns]
+    stacked = np.column_stack(columns)
+    return np.where(np.isnat(stacked), np.datetime64("NaT"), stacked)
+
+
+def _build_pipeline(columns: list[str], kinds: dict[str, str], *, scaler: str, outliers: str) -> Pipeline:
+    steps = []
+    for column in columns:
+        kind = kinds[column]
+        clip = PercentileClipper() if outliers == "clip" else "passthrough"
+        if kind == "number":
+            transformer = Pipeline([("clip", clip), ("fill", SimpleImputer(strategy="median"))])
+        elif kind == "date":
+            transformer = Pipeline(
+                [("days", DaysBeforeLatest()), ("clip", clip), ("fill", SimpleImputer(strategy="median"))]
+            )
+        else:
+            transformer = Pipeline(
+                [
+                    ("fill", SimpleImputer(strategy="most_frequent")),
+                    (
+                        "encode",
+                        OneHotEncoder(drop="if_binary", handle_unknown="ignore", sparse_output=False),
+                    ),
+                ]
+            )
+        steps.append((column, transformer, [column]))
+    scale = {
+        "standard": StandardScaler(),
+        "robust": RobustScaler(),
+        "minmax": MinMaxScaler(),
+        "none": "passthrough",
+    }[scaler]
+    columns_step = ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
+    return Pipeline([("columns", columns_step), ("scale", scale), ("weigh", CategoryWeights())])
+
+
+def _to_sklearn(frame: pd.DataFrame, reports: dict[str, ColumnReport]) -> pd.DataFrame:
+    """Hand scikit-learn plain dtypes: float64 numbers, object text with NaN for missing."""
+    out = {}
+    for column in frame.columns:
+        kind = reports[column].kind
+        if kind in {"yes/no", "category"}:
+            out[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
+        else:
+            out[column] = frame[column]
+    return pd.DataFrame(out, index=frame.index)
+
+
+def transform(prepared: Prepared, values: pd.DataFrame) -> np.ndarray:
+    """Apply a fitted preparation to new rows (same columns, original units)."""
+    reports = {r.column: r for r in prepared.reports}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = prepared.pipeline.transform(_to_sklearn(values[list(prepared.columns)], reports))
+    return np.ascontiguousarray(out, dtype=np.float64)
+
+
+def _feature_names(pipeline: Pipeline, columns: list[str], reports: dict[str, ColumnReport]) -> list[str]:
+    names = []
+    transformers = pipeline.named_steps["columns"].named_transformers_
+    for column in columns:
+        kind = reports[column].kind
+        if kind == "date":
+            names.append(f"{column} (days before latest)")
+        elif kind in {"yes/no", "category"}:
+            encoder = transformers[column].named_steps["encode"]
+            categories = list(encoder.categories_[0])
+            if kind == "yes/no":
+                names.append(f"{column}: {categories[1]}")
+            else:
+                names.extend(f"{column}: {value}" for value in categories)
+        else:
+            names.append(column)
+    return names
+
+
+def _block_sizes(feature_names: list[str], columns: list[str], reports: dict[str, ColumnReport]) -> list[int]:
+    """For each feature, how many one-hot features its column produced (1 for other columns)."""
+    sizes = []
+    for column in columns:
+        produced = (
+            [f for f in feature_names if f.startswith(f"{column}: ")]
+            if reports[column].kind == "category"
+            else [column]
+        )
+        sizes.extend([len(produced)] * len(produced))
+    return sizes
+
+
+def _with_fit_details(
+    reports: dict[str, ColumnReport],
+    pipeline: Pipeline,
+    fit_frame: pd.DataFrame,
+    columns: list[str],
+    feature_names: list[str],
+) -> dict[str, ColumnReport]:
+    transformers = pipeline.named_steps["columns"].named_transformers_
+    out = dict(reports)
+    for column in columns:
+        report = reports[column]
+        steps = transformers[column].named_steps
+        fill = steps["fill"].statistics_[0]
+        if report.kind == "number":
+            filled = f"median {_fmt(fill)}"
+        elif report.kind == "date":
+            filled = f"median ({_fmt(fill)} days before the latest date)"
+        else:
+            filled = f"most frequent value '{fill}'"
+        clipped = 0
+        clip = steps.get("clip")
+        if isinstance(clip, PercentileClipper):
+            raw = fit_frame[column]
+            if report.kind == "date":
+                raw = pd.Series(steps["days"].transform(raw.to_frame())[:, 0])
+            raw = raw.to_numpy(dtype=np.float64)
+            clipped = int(np.sum((raw < clip.lower_[0]) | (raw > clip.upper_[0])))
+        features = tuple(
+            f for f in feature_names if f == column or f.startswith(f"{column}: ") or f.startswith(f"{column} (")
+        )
+        out[column] = _replace(report, filled_with=filled, clipped=clipped, features=features)
+    return out
+
+
+def _table_notes(table: Table, skipped: np.ndarray) -> list[str]:
+    notes = list(table.notes)
+    if len(skipped):
+        rows = ", ".join(f"{r + 1:,}" for r in skipped[:5])
+        more = f" and {len(skipped) - 5:,} more" if len(skipped) > 5 else ""
+        notes.append(
+            f"{len(skipped):,} row(s) have no value in any chosen column (row {rows}{more}); "
+            "they are not segmented but stay in the download with an empty Segment."
+        )
+    duplicated = int(table.raw.duplicated().sum())
+    if duplicated:
+        notes.append(
+            f"{duplicated:,} row(s) are exact copies of an earlier row. They were kept; remove them "
+            "from the file if they are mistakes."
+        )
+    return notes
+
+
+def _table_from_frame(frame: pd.DataFrame) -> Table:
+    """Wrap a DataFrame from a notebook as a Table (its cells, as text, are the raw view)."""
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    raw = frame.astype(str).where(frame.notna(), "")
+    typed = {}
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_bool_dtype(series):
+            typed[column] = series.astype("float64")
+        elif pd.api.types.is_numeric_dtype(series):
+            typed[column] = series.astype("float64")
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            typed[column] = series.dt.strftime("%Y-%m-%d")
+        else:
+            typed[column] = series.astype("str").str.strip().mask(series.isna())
+    return Table(raw=raw, frame=pd.DataFrame(typed, index=frame.index), name="data")
+
+
+def _replace(report: ColumnReport, **changes) -> ColumnReport:
+    from dataclasses import replace
+
+    return replace(report, **changes)
+
+
+def _fmt(value: float) -> str:
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.4g}"
+
+
+def _quote_list(items) -> str:
+    return ", ".join(f"'{i}'" for i in items)

@@ -1,0 +1,25 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import shared_file
+
+import segmentation as sg
+
+
+@pytest.fixture
+def mall_path() -> Path:
+    return shared_file("Mall_Customers.csv")
+
+
+@pytest.fixture(scope="session")
+def sample_bytes() -> bytes:
+    return sg.sample_csv()
+
+
+@pytest.fixture(scope="session")
+def sample_prepared(sample_bytes) -> sg.Prepared:
+    return sg.prepare(sg.load_table(sample_bytes, name=sg.SAMPLE_NAME))

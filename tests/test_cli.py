@@ -1,0 +1,182 @@
+"""The command line contract: flags, JSON, exit codes, byte-identical outputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import ROOT, shared_file, shared_files
+
+from segmentation import sample_csv
+from segmentation.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def sample_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "customers.csv"
+    path.write_bytes(sample_csv(600))
+    return path
+
+
+def test_sweep_json_contract(sample_file):
+    code, out, err = run("sweep", sample_file, "--k-min", "2", "--k-max", "6", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    for key, kind in {
+        "rows": int,
+        "features": list,
+        "k": list,
+        "inertia": list,
+        "silhouette": list,
+        "calinski_harabasz": list,
+        "davies_bouldin": list,
+        "suggested_k": int,
+    }.items():
+        assert isinstance(payload[key], kind), key
+    assert payload["rows"] == 600
+    assert payload["k"] == [2, 3, 4, 5, 6]
+    assert len(payload["inertia"]) == len(payload["silhouette"]) == 5
+    assert payload["suggested_k"] in payload["k"]
+    assert "CustomerID" not in payload["features"]
+    assert err == ""  # no progress noise with --json
+
+
+def test_sweep_json_nulls_for_k_one(sample_file):
+    payload = json.loads(run("sweep", sample_file, "--k-min", "1", "--k-max", "3", "--json")[1])
+    assert payload["silhouette"][0] is None
+    assert payload["calinski_harabasz"][0] is None
+    assert payload["davies_bouldin"][0] is None
+
+
+def test_mall_sweep_suggests_six():
+    code, out, _ = run("sweep", shared_file("Mall_Customers.csv"), "--k-min", "1", "--k-max", "19", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["suggested_k"] == 6
+    assert payload["k"] == list(range(1, 20))
+
+
+def test_segment_json_contract(sample_file):
+    code, out, _ = run("segment", sample_file, "--k", "4", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert set(payload) >= {"rows", "k", "features", "sizes", "inertia", "silhouette"}
+    assert payload["k"] == 4 and len(payload["sizes"]) == 4
+    assert sum(payload["sizes"]) == payload["rows"] == 600
+    assert payload["sizes"] == sorted(payload["sizes"], reverse=True)
+
+
+def test_mall_five_segments_on_income_and_spending():
+    code, out, _ = run(
+        "segment",
+        shared_file("Mall_Customers.csv"),
+        "--k",
+        "5",
+        "--features",
+        "Annual Income (k$)",
+        "Spending Score (1-100)",
+        "--scaler",
+        "none",
+        "--json",
+    )
+    payload = json.loads(out)
+    assert payload["sizes"] == [81, 39, 35, 23, 22]
+    assert payload["silhouette"] == pytest.approx(0.554, abs=0.002)
+
+
+def test_segment_writes_byte_identical_files_twice(sample_file, tmp_path):
+    outputs = []
+    for attempt in ("a", "b"):
+        files = [tmp_path / f"{attempt}_{name}" for name in ("labelled.csv", "summary.csv", "run.json")]
+        code, out, _ = run(
+            "segment", sample_file, "--k", "3", "--out", files[0], "--summary", files[1], "--config", files[2], "--json"
+        )
+        assert code == 0
+        outputs.append((out, *(f.read_bytes() for f in files)))
+    assert outputs[0] == outputs[1]
+    labelled = pd.read_csv(tmp_path / "a_labelled.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(labelled) == 600
+    assert set(labelled["Segment"]) == {"1", "2", "3"}
+
+
+def test_readable_output(sample_file):
+    code, out, err = run("sweep", sample_file, "--k-max", "4")
+    assert code == 0
+    assert "Suggested K:" in out and "Silhouette" in out
+    assert "3/3" in err  # progress
+    code, out, _ = run("segment", sample_file, "--k", "3")
+    assert "600 customers in 3 segments" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"<<<<<<< HEAD\nA,B\n1,2\n=======\nA,B\n1,3\n>>>>>>> x\n", "merge-conflict"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "PNG image"),
+        (b"Name,Country\nAna,FR\nBo,FR\nCy,FR\nDi,FR\n", "None of the columns can be used"),
+    ],
+)
+def test_bad_data_exits_2_with_one_error_line(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    for command in (["sweep", path], ["segment", path, "--k", "2"]):
+        code, out, err = run(*command)
+        assert code == 2
+        assert out == ""
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_bad_k_and_missing_file(sample_file):
+    assert run("segment", sample_file, "--k", "0")[0] == 2
+    code, _, err = run("segment", sample_file, "--k", "700")
+    assert code == 2 and "K must be between 1 and 30" in err
+    code, _, err = run("sweep", "/no/such/file.csv")
+    assert code == 2 and err.startswith("error: There is no file")
+
+
+def test_usage_errors_exit_2(sample_file):
+    code, _, err = run("sweep", sample_file, "--scaler", "bogus")
+    assert code == 2 and err.startswith("error: ")
+    assert run("segment", sample_file)[0] == 2  # --k is required
+
+
+def test_real_process_never_prints_a_traceback(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "sweep", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("path", shared_files(), ids=lambda p: p.name)
+def test_every_shared_file_is_segmented_or_refused(path, tmp_path):
+    out_file = tmp_path / "out.csv"
+    code, out, err = run("segment", path, "--k", "3", "--out", out_file, "--json")
+    if code == 2:
+        assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+        return
+    assert code == 0
+    lines = [line for line in path.read_bytes().splitlines() if line.strip()]
+    labelled = pd.read_csv(out_file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(labelled) == len(lines) - 1
+    assert json.loads(out)["rows"] == len(lines) - 1

@@ -1,0 +1,92 @@
+"""Describing segments: numbers in original units, indexes, importance, names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmentation import describe, fit, load_table, prepare
+
+
+@pytest.fixture(scope="module")
+def sample_fit(sample_prepared):
+    return fit(sample_prepared, 5)
+
+
+def test_means_and_medians_in_original_units(sample_fit, sample_prepared):
+    profile = describe(sample_fit)
+    frame = sample_prepared.table.frame
+    for segment in range(1, 6):
+        rows = sample_fit.labels == segment
+        assert profile.summary.loc[segment, "Age"] == pytest.approx(frame.loc[rows, "Age"].mean())
+        assert profile.medians.loc[segment, "Annual Income (k$)"] == pytest.approx(
+            frame.loc[rows, "Annual Income (k$)"].median()
+        )
+        assert profile.summary.loc[segment, "Customers"] == rows.sum()
+
+
+def test_category_shares_and_index(sample_fit, sample_prepared):
+    profile = describe(sample_fit)
+    gender = sample_prepared.table.frame["Gender"]
+    for segment in (1, 3):
+        rows = sample_fit.labels == segment
+        assert profile.summary.loc[segment, "Gender = Female"] == pytest.approx((gender[rows] == "Female").mean())
+    overall_age = sample_prepared.table.frame["Age"].mean()
+    assert profile.overall["Age"] == pytest.approx(overall_age)
+    assert profile.index.loc[2, "Age"] == pytest.approx(100 * profile.summary.loc[2, "Age"] / overall_age)
+    weighted = (profile.summary["Share of customers"] * profile.summary["Gender = Female"]).sum()
+    assert weighted == pytest.approx(profile.overall["Gender = Female"], abs=0.01)
+
+
+def test_importance_ranks_separating_columns_first():
+    rng = np.random.default_rng(0)
+    n = 400
+    group = rng.integers(0, 2, n)
+    frame = pd.DataFrame(
+        {
+            "Spend": np.where(group == 1, 100, 10) + rng.normal(0, 3, n),
+            "Noise": rng.normal(0, 1, n),
+            "Channel": np.where(group == 1, "Online", "Store"),
+        }
+    )
+    prepared = prepare(frame, features=["Spend", "Noise"])
+    profile = describe(fit(prepared, 2))
+    assert profile.importance["Column"].tolist()[:2] == ["Spend", "Channel"]
+    assert profile.importance.loc[0, "Test"] == "ANOVA F"
+    channel = profile.importance.set_index("Column").loc["Channel"]
+    assert channel["Test"] == "chi-squared" and not channel["Used to segment"] and channel["Strength"] > 0.9
+    assert profile.importance.set_index("Column").loc["Noise", "Strength"] < 0.05
+
+
+def test_names_come_from_the_strongest_differences():
+    table = load_table(b"Income,Spending\n15,80\n16,82\n17,79\n90,10\n95,12\n99,15\n")
+    profile = describe(fit(prepare(table), 2))
+    assert profile.names == ("Low income, high spending", "High income, low spending")
+    assert profile.summary["Name"].tolist() == list(profile.names)
+
+
+def test_names_are_unique(sample_fit):
+    names = describe(sample_fit).names
+    assert len(set(names)) == len(names)
+
+
+def test_user_names_replace_automatic_ones(sample_fit):
+    profile = describe(sample_fit, names=["A", "B", "C", "D", "E"])
+    assert profile.summary["Name"].tolist() == ["A", "B", "C", "D", "E"]
+    renamed = describe(sample_fit).with_names(["V", "W", "X", "Y", "Z"])
+    assert renamed.names == ("V", "W", "X", "Y", "Z")
+
+
+def test_index_is_blank_for_signed_columns():
+    frame = pd.DataFrame({"Balance": [-50.0, -40, -45, 100, 110, 120], "Visits": [1.0, 2, 1, 9, 8, 9]})
+    profile = describe(fit(prepare(frame), 2))
+    assert profile.index["Balance"].isna().all()
+    assert profile.index["Visits"].notna().all()
+
+
+def test_top_differences(sample_fit):
+    profile = describe(sample_fit)
+    top = profile.top_differences(2, n=3)
+    assert len(top) == 3
+    assert top["Difference (SD)"].abs().is_monotonic_decreasing

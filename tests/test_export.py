@@ -1,0 +1,116 @@
+"""Exports: every row kept in order, original values untouched, formula cells neutralised."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmentation import describe, fit, labelled_csv, load_table, neutralise, prepare, run_config, summary_csv
+from segmentation.export import FORMULA_PREFIX, labelled_frame, run_config_json
+
+
+def read_back(data: bytes) -> pd.DataFrame:
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, for Excel
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def test_every_row_in_order_with_original_values(sample_bytes, sample_prepared):
+    segmentation = fit(sample_prepared, 4)
+    out = read_back(labelled_csv(segmentation, profile=describe(segmentation)))
+    original = pd.read_csv(io.BytesIO(sample_bytes), dtype=str, keep_default_na=False)
+    assert len(out) == len(original)
+    pd.testing.assert_frame_equal(out[original.columns], original)
+    assert out["Segment"].tolist() == [str(s) for s in segmentation.labels]
+    assert set(out["Segment name"]) == set(describe(segmentation).names)
+
+
+def test_original_text_is_not_normalised():
+    data = "ID;Umsatz;Alter;Stadt\n007;1.234,5;31;München\n008;2.000;N/A;Köln\n009;3,25;50;  Berlin \n".encode("cp1252")
+    segmentation = fit(prepare(load_table(data)), 2)
+    out = read_back(labelled_csv(segmentation))
+    assert out["ID"].tolist() == ["007", "008", "009"]
+    assert out["Umsatz"].tolist() == ["1.234,5", "2.000", "3,25"]
+    assert out["Alter"].tolist() == ["31", "N/A", "50"]
+    assert out["Stadt"].tolist() == ["München", "Köln", "  Berlin "]
+
+
+def test_rows_not_segmented_stay_with_an_empty_segment():
+    segmentation = fit(prepare(load_table(b"Age,Spend\n20,1\n,\n22,2\n60,40\n61,41\n")), 2)
+    out = read_back(labelled_csv(segmentation))
+    assert len(out) == 5
+    assert out.loc[1, "Segment"] == ""
+    assert out.loc[1, "Segment name"].startswith("Not segmented")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("-2+3", "'-2+3"),
+        ("\tTAB", "'\tTAB"),
+        ("\rCR", "'\rCR"),
+        ("-12.5", "-12.5"),
+        ("+3", "+3"),
+        ("-1,5", "-1,5"),
+        ("1e-3", "1e-3"),
+        ("plain", "plain"),
+        ("", ""),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_formula_cells_headers_and_segment_names_are_neutralised():
+    data = b'Name,=Score,Spend\n"=HYPERLINK(""http://x"")",1,10\n@SUM(A1),2,-5\n-12,3,40\n+cmd|x,4,41\n'
+    segmentation = fit(prepare(load_table(data), features=["=Score", "Spend"]), 2)
+    out = read_back(labelled_csv(segmentation, names=["=EVIL()", "-Safe name"]))
+    assert list(out.columns)[:3] == ["Name", FORMULA_PREFIX + "=Score", "Spend"]
+    assert out["Name"].tolist() == ['\'=HYPERLINK("http://x")', "'@SUM(A1)", "-12", "'+cmd|x"]
+    assert out["Spend"].tolist() == ["10", "-5", "40", "41"]
+    assert set(out["Segment name"]) <= {"'=EVIL()", "'-Safe name"}
+
+
+def test_summary_csv(sample_prepared):
+    segmentation = fit(sample_prepared, 3)
+    profile = describe(segmentation, names=["=A", "B", "C"])
+    out = read_back(summary_csv(profile))
+    assert out["Segment"].tolist() == ["1", "2", "3", "All"]
+    assert out["Name"].tolist() == ["'=A", "B", "C", "All customers"]
+    assert [int(v) for v in out["Customers"]] == [*segmentation.sizes, sum(segmentation.sizes)]
+    assert float(out.loc[0, "Age"]) == pytest.approx(profile.summary.loc[1, "Age"], rel=1e-5)
+
+
+def test_run_config_is_complete_and_deterministic(sample_prepared, sample_bytes):
+    segmentation = fit(sample_prepared, 4)
+    config = run_config(segmentation, profile=describe(segmentation))
+    assert config["format"] == "customer-segmentation-run"
+    assert config["file"]["sha256"] == sample_prepared.table.file_hash
+    assert config["file"]["rows"] == 3000
+    assert config["options"] == {
+        "features": list(sample_prepared.columns),
+        "scaler": "standard",
+        "outliers": "keep",
+        "seed": 0,
+        "k": 4,
+    }
+    assert np.allclose(config["centers"], segmentation.centers)
+    assert config["sizes"] == list(segmentation.sizes)
+    assert len(config["preparation"]["scaler"]["center"]) == len(sample_prepared.feature_names)
+    text = run_config_json(segmentation, profile=describe(segmentation))
+    assert json.loads(text) == config
+    assert text == run_config_json(fit(sample_prepared, 4), profile=describe(fit(sample_prepared, 4)))
+
+
+def test_existing_segment_column_is_not_overwritten():
+    data = b"Segment,Spend\nA,1\nB,2\nA,50\nB,51\n"
+    segmentation = fit(prepare(load_table(data), features=["Spend"]), 2)
+    frame = labelled_frame(segmentation)
+    assert frame["Segment"].tolist() == ["A", "B", "A", "B"]
+    assert frame["Segment (2)"].tolist() in (["1", "1", "2", "2"], ["2", "2", "1", "1"])

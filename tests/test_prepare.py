@@ -1,0 +1,240 @@
+"""Preparing: column roles, encodings, imputation, scalers, outliers and the audit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import shared_file
+from sklearn.preprocessing import StandardScaler
+
+from segmentation import DataError, load_table, prepare
+
+
+def table(text: str):
+    return load_table(text.encode())
+
+
+def test_mall_matches_the_tutorial_preparation(mall_path):
+    prepared = prepare(load_table(mall_path))
+    assert prepared.columns == ("Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)")
+    assert prepared.feature_names == ("Gender: Male", "Age", "Annual Income (k$)", "Spending Score (1-100)")
+    id_report = prepared.report("CustomerID")
+    assert (id_report.kind, id_report.used) == ("identifier", False)
+    # The tutorial: drop the ID, label-encode Gender (Male=1), StandardScaler on every column.
+    raw = pd.read_csv(mall_path).drop(columns="CustomerID")
+    raw["Gender"] = (raw["Gender"] == "Male").astype(int)
+    expected = StandardScaler().fit_transform(raw)
+    np.testing.assert_allclose(prepared.matrix, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["id", "ID", "CustomerID", "CUST_ID", "customer id", "Client No", "user_key"])
+def test_identifier_names(name):
+    rows = "\n".join(f"{i},{20 + i % 30},{i % 7}" for i in range(40))
+    prepared = prepare(table(f"{name},Age,Visits\n{rows}\n"))
+    assert prepared.report(name).kind == "identifier"
+    assert name not in prepared.columns
+
+
+def test_unique_text_and_row_numbers_are_identifiers_but_unique_amounts_are_not():
+    rows = "\n".join(f"{i + 1},cust-{i:03d},{1000 + i * 7.5},{i % 5}" for i in range(30))
+    prepared = prepare(table(f"Row,Code,Balance,Visits\n{rows}\n"))
+    assert prepared.report("Row").kind == "identifier"
+    assert prepared.report("Code").kind == "identifier"
+    assert prepared.report("Balance").kind == "number"
+    assert "Balance" in prepared.columns
+
+
+def test_a_short_code_column_with_few_values_is_a_category():
+    rows = "\n".join(f"{['N', 'S', 'E'][i % 3]},{i % 11}" for i in range(30))
+    prepared = prepare(table(f"Region code,Visits\n{rows}\n"))
+    assert prepared.report("Region code").kind == "category"
+
+
+def test_roles_constant_empty_free_text_binary_category():
+    rows = []
+    for i in range(60):
+        rows.append(f"x,,{'Yes' if i % 2 else 'No'},{['Gold', 'Silver', 'Bronze'][i % 3]},comment number {i},{i % 9}")
+    prepared = prepare(table("Country,Blank,Newsletter,Tier,Note,Visits\n" + "\n".join(rows) + "\n"))
+    kinds = {r.column: (r.kind, r.used) for r in prepared.reports}
+    assert kinds == {
+        "Country": ("constant", False),
+        "Blank": ("empty", False),
+        "Newsletter": ("yes/no", True),
+        "Tier": ("category", True),
+        "Note": ("identifier", False),
+        "Visits": ("number", True),
+    }
+    assert prepared.feature_names == ("Newsletter: Yes", "Tier: Bronze", "Tier: Gold", "Tier: Silver", "Visits")
+
+
+def test_many_valued_text_is_left_out_as_free_text():
+    words = [f"w{i % 40}" for i in range(100)]
+    rows = "\n".join(f"{w},{i % 9}" for i, w in enumerate(words))
+    prepared = prepare(table(f"Favourite,Visits\n{rows}\n"))
+    report = prepared.report("Favourite")
+    assert (report.kind, report.used) == ("text", False)
+    assert "40 different values" in report.reason
+
+
+def test_category_features_weigh_like_one_column():
+    rows = "\n".join(f"{['A', 'B', 'C', 'D'][i % 4]},{(i * 7) % 13}" for i in range(40))
+    prepared = prepare(table(f"Tier,Spend\n{rows}\n"))
+    block = prepared.matrix[:, :4]
+    # Standard-scaled one-hot features have variance 1 each; four of them together weigh 1.
+    assert block.var(axis=0).sum() == pytest.approx(1.0)
+    assert prepared.matrix[:, 4].var() == pytest.approx(1.0)
+
+
+def test_dates_become_days_before_the_latest():
+    prepared = prepare(table("Joined,Spend\n2024-01-01,10\n2024-01-11,20\n2023-12-22,30\n"), scaler="none")
+    assert prepared.report("Joined").kind == "date"
+    assert prepared.feature_names[0] == "Joined (days before latest)"
+    assert prepared.matrix[:, 0].tolist() == [10.0, 0.0, 20.0]
+
+
+def test_day_first_dates_are_recognised():
+    prepared = prepare(table("Joined,Spend\n25/12/2023,1\n01/02/2024,2\n13/03/2024,3\n"), scaler="none")
+    assert prepared.matrix[:, 0].tolist() == [
+        (pd.Timestamp("2024-03-13") - pd.Timestamp(d)).days for d in ("2023-12-25", "2024-02-01", "2024-03-13")
+    ]
+
+
+def test_numbers_with_text_are_reported_with_rows_and_examples():
+    values = ["12", "15", "n/a", "$12", "1,234", "12%", "#DIV/0!", "20", "oops", "18", "14", "16", "17", "19", "13"]
+    rows = "\n".join(f'"{v}",{i}' for i, v in enumerate(values))
+    prepared = prepare(table(f"Income,Visits\n{rows}\n"), scaler="none")
+    report = prepared.report("Income")
+    assert report.kind == "number"
+    assert report.unreadable == 2  # '#DIV/0!' and 'oops' ('n/a' is a missing marker)
+    assert report.unreadable_examples == ((7, "#DIV/0!"), (9, "oops"))
+    assert report.converted == 2  # $12 and 12% ("1,234" is a plain number with a thousands separator)
+    assert "Column 'Income' has text in 2 row(s), e.g. '#DIV/0!' in row 7" in report.summary()
+    income = prepared.values["Income"]
+    assert income.iloc[3] == 12 and income.iloc[4] == 1234 and income.iloc[5] == 12
+    assert report.missing == 3  # n/a, #DIV/0!, oops
+
+
+def test_infinities_and_huge_values_are_treated_as_missing_and_reported():
+    prepared = prepare(table("Spend,Visits\n10,1\ninf,2\n1e308,1\n12,4\n-inf,2\n"), scaler="none")
+    report = prepared.report("Spend")
+    assert report.unreadable == 3
+    assert report.missing == 3
+    assert prepared.matrix[:, 0].tolist() == [10.0, 11.0, 11.0, 12.0, 11.0]
+
+
+def test_missing_values_are_filled_and_counted():
+    prepared = prepare(table("Age,City\n20,Paris\n,Paris\n40,\n30,Rome\n"), scaler="none")
+    age, city = prepared.report("Age"), prepared.report("City")
+    assert (age.missing, age.filled_with) == (1, "median 30")
+    assert (city.missing, city.filled_with) == (1, "most frequent value 'Paris'")
+    assert prepared.matrix[:, 0].tolist() == [20.0, 30.0, 40.0, 30.0]
+    assert prepared.matrix[:, 1].tolist() == [0.0, 0.0, 0.0, 1.0]  # City: Rome
+
+
+def test_shared_missing_file_audit():
+    prepared = prepare(load_table(shared_file("mall_variant_missing.csv")))
+    assert {r.column: r.missing for r in prepared.reports if r.used} == {
+        "Gender": 17,
+        "Age": 10,
+        "Annual Income (k$)": 14,
+        "Spending Score (1-100)": 13,
+    }
+    assert np.isfinite(prepared.matrix).all()
+    assert prepared.n_segmented == 200
+
+
+def test_shared_duplicates_file_is_audited():
+    prepared = prepare(load_table(shared_file("mall_variant_duplicates.csv")))
+    gender = prepared.report("Gender")
+    assert any("'fle'" in w and "'mle'" in w for w in gender.warnings)
+    assert any("negative" in w for w in prepared.report("Age").warnings)
+    assert any("10 row(s) are exact copies" in note for note in prepared.notes)
+    assert prepared.report("CustomerID").kind == "identifier"
+
+
+@pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", "none"])
+def test_scalers(scaler):
+    rows = "\n".join(f"{v},{w}" for v, w in zip([1, 2, 3, 4, 100], [10, 20, 30, 40, 50], strict=True))
+    prepared = prepare(table(f"A,B\n{rows}\n"), scaler=scaler)
+    a = prepared.matrix[:, 0]
+    if scaler == "standard":
+        assert a.mean() == pytest.approx(0) and a.std() == pytest.approx(1)
+    elif scaler == "robust":
+        assert np.median(a) == pytest.approx(0) and np.subtract(*np.percentile(a, [75, 25])) == pytest.approx(1)
+    elif scaler == "minmax":
+        assert a.min() == 0 and a.max() == 1
+    else:
+        assert a.tolist() == [1, 2, 3, 4, 100]
+
+
+def test_clipping_outliers_is_counted():
+    values = list(range(1, 101)) + [10_000]
+    rows = "\n".join(f"{v},{i % 3}" for i, v in enumerate(values))
+    kept = prepare(table(f"Spend,Visits\n{rows}\n"), scaler="none")
+    clipped = prepare(table(f"Spend,Visits\n{rows}\n"), scaler="none", outliers="clip")
+    assert kept.matrix[:, 0].max() == 10_000
+    assert clipped.matrix[:, 0].max() == pytest.approx(np.percentile(values, 99))
+    assert clipped.report("Spend").clipped == 2  # the lowest and the highest value
+    assert "clipped" in clipped.report("Spend").summary()
+
+
+def test_explicit_features():
+    text = "Gender,Age,Income,Notes\nMale,20,10,a\nFemale,30,20,b\nMale,40,30,c\n"
+    prepared = prepare(table(text), features=["Income", "Age"])
+    assert prepared.columns == ("Age", "Income")  # file order
+    assert not prepared.report("Gender").used
+    assert "Not chosen" in prepared.report("Gender").reason
+
+
+def test_unknown_feature_lists_the_columns():
+    with pytest.raises(DataError, match=r"no column 'Salary'.*'Age'"):
+        prepare(table("Age,Income\n1,2\n3,4\n"), features=["Salary"])
+
+
+def test_unusable_explicit_feature():
+    with pytest.raises(DataError, match="'Country' cannot be used"):
+        prepare(table("Country,Age\nFR,1\nFR,2\nFR,3\n"), features=["Country"])
+
+
+def test_no_usable_column():
+    with pytest.raises(DataError, match="None of the columns can be used"):
+        prepare(table("Country,Name\nFR,Ana\nFR,Bo\nFR,Cy\n"))
+
+
+def test_rows_without_any_value_are_not_segmented_but_kept():
+    prepared = prepare(table("Age,Income\n20,10\n,\n30,20\nAge,Income\n40,30\n"))
+    assert prepared.n_rows == 5
+    assert prepared.skipped.tolist() == [1, 3]
+    assert prepared.rows.tolist() == [0, 2, 4]
+    assert prepared.matrix.shape == (3, 2)
+    assert any("2 row(s) have no value" in note for note in prepared.notes)
+
+
+def test_audit_table_lists_used_columns_first(sample_prepared):
+    audit = sample_prepared.audit()
+    assert list(audit.columns) == [
+        "Column",
+        "Used",
+        "Treated as",
+        "Different values",
+        "Missing",
+        "Filled with",
+        "Details",
+    ]
+    assert audit["Used"].tolist() == sorted(audit["Used"].tolist(), reverse=True)
+    assert audit.loc[audit["Column"] == "CustomerID", "Treated as"].item() == "identifier"
+
+
+def test_prepare_accepts_a_plain_dataframe():
+    frame = pd.DataFrame({"id": [1, 2, 3, 4], "Spend": [10.0, 12.0, None, 40.0], "Tier": ["a", "b", "a", None]})
+    prepared = prepare(frame)
+    assert prepared.columns == ("Spend", "Tier")
+    assert prepared.n_rows == 4
+
+
+def test_transform_applies_the_fitted_preparation_to_new_rows(sample_prepared):
+    from segmentation.prepare import transform
+
+    again = transform(sample_prepared, sample_prepared.values.iloc[sample_prepared.rows])
+    np.testing.assert_allclose(again, sample_prepared.matrix)
