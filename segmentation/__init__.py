@@ -15,9 +15,18 @@ Plain Python (no Streamlit), so the same calls serve the app, the command line
 
 from .describe import Profile, describe
 from .errors import DataError
-from .export import labelled_csv, labelled_frame, neutralise, run_config, run_config_json, summary_csv
+from .export import (
+    labelled_csv,
+    labelled_frame,
+    neutralise,
+    run_config,
+    run_config_json,
+    scored_csv,
+    summary_csv,
+)
 from .fit import Segmentation, fit
 from .load import Table, load, load_table
+from .model import RunModel, Scored, read_run_file, score
 from .prepare import SCALERS, ColumnReport, Prepared, prepare
 from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .sweep import Sweep, sweep
@@ -31,6 +40,8 @@ __all__ = [
     "DataError",
     "Prepared",
     "Profile",
+    "RunModel",
+    "Scored",
     "Segmentation",
     "Sweep",
     "Table",
@@ -43,9 +54,12 @@ __all__ = [
     "make_customers",
     "neutralise",
     "prepare",
+    "read_run_file",
     "run_config",
     "run_config_json",
     "sample_csv",
+    "score",
+    "scored_csv",
     "summary_csv",
     "sweep",
 ]

@@ -5,6 +5,7 @@
     python -m segmentation sweep FILE [prep options] [--k-min 2] [--k-max 10] [--seed 0] [--json]
     python -m segmentation segment FILE --k K [prep options] [--seed 0] [--out LABELLED.csv]
                                    [--summary SUMMARY.csv] [--config RUN.json] [--json]
+    python -m segmentation score NEW.csv --model RUN.json [--out LABELLED.csv] [--json]
 
     prep options: [--features COL [COL ...]] [--scaler standard|robust|minmax|none]
                   [--outliers keep|clip] [--sep SEP] [--encoding ENC]
@@ -26,9 +27,10 @@ from typing import Any, TextIO
 
 from .describe import describe
 from .errors import DataError
-from .export import labelled_csv, run_config_json, summary_csv
+from .export import labelled_csv, run_config_json, scored_csv, summary_csv
 from .fit import fit
 from .load import load_table
+from .model import read_run_file, score
 from .prepare import SCALERS, prepare
 from .sweep import K_LIMIT, sweep
 
@@ -65,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="write the run (options, fitted preparation, centres) to this JSON"
     )
     _add_common_options(segment_parser)
+
+    score_parser = commands.add_parser("score", help="put new customers into the segments of a run file")
+    score_parser.add_argument("file", type=Path, help="new customers (CSV or .xlsx)")
+    score_parser.add_argument("--model", type=Path, required=True, help="run file written by 'segment --config'")
+    score_parser.add_argument("--out", type=Path, help="write every new customer with its segment to this CSV")
+    score_parser.add_argument("--sep", help="field separator (default: detected)")
+    score_parser.add_argument("--encoding", help="text encoding (default: detected)")
+    score_parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return parser
 
 
@@ -81,6 +91,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     try:
         if args.command == "sweep":
             return _sweep(args, stdout, stderr)
+        if args.command == "score":
+            return _score(args, stdout)
         return _segment(args, stdout, stderr)
     except DataError as error:
         print(f"error: {_one_line(str(error))}", file=stderr)
@@ -111,9 +123,12 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
+def _separator(sep: str | None) -> str | None:
+    return {"tab": "\t", "\\t": "\t", "pipe": "|", "semicolon": ";", "comma": ","}.get(sep, sep)
+
+
 def _prepared(args: argparse.Namespace):
-    sep = {"tab": "\t", "\\t": "\t", "pipe": "|", "semicolon": ";", "comma": ","}.get(args.sep, args.sep)
-    table = load_table(args.file, sep=sep, encoding=args.encoding)
+    table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding)
     return prepare(table, features=args.features, scaler=args.scaler, outliers=args.outliers)
 
 
@@ -189,6 +204,36 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     print(f"SSE (inertia): {segmentation.inertia:,.4f}   silhouette: {silhouette}", file=stdout)
     for line in written:
         print(f"Wrote {line}", file=stdout)
+    return EXIT_OK
+
+
+def _score(args: argparse.Namespace, stdout: TextIO) -> int:
+    model = read_run_file(args.model)
+    table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding)
+    scored = score(table, model)
+    if args.out:
+        args.out.write_bytes(scored_csv(scored))
+    if args.json:
+        _print_json(
+            {
+                "rows": table.n_rows,
+                "k": model.k,
+                "features": list(model.columns),
+                "sizes": list(scored.sizes),
+                "names": list(model.names),
+                "not_segmented": int((scored.labels == 0).sum()),
+                "notes": list(scored.notes),
+            },
+            stdout,
+        )
+        return EXIT_OK
+    print(f"{table.n_rows:,} new customers put into {model.k} segments", file=stdout)
+    for i, (name, size) in enumerate(zip(model.names, scored.sizes, strict=True), start=1):
+        print(f"{i:>3}  {name:<45} {size:>10,}", file=stdout)
+    for note in scored.notes:
+        print(f"Note: {note}", file=stdout)
+    if args.out:
+        print(f"Wrote customers with segments: {args.out}", file=stdout)
     return EXIT_OK
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .describe import Profile
 from .fit import Segmentation
-from .model import preparation_spec
+from .model import RUN_FORMAT, Scored, preparation_spec
 
 __all__ = [
     "FORMULA_PREFIX",
@@ -35,14 +35,13 @@ __all__ = [
     "neutralise_frame",
     "run_config",
     "run_config_json",
+    "scored_csv",
     "summary_csv",
     "summary_frame",
 ]
 
 #: Prepended to a text cell that a spreadsheet would otherwise read as a formula.
 FORMULA_PREFIX = "'"
-#: The ``format`` field of run files, checked when one is loaded back.
-RUN_FORMAT = "customer-segmentation-run"
 RUN_VERSION = 1
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -104,27 +103,35 @@ def labelled_frame(
         The raw columns (text, exactly as read), then ``Segment`` (``"1"``..``"K"``, ``""`` when
         not segmented) and ``Segment name``.
     """
-    raw = segmentation.prepared.table.raw
     if names is None and profile is not None:
         names = profile.names
     if names is None:
         names = [f"Segment {i}" for i in range(1, segmentation.k + 1)]
+    extra = {}
+    if unusual:
+        from .insight import unusual_customers
+
+        extra["Fit score"] = np.round(segmentation.fit_score, 4)
+        extra["Unusual"] = np.where(unusual_customers(segmentation), "yes", "")
+    return _with_segments(segmentation.prepared.table.raw, segmentation.labels, names, extra)
+
+
+def scored_csv(scored: Scored) -> bytes:
+    """New customers scored with a run file, as CSV bytes: every row, original cells, plus Segment."""
+    frame = _with_segments(scored.table.raw, scored.labels, scored.names, {})
+    return _to_csv(neutralise_frame(frame))
+
+
+def _with_segments(raw: pd.DataFrame, labels: np.ndarray, names, extra: dict[str, np.ndarray]) -> pd.DataFrame:
     names = [str(n) for n in names]
-    labels = segmentation.labels
     segment = pd.Series(labels.astype(str), index=raw.index, dtype="str").where(labels > 0, "")
-    lookup = np.array(["Not segmented (no values)"] + names, dtype=object)
+    lookup = np.array(["Not segmented (no values)", *names], dtype=object)
     columns = {
         _free_name("Segment", raw.columns): segment,
         _free_name("Segment name", raw.columns): pd.Series(lookup[labels], index=raw.index, dtype="str"),
     }
-    if unusual:
-        from .insight import unusual_customers
-
-        flags = unusual_customers(segmentation)
-        columns[_free_name("Fit score", raw.columns)] = pd.Series(np.round(segmentation.fit_score, 4), index=raw.index)
-        columns[_free_name("Unusual", raw.columns)] = pd.Series(
-            np.where(flags, "yes", ""), index=raw.index, dtype="str"
-        )
+    for name, values in extra.items():
+        columns[_free_name(name, raw.columns)] = pd.Series(values, index=raw.index)
     return pd.concat([raw, pd.DataFrame(columns, index=raw.index)], axis=1)
 
 

@@ -39,7 +39,10 @@ __all__ = [
     "SCALERS",
     "ColumnReport",
     "Prepared",
+    "candidate_columns",
+    "lenient_numbers",
     "prepare",
+    "transform",
 ]
 
 Scaler = Literal["standard", "robust", "minmax", "none"]
@@ -123,6 +126,8 @@ class ColumnReport:
         Values moved to the 1st/99th percentile (only with ``outliers="clip"``).
     features : tuple of str
         The feature names this column produced.
+    date_format : str
+        For date columns, the ``strftime`` format the dates were read with.
     warnings : tuple of str
         Things worth a look that were not changed: negative values, rare values that may be typos.
     """
@@ -139,6 +144,7 @@ class ColumnReport:
     converted: int = 0
     clipped: int = 0
     features: tuple[str, ...] = ()
+    date_format: str = ""
     warnings: tuple[str, ...] = ()
 
     def summary(self) -> str:
@@ -383,7 +389,7 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
     unreadable_examples: tuple[tuple[int, str], ...] = ()
     converted = 0
     if not is_number:
-        numbers, converted, bad = _lenient_numbers(series, decimal=table.decimal)
+        numbers, converted, bad = lenient_numbers(series, decimal=table.decimal)
         if len(present) and numbers.notna().sum() >= NUMERIC_SHARE * len(present):
             is_number = True
             unreadable, unreadable_examples = _examples(series, bad)
@@ -422,7 +428,7 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         return ColumnReport(column, "number", True, "Number, used as it is.", warnings=warn, **base), series
 
     text = series.astype("str")
-    dates, date_bad = _dates(text)
+    dates, date_bad, date_format = _dates(text)
     if dates is not None:
         unreadable, unreadable_examples = _examples(text, date_bad)
         days_present = dates.dropna()
@@ -434,7 +440,8 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         )
         if (days_present == days_present.iloc[0]).all():
             return ColumnReport(column, "constant", False, "The same date in every row.", **base), None
-        return ColumnReport(column, "date", True, "Date, used as days before the latest date.", **base), dates
+        reason = "Date, used as days before the latest date."
+        return ColumnReport(column, "date", True, reason, date_format=date_format, **base), dates
 
     base = dict(distinct=distinct, missing=missing)
     if not explicit and _looks_like_identifier(column, present, n):
@@ -478,7 +485,7 @@ def _identifier_reason(column: str, distinct: int, n: int) -> str:
     return f"Identifier (by its name): {distinct:,} different values in {n:,} rows, not a customer trait."
 
 
-def _lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int, pd.Series]:
+def lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int, pd.Series]:
     """Read text as numbers allowing $, €, %, spaces and thousands separators.
 
     Returns the numbers, how many cells needed symbols removed, and a mask of present cells that
@@ -495,10 +502,11 @@ def _lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int
     return lenient, converted, bad
 
 
-def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None]:
+def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None, str]:
+    """Read text as dates in the format most of it follows; (None, None, "") when it is not dates."""
     present = text.dropna()
     if len(present) == 0 or not present.str.contains(r"\d", regex=True).all():
-        return None, None
+        return None, None, ""
     sample = present.iloc[:500]
     best_format, best_share = None, 0.0
     for fmt in _DATE_FORMATS:
@@ -506,11 +514,11 @@ def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None]:
         if share > best_share:
             best_format, best_share = fmt, share
     if best_format is None or best_share < DATE_SHARE:
-        return None, None
+        return None, None, ""
     dates = pd.to_datetime(text, format=best_format, errors="coerce")
     if dates.notna().sum() < DATE_SHARE * len(present):
-        return None, None
-    return dates, text.notna() & dates.isna()
+        return None, None, ""
+    return dates, text.notna() & dates.isna(), best_format
 
 
 def _examples(values: pd.Series, mask: pd.Series) -> tuple[int, tuple[tuple[int, str], ...]]:
