@@ -20,7 +20,7 @@ from .errors import DataError
 from .kmeans import Partition, best_partition, count_distinct
 from .prepare import Prepared
 
-__all__ = ["K_LIMIT", "SILHOUETTE_ROWS", "Sweep", "check_k", "silhouette_rows", "sweep"]
+__all__ = ["K_LIMIT", "SILHOUETTE_ROWS", "Sweep", "check_k", "combine_sweeps", "silhouette_rows", "sweep"]
 
 #: The largest K the sweep and fit accept.
 K_LIMIT = 30
@@ -187,10 +187,7 @@ def sweep(
         if on_progress is not None:
             on_progress(done, len(ks))
 
-    knee = _knee(ks, inertia)
-    valid = [(s, k) for k, s in zip(ks, silhouette, strict=False) if s is not None]
-    best_sil = max(valid, key=lambda t: (t[0], -t[1]))[1] if valid else None
-    suggested = knee if knee is not None else (best_sil if best_sil is not None else ks[0])
+    knee, best_sil, suggested = _suggestion(ks, inertia, silhouette)
     return Sweep(
         k=tuple(ks),
         inertia=tuple(inertia),
@@ -237,3 +234,56 @@ def _knee(ks: list[int], inertia: list[float]) -> int | None:
         return None
     knee = KneeLocator(ks, inertia, curve="convex", direction="decreasing").knee
     return None if knee is None else int(knee)
+
+
+def combine_sweeps(parts: list[Sweep], *, requested_k_max: int | None = None) -> Sweep:
+    """Join sweeps over consecutive K ranges (e.g. one K each, cached apart) into one sweep.
+
+    The suggestion is recomputed over the whole range, so the result equals
+    ``sweep(prepared, k_min=first, k_max=last)`` with the same seed.
+
+    Parameters
+    ----------
+    parts : list of Sweep
+        Sweeps of the same data and seed, in K order, with no gap.
+    requested_k_max : int, optional
+        The K max the user asked for; when the data allowed fewer, the note says so.
+    """
+    if not parts:
+        raise ValueError("nothing to combine")
+    ks = [k for part in parts for k in part.k]
+    if ks != list(range(ks[0], ks[0] + len(ks))):
+        raise ValueError(f"the sweeps must cover consecutive K values, not {ks}")
+    inertia = [v for part in parts for v in part.inertia]
+    silhouette = [v for part in parts for v in part.silhouette]
+    knee, best_sil, suggested = _suggestion(ks, inertia, silhouette)
+    notes = []
+    if requested_k_max is not None and requested_k_max > ks[-1]:
+        notes.append(
+            f"The data has only {ks[-1]} different customers, so K stops at {ks[-1]} instead of {requested_k_max}."
+        )
+    first = parts[0]
+    return Sweep(
+        k=tuple(ks),
+        inertia=tuple(inertia),
+        silhouette=tuple(silhouette),
+        calinski_harabasz=tuple(v for part in parts for v in part.calinski_harabasz),
+        davies_bouldin=tuple(v for part in parts for v in part.davies_bouldin),
+        suggested_k=suggested,
+        knee_k=knee,
+        best_silhouette_k=best_sil,
+        n_rows=first.n_rows,
+        silhouette_rows=first.silhouette_rows,
+        sampled=any(part.sampled for part in parts),
+        random_state=first.random_state,
+        notes=tuple(notes),
+    )
+
+
+def _suggestion(ks: list[int], inertia: list[float], silhouette: list[float | None]) -> tuple[int | None, int | None, int]:
+    """The knee, the best-silhouette K, and the K to suggest (the knee when there is one)."""
+    knee = _knee(ks, inertia)
+    valid = [(s, k) for k, s in zip(ks, silhouette, strict=True) if s is not None]
+    best_sil = max(valid, key=lambda t: (t[0], -t[1]))[1] if valid else None
+    suggested = knee if knee is not None else (best_sil if best_sil is not None else ks[0])
+    return knee, best_sil, int(suggested)

@@ -118,3 +118,13 @@ def test_fewer_distinct_customers_than_k_min():
     X = np.repeat(np.arange(3.0)[:, None], 5, axis=0)
     with pytest.raises(DataError, match="K=5 is more than the 3 different customers"):
         sweep(X, k_min=5, k_max=6)
+
+
+def test_combined_single_k_sweeps_equal_one_sweep(sample_prepared):
+    from segmentation.sweep import combine_sweeps
+
+    whole = sweep(sample_prepared, k_min=2, k_max=6)
+    parts = [sweep(sample_prepared, k_min=k, k_max=k) for k in range(2, 7)]
+    assert combine_sweeps(parts) == whole
+    with pytest.raises(ValueError):
+        combine_sweeps([parts[0], parts[2]])

@@ -1,0 +1,23 @@
+"""Customer segments: upload a customer file, choose K, get segments you can act on.
+
+The router: page config, the explicit list of pages, and the sidebar every page shares.
+Run with ``streamlit run app.py``.
+"""
+
+import streamlit as st
+
+import app_state
+
+st.set_page_config(page_title="Customer segments", layout="wide")
+app_state.init_session()
+
+pages = st.navigation(
+    [
+        # No page icons: Streamlit would fetch them from the internet as favicons.
+        st.Page(app_state.UPLOAD_PAGE, title="1 · Your data", default=True),
+        st.Page(app_state.ELBOW_PAGE, title="2 · Number of segments"),
+        st.Page(app_state.CLUSTERS_PAGE, title="3 · Segments"),
+    ]
+)
+app_state.sidebar()
+pages.run()

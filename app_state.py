@@ -1,0 +1,338 @@
+"""The Streamlit glue shared by the pages: session-state keys, cached core calls, guards.
+
+Every user's data lives in their own ``st.session_state`` only. The expensive core calls are cached
+with ``st.cache_data`` across sessions, keyed by the file's SHA-256 plus the options (never by hashing
+a big DataFrame: the big objects are passed as ``_underscore`` arguments), and every cache is bounded
+by ``max_entries`` and ``max_size`` so a busy server cannot run out of memory:
+
+=========================  ===========  ========  =====================================================
+cache                      max_entries  max_size  holds
+=========================  ===========  ========  =====================================================
+``_prepare_cached``        8            1.5 GB    the loaded + prepared file (raw text, typed, matrix)
+``_sweep_k_cached``        600          20 MB     the criteria of one K (a few numbers each)
+``_fit_cached``            24           600 MB    labels, fit scores and distances of one segmentation
+``_profile_cached``        48           50 MB     the per-segment summary tables
+=========================  ===========  ========  =====================================================
+
+Within a session the current prepared data and segmentation are also kept in session state, so a
+rerun (a slider move, a page switch) reuses them without unpickling from the cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+import segmentation as sg
+from segmentation.kmeans import count_distinct
+from segmentation.load import file_hash
+from segmentation.prepare import candidate_columns
+from segmentation.sweep import check_k, combine_sweeps
+
+# Session-state keys: the only place they are spelled out.
+DATASET = "dataset"
+OPTIONS = "prep_options"
+K_RANGE = "k_range"
+CHOSEN_K = "chosen_k"
+NAMES = "segment_names"
+UPLOAD_ERROR = "upload_error"
+UPLOADER = "uploader"
+_UPLOADER_GENERATION = "_uploader_generation"
+_LAST_UPLOAD = "_last_upload"
+_PREPARED = "_prepared"
+_SEGMENTATION = "_segmentation"
+
+DEFAULT_K_RANGE = (2, 10)
+SEED = 0
+
+UPLOAD_PAGE = "pages/upload.py"
+ELBOW_PAGE = "pages/elbow.py"
+CLUSTERS_PAGE = "pages/clusters.py"
+SCORE_PAGE = "pages/score.py"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The file a user works on: its bytes (kept once per session) and identity."""
+
+    name: str
+    data: bytes
+    digest: str
+    is_sample: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (built-in sample)" if self.is_sample else self.name
+
+
+@dataclass(frozen=True)
+class PrepOptions:
+    """What the user chose on the upload page; ``features=None`` means the core's choice."""
+
+    features: tuple[str, ...] | None = None
+    scaler: str = "standard"
+    outliers: str = "keep"
+
+
+# --------------------------------------------------------------------------------------------------
+# Session state
+
+
+def init_session() -> None:
+    """Load the built-in sample on a first visit, so every page works before any upload."""
+    if DATASET not in st.session_state:
+        data = _sample_bytes()
+        st.session_state[DATASET] = Dataset(sg.SAMPLE_NAME, data, file_hash(data), is_sample=True)
+        st.session_state[OPTIONS] = PrepOptions()
+        st.session_state[K_RANGE] = DEFAULT_K_RANGE
+        st.session_state[NAMES] = {}
+
+
+def dataset() -> Dataset | None:
+    return st.session_state.get(DATASET)
+
+
+def options() -> PrepOptions:
+    return st.session_state.get(OPTIONS, PrepOptions())
+
+
+def set_options(new: PrepOptions) -> None:
+    """Use new preparation options, if the data can be prepared with them.
+
+    Raises
+    ------
+    DataError
+        When the options cannot work (the current options are kept).
+    """
+    if new == options():
+        return
+    current = dataset()
+    _prepare_cached(current.data, current.digest, current.name, new)
+    st.session_state[OPTIONS] = new
+    st.session_state.pop(CHOSEN_K, None)
+
+
+def uploader_key() -> str:
+    """The upload widget's key; it changes when the sample is chosen, which empties the widget."""
+    return f"{UPLOADER}_{st.session_state.get(_UPLOADER_GENERATION, 0)}"
+
+
+def handle_upload(uploaded) -> str | None:
+    """Switch to a newly uploaded file; return the error message when it cannot be used.
+
+    A file is read once: reruns with the same upload (a slider move, a page switch) reuse the
+    outcome, so a bad file's message stays on screen without parsing it again.
+    """
+    if uploaded is None:
+        return None
+    if st.session_state.get(_LAST_UPLOAD) != uploaded.file_id:
+        st.session_state[_LAST_UPLOAD] = uploaded.file_id
+        try:
+            use_upload(uploaded.name, uploaded.getvalue())
+            st.session_state.pop(UPLOAD_ERROR, None)
+        except sg.DataError as error:
+            st.session_state[UPLOAD_ERROR] = str(error)
+    return st.session_state.get(UPLOAD_ERROR)
+
+
+def use_upload(name: str, data: bytes) -> None:
+    """Make an uploaded file the current data, if it reads; otherwise keep the previous data.
+
+    Raises
+    ------
+    DataError
+        With the core's message when the file cannot be a customer table.
+    """
+    digest = file_hash(data)
+    current = dataset()
+    if current is not None and current.digest == digest and current.name == name:
+        return
+    # Prepare before switching, so a bad file never replaces good data.
+    _prepare_cached(data, digest, name, PrepOptions(), max_bytes=_max_upload_bytes())
+    _switch_to(Dataset(name, data, digest))
+
+
+def use_sample() -> None:
+    data = _sample_bytes()
+    _switch_to(Dataset(sg.SAMPLE_NAME, data, file_hash(data), is_sample=True))
+    st.session_state[_UPLOADER_GENERATION] = st.session_state.get(_UPLOADER_GENERATION, 0) + 1
+    st.session_state.pop(UPLOAD_ERROR, None)
+
+
+def _switch_to(new: Dataset) -> None:
+    st.session_state[DATASET] = new
+    st.session_state[OPTIONS] = PrepOptions()
+    st.session_state.pop(CHOSEN_K, None)
+    st.session_state.pop(_PREPARED, None)
+    st.session_state.pop(_SEGMENTATION, None)
+
+
+def require_data() -> tuple[Dataset, sg.Prepared]:
+    """The current data, prepared; or a short guide to the upload page and ``st.stop()``."""
+    current = dataset()
+    if current is None:
+        st.info("No customer data is loaded yet. Upload a customer file (or use the sample) to start.")
+        st.page_link(UPLOAD_PAGE, label="Go to Upload", icon=":material/upload_file:")
+        st.stop()
+    try:
+        return current, prepared()
+    except sg.DataError as error:
+        st.error(str(error))
+        st.page_link(UPLOAD_PAGE, label="Change the data or its options", icon=":material/upload_file:")
+        st.stop()
+
+
+def default_features(table: sg.Table) -> list[str]:
+    """The columns the core would segment on by default (every usable column)."""
+    return _candidates_cached(table, dataset().digest)
+
+
+@st.cache_data(max_entries=16, max_size="5MB", show_spinner=False)
+def _candidates_cached(_table: sg.Table, digest: str) -> list[str]:
+    return candidate_columns(_table)
+
+
+def prepared() -> sg.Prepared:
+    """The current data prepared with the current options (session memo, then the shared cache)."""
+    current, opts = dataset(), options()
+    key = (current.digest, current.name, opts)
+    memo = st.session_state.get(_PREPARED)
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    result = _prepare_cached(current.data, current.digest, current.name, opts)
+    st.session_state[_PREPARED] = (key, result)
+    return result
+
+
+def run_key(k: int) -> tuple:
+    """Identity of a segmentation: data, options, K and seed (names are kept per run key)."""
+    current, opts = dataset(), options()
+    return (current.digest, opts, k, SEED)
+
+
+def chosen_k(default: int) -> int:
+    return int(st.session_state.get(CHOSEN_K, default))
+
+
+def set_chosen_k(k: int) -> None:
+    st.session_state[CHOSEN_K] = int(k)
+
+
+def k_range() -> tuple[int, int]:
+    return tuple(st.session_state.get(K_RANGE, DEFAULT_K_RANGE))
+
+
+def set_k_range(value: tuple[int, int]) -> None:
+    st.session_state[K_RANGE] = (int(value[0]), int(value[1]))
+
+
+def segment_names(k: int, automatic: tuple[str, ...]) -> tuple[str, ...]:
+    """The user's names for the segments at this K, falling back to the automatic ones."""
+    saved = st.session_state.setdefault(NAMES, {}).get(run_key(k))
+    return tuple(saved) if saved is not None and len(saved) == k else automatic
+
+
+def set_segment_names(k: int, names: list[str]) -> None:
+    st.session_state.setdefault(NAMES, {})[run_key(k)] = tuple(names)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cached core calls (they draw nothing and write no session state)
+
+
+@st.cache_data(max_entries=8, max_size="1.5GB", show_spinner="Reading and preparing the data…")
+def _prepare_cached(
+    _data: bytes, digest: str, name: str, opts: PrepOptions, max_bytes: int | None = None
+) -> sg.Prepared:
+    table = sg.load_table(_data, name=name, max_bytes=max_bytes)
+    return sg.prepare(table, features=opts.features, scaler=opts.scaler, outliers=opts.outliers)
+
+
+@st.cache_data(max_entries=600, max_size="20MB", show_spinner=False)
+def _sweep_k_cached(_prepared: sg.Prepared, digest: str, opts: PrepOptions, k: int, seed: int) -> sg.Sweep:
+    return sg.sweep(_prepared, k_min=k, k_max=k, random_state=seed)
+
+
+@st.cache_data(max_entries=24, max_size="600MB", show_spinner="Finding the segments…")
+def _fit_cached(_prepared: sg.Prepared, digest: str, opts: PrepOptions, k: int, seed: int) -> sg.Segmentation:
+    # Without its (large) prepared data: it is re-attached from the session on the way out.
+    return dataclasses.replace(sg.fit(_prepared, k, random_state=seed), prepared=None)
+
+
+@st.cache_data(max_entries=48, max_size="50MB", show_spinner=False)
+def _profile_cached(_segmentation: sg.Segmentation, digest: str, opts: PrepOptions, k: int, seed: int) -> sg.Profile:
+    return sg.describe(_segmentation)
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def _sample_bytes() -> bytes:
+    return sg.sample_csv()
+
+
+def sweep(prepared: sg.Prepared, k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | None = None) -> sg.Sweep:
+    """The sweep over ``k_min..k_max``; each K is cached alone, so widening the range is cheap."""
+    current, opts = dataset(), options()
+    distinct = count_distinct(prepared.matrix, limit=k_max)
+    if distinct < k_min:
+        check_k(k_min, distinct)
+    top = min(k_max, distinct)
+    parts = []
+    ks = range(k_min, top + 1)
+    for done, k in enumerate(ks, start=1):
+        parts.append(_sweep_k_cached(prepared, current.digest, opts, k, SEED))
+        if on_progress is not None:
+            on_progress(done, len(ks))
+    return combine_sweeps(parts, requested_k_max=k_max)
+
+
+def segmentation(prepared: sg.Prepared, k: int) -> sg.Segmentation:
+    """The segmentation at ``k`` of the current data (session memo, then the shared cache)."""
+    key = run_key(k)
+    memo = st.session_state.get(_SEGMENTATION)
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    current, opts = dataset(), options()
+    light = _fit_cached(prepared, current.digest, opts, k, SEED)
+    result = dataclasses.replace(light, prepared=prepared)
+    st.session_state[_SEGMENTATION] = (key, result)
+    return result
+
+
+def profile(result: sg.Segmentation) -> sg.Profile:
+    """The automatic profile of a segmentation (names not applied: see :func:`segment_names`)."""
+    current, opts = dataset(), options()
+    return _profile_cached(result, current.digest, opts, result.k, SEED)
+
+
+def _max_upload_bytes() -> int:
+    return int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared layout
+
+
+def sidebar() -> None:
+    """Always say which data is loaded, how big it is, and what was chosen."""
+    current = dataset()
+    with st.sidebar:
+        st.markdown("### Your data")
+        if current is None:
+            st.caption("No data loaded.")
+            return
+        st.markdown(f"**{current.label}**")
+        try:
+            result = prepared()
+        except sg.DataError:
+            st.caption("This data cannot be segmented with the current options.")
+            return
+        st.caption(
+            f"{result.n_rows:,} rows · {len(result.table.columns)} columns · "
+            f"{len(result.columns)} used to segment"
+        )
+        k = st.session_state.get(CHOSEN_K)
+        if k is not None:
+            st.caption(f"Chosen number of segments: **K = {k}**")

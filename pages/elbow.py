@@ -1,0 +1,59 @@
+"""Elbow page: how many segments? The criteria for a range of K, and the user's choice."""
+
+import streamlit as st
+
+import app_state
+from segmentation import charts
+
+st.title("How many segments?")
+st.write(
+    "Each K below was tried on your data. The **SSE** falls as K grows; where it stops falling fast "
+    "(the *elbow*) more segments add little. The **silhouette** says how clearly customers sit in their "
+    "own segment rather than a neighbouring one."
+)
+current, prepared = app_state.require_data()
+
+low, high = app_state.k_range()
+k_min, k_max = st.slider(
+    "Range of K to try",
+    min_value=1,
+    max_value=30,
+    value=(low, high),
+    help="From 1 to 30. Each K is computed once and remembered, so widening the range is quick.",
+)
+if (k_min, k_max) != (low, high):
+    app_state.set_k_range((k_min, k_max))
+if k_max - k_min < 2:
+    st.warning("Choose a range of at least three K values to find an elbow.")
+
+progress = st.progress(0.0, text="Trying each K…")
+result = app_state.sweep(
+    prepared, k_min, k_max, on_progress=lambda done, total: progress.progress(done / total, text=f"Trying K={k_min + done - 1} ({done}/{total})…")
+)
+progress.empty()
+for note in result.notes:
+    st.info(note)
+
+k = st.slider(
+    "Number of segments (K)",
+    min_value=result.k[0],
+    max_value=result.k[-1],
+    value=min(max(app_state.chosen_k(result.suggested_k), result.k[0]), result.k[-1]),
+    key="k_slider",
+) if len(result.k) > 1 else result.k[0]
+app_state.set_chosen_k(k)
+
+if result.criteria_agree:
+    st.success(result.advice(), icon=":material/check_circle:")
+else:
+    st.info(result.advice(), icon=":material/balance:")
+
+st.plotly_chart(charts.elbow_figure(result, selected_k=k), key="elbow_chart", width="stretch")
+st.plotly_chart(charts.criteria_figure(result, selected_k=k), key="criteria_chart", width="stretch")
+
+with st.expander("The numbers"):
+    st.dataframe(result.frame().set_index("K"), width="stretch")
+    sample = "every customer" if result.silhouette_rows == result.n_rows else f"a fixed sample of {result.silhouette_rows:,} customers"
+    st.caption(f"SSE on all {result.n_rows:,} customers; silhouette on {sample}.")
+
+st.page_link(app_state.CLUSTERS_PAGE, label=f"Next: see the {k} segments", icon=":material/arrow_forward:")

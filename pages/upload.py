@@ -1,0 +1,87 @@
+"""Upload page: choose the customer file, see how it was read and prepared, adjust the options."""
+
+import streamlit as st
+
+import app_state
+import segmentation as sg
+
+st.title("Your customer data")
+st.write(
+    "Upload a customer table (CSV or Excel), one customer per row. Separators, encodings and decimal "
+    "commas are detected, and every decision about your columns is listed below."
+)
+
+upload_col, sample_col = st.columns([3, 1], vertical_alignment="center")
+uploaded = upload_col.file_uploader("Customer file", type=["csv", "tsv", "txt", "xlsx"], key=app_state.uploader_key())
+error = app_state.handle_upload(uploaded)
+if error:
+    st.error(f"{error}\n\nYou are still working on **{app_state.dataset().label}**.", icon=":material/error:")
+if not app_state.dataset().is_sample and sample_col.button("Use the sample data", icon=":material/dataset:"):
+    app_state.use_sample()
+    st.rerun()
+
+current, prepared = app_state.require_data()
+table = prepared.table
+
+st.subheader(current.label)
+size, rows, columns, used = st.columns(4)
+size.metric("File size", f"{table.n_bytes / 1_000_000:,.1f} MB" if table.n_bytes >= 100_000 else f"{table.n_bytes / 1_000:,.1f} KB")
+rows.metric("Customers (rows)", f"{table.n_rows:,}")
+columns.metric("Columns", len(table.columns))
+used.metric("Used to segment", len(prepared.columns))
+st.caption(f"Read as {table.describe_format()}. Row numbers below count customers from 1.")
+
+preview = table.raw.head(20)
+preview.index = preview.index + 1
+st.dataframe(preview, width="stretch", height=300)
+
+for note in prepared.notes:
+    st.warning(note, icon=":material/info:")
+
+st.subheader("How your columns are used")
+opts = app_state.options()
+defaults = app_state.default_features(table)
+with st.form("options", border=True):
+    features = st.multiselect(
+        "Columns to segment on",
+        options=defaults,
+        default=list(prepared.columns),
+        help="By default every usable column: identifiers, constant columns and free text are left out.",
+    )
+    scaler_col, outliers_col = st.columns(2)
+    scaler = scaler_col.radio(
+        "Scaling",
+        options=list(sg.SCALERS),
+        index=list(sg.SCALERS).index(opts.scaler),
+        format_func=lambda s: sg.SCALERS[s].split(":")[0],
+        captions=[sg.SCALERS[s].split(": ", 1)[1] for s in sg.SCALERS],
+    )
+    outliers = outliers_col.radio(
+        "Extreme values",
+        options=["keep", "clip"],
+        index=["keep", "clip"].index(opts.outliers),
+        format_func={"keep": "Keep them", "clip": "Clip them"}.get,
+        captions=[
+            "Use every value as it is.",
+            "Move values beyond the 1st/99th percentile of their column to that percentile.",
+        ],
+    )
+    if st.form_submit_button("Apply", type="primary"):
+        chosen = None if set(features) == set(defaults) else tuple(c for c in table.columns if c in features)
+        try:
+            app_state.set_options(app_state.PrepOptions(features=chosen, scaler=scaler, outliers=outliers))
+            st.rerun()
+        except sg.DataError as problem:
+            st.error(f"{problem} The previous choice is kept.", icon=":material/error:")
+
+audit = prepared.audit()
+st.dataframe(
+    audit,
+    width="stretch",
+    hide_index=True,
+    column_config={
+        "Used": st.column_config.CheckboxColumn("Used"),
+        "Details": st.column_config.TextColumn("What was done and why", width="large"),
+    },
+)
+st.page_link(app_state.ELBOW_PAGE, label="Next: choose the number of segments", icon=":material/arrow_forward:")
