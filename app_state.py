@@ -272,7 +272,9 @@ def _sample_bytes() -> bytes:
     return sg.sample_csv()
 
 
-def sweep(prepared: sg.Prepared, k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | None = None) -> sg.Sweep:
+def sweep(
+    prepared: sg.Prepared, k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | None = None
+) -> sg.Sweep:
     """The sweep over ``k_min..k_max``; each K is cached alone, so widening the range is cheap."""
     current, opts = dataset(), options()
     distinct = count_distinct(prepared.matrix, limit=k_max)
@@ -330,8 +332,7 @@ def sidebar() -> None:
             st.caption("This data cannot be segmented with the current options.")
             return
         st.caption(
-            f"{result.n_rows:,} rows · {len(result.table.columns)} columns · "
-            f"{len(result.columns)} used to segment"
+            f"{result.n_rows:,} rows · {len(result.table.columns)} columns · {len(result.columns)} used to segment"
         )
         k = st.session_state.get(CHOSEN_K)
         if k is not None:

@@ -25,14 +25,29 @@ st.title(f"Your {k} segments")
 st.caption(f"K = {k}, chosen on the *Number of segments* page, where you can change it.")
 customers, silhouette, spread, skipped = st.columns(4)
 customers.metric("Customers segmented", f"{int(result.segmented.sum()):,}")
-silhouette.metric("Silhouette", "–" if result.silhouette is None else f"{result.silhouette:.2f}", help="From -1 to 1: how clearly customers sit in their own segment. Above 0.25 is usual for customer data, above 0.5 is strong.")
+silhouette.metric(
+    "Silhouette",
+    "–" if result.silhouette is None else f"{result.silhouette:.2f}",
+    help="From -1 to 1: how clearly customers sit in their own segment. Above 0.25 is usual for customer data, above 0.5 is strong.",
+)
 spread.metric("Largest / smallest segment", f"{max(result.sizes):,} / {min(result.sizes):,}")
-skipped.metric("Not segmented", f"{len(prepared.skipped):,}", help="Rows with no value in any chosen column. They stay in the download.")
+skipped.metric(
+    "Not segmented",
+    f"{len(prepared.skipped):,}",
+    help="Rows with no value in any chosen column. They stay in the download.",
+)
 
 st.subheader("Name your segments")
-st.caption("The names come from what sets each segment apart; type better ones. They appear in every chart, table and download.")
+st.caption(
+    "The names come from what sets each segment apart; type better ones. They appear in every chart, table and download."
+)
 table = pd.DataFrame(
-    {"Segment": range(1, k + 1), "Name": list(names), "Customers": list(result.sizes), "Share": [s * 100 for s in result.shares]}
+    {
+        "Segment": range(1, k + 1),
+        "Name": list(names),
+        "Customers": list(result.sizes),
+        "Share": [s * 100 for s in result.shares],
+    }
 )
 edited = st.data_editor(
     table,
@@ -45,7 +60,9 @@ edited = st.data_editor(
         "Share": st.column_config.ProgressColumn("Share of customers", format="%.1f%%", min_value=0, max_value=100),
     },
 )
-typed = [str(n).strip() if isinstance(n, str) and n.strip() else auto for n, auto in zip(edited["Name"], automatic.names)]
+typed = [
+    str(n).strip() if isinstance(n, str) and n.strip() else auto for n, auto in zip(edited["Name"], automatic.names)
+]
 if tuple(typed) != names:
     app_state.set_segment_names(k, typed)
     names = tuple(typed)
@@ -58,7 +75,16 @@ modes = (["Columns"] if len(choices) >= 3 else []) + (["Principal components"] i
 if not modes:
     st.info("A 3D view needs at least three number columns; the tables below describe the segments.")
 else:
-    mode = st.radio("Axes", modes, horizontal=True, help="Principal components: the three directions along which your customers differ most, across all features.") if len(modes) > 1 else modes[0]
+    mode = (
+        st.radio(
+            "Axes",
+            modes,
+            horizontal=True,
+            help="Principal components: the three directions along which your customers differ most, across all features.",
+        )
+        if len(modes) > 1
+        else modes[0]
+    )
     axes = None
     if mode == "Columns":
         x_col, y_col, z_col = st.columns(3)
@@ -92,14 +118,21 @@ means_tab.dataframe(
 means_tab.caption("Means in your file's units; for categories, the share of customers with each value.")
 index_tab.plotly_chart(charts.index_figure(profile), key="index_chart", width="stretch")
 index_tab.caption("100 = the average customer. 150 means 1.5 times the average; 50 means half of it.")
-medians_tab.dataframe(profile.medians.set_index(pd.Index([charts.segment_label(s, n) for s, n in zip(profile.medians.index, names)], name="Segment")), width="stretch")
+medians_tab.dataframe(
+    profile.medians.set_index(
+        pd.Index([charts.segment_label(s, n) for s, n in zip(profile.medians.index, names)], name="Segment")
+    ),
+    width="stretch",
+)
 drivers_tab.dataframe(
     profile.importance,
     width="stretch",
     hide_index=True,
     column_config={"Strength": st.column_config.ProgressColumn("Strength", min_value=0, max_value=1, format="%.2f")},
 )
-drivers_tab.caption("Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (eta² for numbers, Cramér's V for categories).")
+drivers_tab.caption(
+    "Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (eta² for numbers, Cramér's V for categories)."
+)
 
 st.subheader("Download")
 stem = Path(current.name).stem

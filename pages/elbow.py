@@ -28,19 +28,28 @@ if k_max - k_min < 2:
 
 progress = st.progress(0.0, text="Trying each K…")
 result = app_state.sweep(
-    prepared, k_min, k_max, on_progress=lambda done, total: progress.progress(done / total, text=f"Trying K={k_min + done - 1} ({done}/{total})…")
+    prepared,
+    k_min,
+    k_max,
+    on_progress=lambda done, total: progress.progress(
+        done / total, text=f"Trying K={k_min + done - 1} ({done}/{total})…"
+    ),
 )
 progress.empty()
 for note in result.notes:
     st.info(note)
 
-k = st.slider(
-    "Number of segments (K)",
-    min_value=result.k[0],
-    max_value=result.k[-1],
-    value=min(max(app_state.chosen_k(result.suggested_k), result.k[0]), result.k[-1]),
-    key="k_slider",
-) if len(result.k) > 1 else result.k[0]
+k = (
+    st.slider(
+        "Number of segments (K)",
+        min_value=result.k[0],
+        max_value=result.k[-1],
+        value=min(max(app_state.chosen_k(result.suggested_k), result.k[0]), result.k[-1]),
+        key="k_slider",
+    )
+    if len(result.k) > 1
+    else result.k[0]
+)
 app_state.set_chosen_k(k)
 
 if result.criteria_agree:
@@ -53,7 +62,11 @@ st.plotly_chart(charts.criteria_figure(result, selected_k=k), key="criteria_char
 
 with st.expander("The numbers"):
     st.dataframe(result.frame().set_index("K"), width="stretch")
-    sample = "every customer" if result.silhouette_rows == result.n_rows else f"a fixed sample of {result.silhouette_rows:,} customers"
+    sample = (
+        "every customer"
+        if result.silhouette_rows == result.n_rows
+        else f"a fixed sample of {result.silhouette_rows:,} customers"
+    )
     st.caption(f"SSE on all {result.n_rows:,} customers; silhouette on {sample}.")
 
 st.page_link(app_state.CLUSTERS_PAGE, label=f"Next: see the {k} segments", icon=":material/arrow_forward:")

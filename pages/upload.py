@@ -25,11 +25,20 @@ table = prepared.table
 
 st.subheader(current.label)
 size, rows, columns, used = st.columns(4)
-size.metric("File size", f"{table.n_bytes / 1_000_000:,.1f} MB" if table.n_bytes >= 100_000 else f"{table.n_bytes / 1_000:,.1f} KB")
+size.metric(
+    "File size",
+    f"{table.n_bytes / 1_000_000:,.1f} MB" if table.n_bytes >= 100_000 else f"{table.n_bytes / 1_000:,.1f} KB",
+)
 rows.metric("Customers (rows)", f"{table.n_rows:,}")
 columns.metric("Columns", len(table.columns))
 used.metric("Used to segment", len(prepared.columns))
-st.caption(f"Read as {table.describe_format()}. Row numbers below count customers from 1.")
+st.caption(f"Read as {table.describe_format()}. Row numbers count customers from 1 (the header is not a row).")
+if current.is_sample:
+    st.info(
+        "This is the built-in sample: 3,000 fictional customers with planted segments, so you can try "
+        "every page now. Upload your own file above to replace it.",
+        icon=":material/lightbulb:",
+    )
 
 preview = table.raw.head(20)
 preview.index = preview.index + 1
@@ -54,7 +63,7 @@ with st.form("options", border=True):
         options=list(sg.SCALERS),
         index=list(sg.SCALERS).index(opts.scaler),
         format_func=lambda s: sg.SCALERS[s].split(":")[0],
-        captions=[sg.SCALERS[s].split(": ", 1)[1] for s in sg.SCALERS],
+        captions=[sg.SCALERS[s].split(": ", 1)[1].capitalize() for s in sg.SCALERS],
     )
     outliers = outliers_col.radio(
         "Extreme values",
@@ -74,14 +83,12 @@ with st.form("options", border=True):
         except sg.DataError as problem:
             st.error(f"{problem} The previous choice is kept.", icon=":material/error:")
 
-audit = prepared.audit()
-st.dataframe(
-    audit,
-    width="stretch",
-    hide_index=True,
-    column_config={
-        "Used": st.column_config.CheckboxColumn("Used"),
-        "Details": st.column_config.TextColumn("What was done and why", width="large"),
-    },
-)
+audit = prepared.audit().rename(columns={"Details": "What was done and why"}).set_index("Column")
+used = audit[audit["Used"]].drop(columns="Used")
+left_out = audit[~audit["Used"]].drop(columns=["Used", "Filled with"])
+st.markdown(f"**Used to segment ({len(used)})**")
+st.table(used)
+if len(left_out):
+    st.markdown(f"**Left out ({len(left_out)})**")
+    st.table(left_out)
 st.page_link(app_state.ELBOW_PAGE, label="Next: choose the number of segments", icon=":material/arrow_forward:")

@@ -1,0 +1,290 @@
+"""The Streamlit app, driven with AppTest: every page, the sample, uploads, bad files, K, names, downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+import streamlit as st
+from helpers import ROOT, SHARED_DATA
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+import segmentation
+
+APP = str(ROOT / "app.py")
+PAGES = ("pages/upload.py", "pages/elbow.py", "pages/clusters.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """The bytes behind every download button, by file name (generated as a click would)."""
+    captured: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **options):
+        captured[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return captured
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown) + " " + " ".join(c.value for c in at.sidebar.caption)
+
+
+def current_data(at: AppTest) -> str:
+    """The name of the data the session works on (AppTest keeps the entry script's sidebar only on
+    the first run, so later checks read the session; the browser tests read the real sidebar)."""
+    import app_state
+
+    return at.session_state[app_state.DATASET].label
+
+
+def points(values) -> int:
+    """Number of values in a Plotly JSON array (plain list, or Plotly 7's typed-array encoding)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+
+        return len(np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"])))
+    return len(values)
+
+
+def mall_like_csv() -> bytes:
+    """The Mall file when it is on this machine, else a file with its layout."""
+    path = SHARED_DATA / "Mall_Customers.csv"
+    if path.exists():
+        return path.read_bytes()
+    frame = segmentation.make_customers(200, random_state=3)[
+        ["Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)"]
+    ]
+    frame = frame.fillna(40).astype({"Age": int, "Annual Income (k$)": int})
+    frame.insert(0, "CustomerID", range(1, 201))
+    return frame.to_csv(index=False).encode()
+
+
+def test_every_page_renders_on_the_sample():
+    at = app()
+    assert "sample_customers.csv (built-in sample)" in sidebar_text(at)
+    assert "3,000 rows" in sidebar_text(at)
+    # (AppTest drops the entry script's sidebar after switch_page; the browser tests check it on every page.)
+    for page in PAGES:
+        visit(at, page)
+        assert not at.error and not at.warning
+
+
+def test_upload_replaces_the_data_and_the_audit_explains_the_columns():
+    at = app()
+    data = mall_like_csv()
+    at.file_uploader[0].set_value(("Mall_Customers.csv", data, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert current_data(at) == "Mall_Customers.csv"
+    assert at.subheader[0].value == "Mall_Customers.csv"
+    assert at.metric[1].value == "200"
+    used, left_out = (t.value for t in at.table)
+    assert list(used.index) == ["Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)"]
+    assert used.loc["Gender", "Treated as"] == "yes/no"
+    assert "encoded as 1 for 'Male'" in used.loc["Gender", "What was done and why"]
+    assert list(left_out.index) == ["CustomerID"]
+    assert left_out.loc["CustomerID", "Treated as"] == "identifier"
+    preview = at.dataframe[0].value
+    assert len(preview) == 20 and list(preview.columns)[:2] == ["CustomerID", "Gender"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "is empty"),
+        ("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "PNG image"),
+        ("conflict.csv", b"<<<<<<< HEAD\nA,B\n1,2\n=======\nA,B\n1,3\n>>>>>>> x\n", "merge-conflict"),
+    ],
+)
+def test_a_bad_upload_shows_the_error_and_keeps_the_previous_data(name, content, message):
+    at = app()
+    at.file_uploader[0].set_value((name, content, "text/csv")).run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error)
+    assert any("still working on" in e.value and "sample_customers.csv" in e.value for e in at.error)
+    assert current_data(at) == "sample_customers.csv (built-in sample)"
+    for page in PAGES[1:]:
+        visit(at, page)
+        assert not at.error
+
+
+def test_a_file_over_the_upload_limit_is_refused(monkeypatch):
+    import app_state
+
+    monkeypatch.setattr(app_state, "_max_upload_bytes", lambda: 1_000)
+    at = app()
+    at.file_uploader[0].set_value(("big.csv", mall_like_csv(), "text/csv")).run()
+    assert any("limit" in e.value for e in at.error)
+    assert current_data(at) == "sample_customers.csv (built-in sample)"
+
+
+def test_back_to_the_sample():
+    at = app()
+    at.file_uploader[0].set_value(("Mall_Customers.csv", mall_like_csv(), "text/csv")).run()
+    button = next(b for b in at.button if b.label == "Use the sample data")
+    button.click().run()
+    assert current_data(at) == "sample_customers.csv (built-in sample)"
+    assert at.file_uploader[0].value is None
+
+
+def test_options_change_the_preparation():
+    at = app()
+    form_radio = next(r for r in at.radio if r.label == "Scaling")
+    form_radio.set_value("robust")
+    next(m for m in at.multiselect if m.label == "Columns to segment on").set_value(
+        ["Age", "Annual Income (k$)", "Spending Score (1-100)"]
+    )
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert not at.exception
+    assert at.metric[3].value == "3"  # used to segment
+    import app_state
+
+    assert at.session_state[app_state.OPTIONS].scaler == "robust"
+
+
+def test_the_k_slider_does_not_recompute_the_sweep(monkeypatch):
+    calls = []
+    original = segmentation.sweep
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("k_min"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(segmentation, "sweep", counting)
+    at = visit(app(), "pages/elbow.py")
+    assert sorted(calls) == list(range(2, 11))  # each K once
+    slider = at.slider(key="k_slider")
+    assert slider.value == 5  # the elbow of the sample
+    slider.set_value(7).run()
+    assert not at.exception
+    assert len(calls) == 9  # no new sweep
+    import app_state
+
+    assert at.session_state[app_state.CHOSEN_K] == 7
+    elbow = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(trace.get("name") == "your K" and trace["x"] == [7] for trace in elbow["data"])
+    visit(at, "pages/clusters.py")
+    assert at.title[0].value == "Your 7 segments"
+    assert len(calls) == 9
+
+
+def test_widening_the_k_range_only_computes_the_new_k(monkeypatch):
+    calls = []
+    original = segmentation.sweep
+    monkeypatch.setattr(segmentation, "sweep", lambda *a, **k: calls.append(k["k_min"]) or original(*a, **k))
+    at = visit(app(), "pages/elbow.py")
+    at.slider[0].set_value((2, 12)).run()
+    assert not at.exception
+    assert sorted(calls) == list(range(2, 13))
+
+
+def test_clusters_page_draws_a_3d_scatter_tables_and_downloads(downloads):
+    at = visit(app(), "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    scatter = next(s for s in specs if s["data"] and s["data"][0]["type"] == "scatter3d")
+    assert len([t for t in scatter["data"] if t["type"] == "scatter3d"]) == k
+    assert sum(points(t["x"]) for t in scatter["data"]) == 3000
+    assert scatter["layout"]["scene"]["xaxis"]["title"]["text"] in {
+        "Age",
+        "Annual Income (k$)",
+        "Spending Score (1-100)",
+        "Visits per Month",
+    }
+    editor = at.data_editor[0].value
+    assert len(editor) == k and editor["Customers"].sum() == 3000
+    averages = next(d.value for d in at.dataframe if "Customers" in d.value.columns and "Age" in d.value.columns)
+    assert len(averages) == k
+    labels = [b.label for b in at.download_button]
+    assert labels == ["Customers with their segment (CSV)", "Segment summary (CSV)", "Run file (JSON)"]
+    labelled = pd.read_csv(
+        io.BytesIO(downloads[f"sample_customers_segments_K{k}.csv"]()), dtype=str, encoding="utf-8-sig"
+    )
+    assert len(labelled) == 3000 and sorted(labelled["Segment"].unique()) == [str(i) for i in range(1, k + 1)]
+    run = json.loads(downloads[f"sample_customers_run_K{k}.json"]())
+    assert run["options"]["k"] == k
+
+
+def test_renaming_a_segment_changes_every_download(downloads):
+    at = visit(app(), "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    editor_key = at.data_editor[0].key
+    at.session_state[editor_key] = {"edited_rows": {0: {"Name": "Loyal core"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    labelled = pd.read_csv(
+        io.BytesIO(downloads[f"sample_customers_segments_K{k}.csv"]()), dtype=str, encoding="utf-8-sig"
+    )
+    assert set(labelled.loc[labelled["Segment"] == "1", "Segment name"]) == {"Loyal core"}
+    summary = pd.read_csv(
+        io.BytesIO(downloads[f"sample_customers_segment_summary_K{k}.csv"]()), dtype=str, encoding="utf-8-sig"
+    )
+    assert summary.loc[0, "Name"] == "Loyal core"
+    assert json.loads(downloads[f"sample_customers_run_K{k}.json"]())["segment_names"][0] == "Loyal core"
+    scatter = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "scatter3d" in c.proto.spec)
+    assert scatter["data"][0]["name"] == "1 · Loyal core"
+    # The name survives a trip to another page and back.
+    visit(at, "pages/elbow.py")
+    visit(at, "pages/clusters.py")
+    assert at.data_editor[0].value.loc[0, "Name"] == "Loyal core"
+
+
+def test_a_typed_formula_name_is_neutralised_in_the_download(downloads):
+    at = visit(app(), "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    at.session_state[at.data_editor[0].key] = {
+        "edited_rows": {1: {"Name": "=HYPERLINK(1)"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    labelled = pd.read_csv(
+        io.BytesIO(downloads[f"sample_customers_segments_K{k}.csv"]()), dtype=str, encoding="utf-8-sig"
+    )
+    assert set(labelled.loc[labelled["Segment"] == "2", "Segment name"]) == {"'=HYPERLINK(1)"}
+
+
+def test_pages_without_data_show_a_guide_not_an_error():
+    at = AppTest.from_file(APP, default_timeout=60)
+    import app_state
+
+    at.session_state[app_state.DATASET] = None
+    at.run()
+    for page in PAGES[1:]:
+        visit(at, page)
+        assert not at.error
+        assert any("No customer data is loaded yet" in i.value for i in at.info)
