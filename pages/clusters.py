@@ -61,7 +61,8 @@ edited = st.data_editor(
     },
 )
 typed = [
-    str(n).strip() if isinstance(n, str) and n.strip() else auto for n, auto in zip(edited["Name"], automatic.names)
+    str(n).strip() if isinstance(n, str) and n.strip() else auto
+    for n, auto in zip(edited["Name"], automatic.names, strict=True)
 ]
 if tuple(typed) != names:
     app_state.set_segment_names(k, typed)
@@ -120,7 +121,9 @@ index_tab.plotly_chart(charts.index_figure(profile), key="index_chart", width="s
 index_tab.caption("100 = the average customer. 150 means 1.5 times the average; 50 means half of it.")
 medians_tab.dataframe(
     profile.medians.set_index(
-        pd.Index([charts.segment_label(s, n) for s, n in zip(profile.medians.index, names)], name="Segment")
+        pd.Index(
+            [charts.segment_label(s, n) for s, n in zip(profile.medians.index, names, strict=True)], name="Segment"
+        )
     ),
     width="stretch",
 )
