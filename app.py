@@ -10,6 +10,7 @@ import app_state
 
 st.set_page_config(page_title="Customer segments", layout="wide")
 app_state.init_session()
+app_state.router_ran()
 
 pages = st.navigation(
     [
@@ -19,5 +20,6 @@ pages = st.navigation(
         st.Page(app_state.CLUSTERS_PAGE, title="3 · Segments"),
     ]
 )
+app_state.start_router_page()
 app_state.sidebar()
 pages.run()

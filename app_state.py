@@ -21,6 +21,7 @@ rerun (a slider move, a page switch) reuses them without unpickling from the cac
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,6 +76,45 @@ class PrepOptions:
     features: tuple[str, ...] | None = None
     scaler: str = "standard"
     outliers: str = "keep"
+
+
+_RETURN_TO = "_return_to"
+_this_run = threading.local()  # one script run = one thread at a time; never shared between sessions
+
+
+# --------------------------------------------------------------------------------------------------
+# Routing
+
+
+def router_ran() -> None:
+    """Called by ``app.py`` on every run, before the page runs."""
+    _this_run.router = True
+
+
+def start_router_page() -> None:
+    """After ``st.navigation`` in ``app.py``: finish a redirect started by :func:`page_setup`."""
+    target = st.session_state.pop(_RETURN_TO, None)
+    if target is not None:
+        st.switch_page(target)
+
+
+def page_setup(page: str) -> None:
+    """First call of every page: make sure the router (``app.py``) ran.
+
+    Streamlit treats a folder called ``pages/`` next to the entry script as its older multipage
+    layout until ``st.navigation`` has run once in the server process: a first visit straight to
+    ``/clusters`` would then run the page alone, without ``app.py``. This sends such a visit
+    through ``app.py`` (which loads the sample) and back to the page, and otherwise draws the shared
+    sidebar when the router did not.
+    """
+    ran = getattr(_this_run, "router", False)
+    _this_run.router = False
+    if ran:
+        return
+    if DATASET not in st.session_state:
+        st.session_state[_RETURN_TO] = page
+        st.switch_page("app.py")
+    sidebar()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -132,9 +172,11 @@ def handle_upload(uploaded) -> str | None:
         st.session_state[_LAST_UPLOAD] = uploaded.file_id
         try:
             use_upload(uploaded.name, uploaded.getvalue())
-            st.session_state.pop(UPLOAD_ERROR, None)
         except sg.DataError as error:
             st.session_state[UPLOAD_ERROR] = str(error)
+        else:
+            st.session_state.pop(UPLOAD_ERROR, None)
+            st.rerun()  # so the sidebar, drawn before this page, names the new data
     return st.session_state.get(UPLOAD_ERROR)
 
 

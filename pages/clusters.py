@@ -9,6 +9,7 @@ import app_state
 import segmentation as sg
 from segmentation import charts
 
+app_state.page_setup("pages/clusters.py")
 current, prepared = app_state.require_data()
 if app_state.CHOSEN_K in st.session_state:
     k = app_state.chosen_k(default=2)

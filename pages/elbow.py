@@ -5,6 +5,7 @@ import streamlit as st
 import app_state
 from segmentation import charts
 
+app_state.page_setup("pages/elbow.py")
 st.title("How many segments?")
 st.write(
     "Each K below was tried on your data. The **SSE** falls as K grows; where it stops falling fast "

@@ -5,6 +5,7 @@ import streamlit as st
 import app_state
 import segmentation as sg
 
+app_state.page_setup("pages/upload.py")
 st.title("Your customer data")
 st.write(
     "Upload a customer table (CSV or Excel), one customer per row. Separators, encodings and decimal "

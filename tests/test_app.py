@@ -57,11 +57,12 @@ def sidebar_text(at: AppTest) -> str:
 
 
 def current_data(at: AppTest) -> str:
-    """The name of the data the session works on (AppTest keeps the entry script's sidebar only on
-    the first run, so later checks read the session; the browser tests read the real sidebar)."""
+    """The name of the data the session works on, as the sidebar says it."""
     import app_state
 
-    return at.session_state[app_state.DATASET].label
+    label = at.session_state[app_state.DATASET].label
+    assert label in sidebar_text(at)
+    return label
 
 
 def points(values) -> int:
@@ -92,10 +93,18 @@ def test_every_page_renders_on_the_sample():
     at = app()
     assert "sample_customers.csv (built-in sample)" in sidebar_text(at)
     assert "3,000 rows" in sidebar_text(at)
-    # (AppTest drops the entry script's sidebar after switch_page; the browser tests check it on every page.)
     for page in PAGES:
         visit(at, page)
         assert not at.error and not at.warning
+        assert "sample_customers.csv (built-in sample)" in sidebar_text(at)
+
+
+def test_a_first_visit_straight_to_a_page_goes_through_the_router():
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page("pages/clusters.py").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Your ") and at.title[0].value.endswith(" segments")
+    assert "sample_customers.csv (built-in sample)" in sidebar_text(at)
 
 
 def test_upload_replaces_the_data_and_the_audit_explains_the_columns():
