@@ -9,7 +9,7 @@
 Every CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel shows accents), and any
 text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
 so a spreadsheet shows it as text instead of running it as a formula (OWASP "CSV injection").
-Plain numbers such as ``-12.5`` or ``+3`` are left alone.
+Plain numbers such as ``-12.5``, ``+3``, ``-1.234,5`` or ``-12%`` are left alone.
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ FORMULA_PREFIX = "'"
 RUN_VERSION = 1
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+# A signed number, also with thousands separators or a percent sign ("-1.234,5", "-1,234.50",
+# "-12%"): digits and separators cannot call a function, so the cell stays a number.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?=[.,]?\d)(\d{1,3}([.,\u00a0\u202f ]\d{3})+|\d*)([.,]\d*)?([eE][+-]?\d+)?%?$")
 _PLAIN_NUMBER_PATTERN = _PLAIN_NUMBER.pattern
 
 
@@ -64,17 +66,21 @@ def neutralise(value: object) -> object:
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Neutralise every text cell and every column name of ``frame`` (vectorised)."""
-    out = {}
-    for column in frame.columns:
-        series = frame[column]
+    names, columns = [], []
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
         if pd.api.types.is_string_dtype(series) or series.dtype == object:
             text = series.astype("str")
             risky = text.str.match(_FORMULA_START.pattern) & ~text.str.match(_PLAIN_NUMBER_PATTERN)
             risky &= series.notna()
             if risky.any():
                 series = series.where(~risky, FORMULA_PREFIX + text)
-        out[neutralise(str(column))] = series
-    return pd.DataFrame(out, index=frame.index)
+        # By position: columns "=x" and "'=x" both show as "'=x", and neither may be lost.
+        names.append(neutralise(str(frame.columns[position])))
+        columns.append(series)
+    out = pd.concat(columns, axis=1) if columns else pd.DataFrame(index=frame.index)
+    out.columns = names
+    return out
 
 
 def labelled_frame(

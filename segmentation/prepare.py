@@ -33,10 +33,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
 from .errors import DataError
-from .load import Table, parse_numbers
+from .load import MISSING_MARKERS, Table, parse_numbers
 
 __all__ = [
     "SCALERS",
+    "SCALER_NAMES",
     "ColumnReport",
     "Prepared",
     "candidate_columns",
@@ -50,11 +51,13 @@ Outliers = Literal["keep", "clip"]
 
 #: The scalers a user can choose, with one line on what each is for.
 SCALERS: dict[str, str] = {
-    "standard": "Standard: every feature gets the same spread (mean 0, standard deviation 1). The usual choice.",
-    "robust": "Robust: like standard, but based on the median and quartiles, so a few extreme customers matter less.",
-    "minmax": "Min-max: every feature is squeezed into 0..1. Good when all features have natural bounds.",
-    "none": "None: use the values as they are. Only when all features share one unit, e.g. two scores out of 100.",
+    "standard": "Every feature gets the same spread (mean 0, standard deviation 1). The usual choice.",
+    "robust": "Like standard, but based on the median and quartiles, so a few extreme customers matter less.",
+    "minmax": "Every feature is squeezed into 0..1. Good when all features have natural bounds.",
+    "none": "Use the values as they are. Only when all features share one unit, e.g. two scores out of 100.",
 }
+#: How each scaler is named on screen.
+SCALER_NAMES: dict[str, str] = {"standard": "Standard", "robust": "Robust", "minmax": "Min-max", "none": "None"}
 
 #: Text columns with more distinct values than this are not one-hot encoded (too many columns).
 MAX_CATEGORIES = 20
@@ -91,6 +94,12 @@ _DATE_FORMATS = (
     "%m/%d/%y",
     "%Y%m%d",
 )
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{8}$")
+_EXCEL_ERROR = re.compile(r"^#(N/A|NV|GETTING_DATA|[A-Z/0_]+[!?])$|^ERR:\d{3}$")
+_GROUPED = {
+    ".": re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?$"),
+    ",": re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?([eE][+-]?\d+)?$"),
+}
 _SYMBOLS = re.compile(r"^\s*[$€£¥₹]\s*|\s*[$€£¥₹%]\s*$|\s+")
 
 
@@ -320,10 +329,7 @@ def prepare(
 
     used = [c for c in table.columns if reports[c].used]
     if not used:
-        reasons = "; ".join(f"'{r.column}': {r.reason}" for r in reports.values())
-        raise DataError(
-            f"None of the columns can be used to segment customers (they need numbers, dates or categories). {reasons}"
-        )
+        raise DataError(_nothing_usable(table, list(reports.values())))
     value_frame = pd.DataFrame(values, index=table.raw.index)
 
     all_missing = value_frame.isna().all(axis=1).to_numpy()
@@ -390,7 +396,11 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
     converted = 0
     if not is_number:
         numbers, converted, bad = lenient_numbers(series, decimal=table.decimal)
-        if len(present) and numbers.notna().sum() >= NUMERIC_SHARE * len(present):
+        # Excel's error values (#DIV/0!, #N/A) stand where a formula's number failed: they say the
+        # column is numeric, so they do not count against it (they are still reported and missing).
+        errors = int(series.str.strip().str.upper().str.match(_EXCEL_ERROR.pattern).fillna(False).sum())
+        readable = int(numbers.notna().sum())
+        if readable and readable >= NUMERIC_SHARE * (len(present) - errors):
             is_number = True
             unreadable, unreadable_examples = _examples(series, bad)
             series = numbers
@@ -401,6 +411,8 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         series = series.astype("float64")
         extreme = ~np.isfinite(series) | (series.abs() > MAX_MAGNITUDE)
         extreme &= series.notna()
+        if pd.api.types.is_numeric_dtype(table.frame[column]):
+            extreme |= _unparsed(table, column)
         if extreme.any():
             raw = table.raw[column].str.strip()
             count, examples = _examples(raw, extreme)
@@ -444,6 +456,13 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         return ColumnReport(column, "date", True, reason, date_format=date_format, **base), dates
 
     base = dict(distinct=distinct, missing=missing)
+    mixed = _mixed_date_examples(text)
+    if mixed:
+        reason = (
+            f"Dates written in more than one way (e.g. {mixed}); write every date the same way "
+            "(for example 2024-01-31) to use this column."
+        )
+        return ColumnReport(column, "text", False, reason, **base), None
     if not explicit and _looks_like_identifier(column, present, n):
         return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
     if distinct == 1:
@@ -493,9 +512,14 @@ def lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int,
     """
     text = series.astype("str")
     strict = parse_numbers(text, decimal=decimal)
-    cleaned = text.str.replace(_SYMBOLS, "", regex=True)
+    cleaned = text.str.replace(_SYMBOLS, "", regex=True).str.replace("\u2212", "-", regex=False)  # "−": Unicode minus
     cleaned = cleaned.str.replace(r"^\((.+)\)$", r"-\1", regex=True)  # accounting negatives: (12)
     lenient = parse_numbers(cleaned, decimal=decimal)
+    # The other mark is only a thousands separator: "12,5" in a decimal-point file (or "12.5" with
+    # decimal commas) is not 125, so it is reported instead of read.
+    mark = "," if decimal == "." else "."
+    misplaced = cleaned.str.contains(mark, regex=False) & ~cleaned.str.match(_GROUPED[decimal].pattern)
+    lenient = lenient.mask(misplaced.fillna(False).astype(bool))
     present = series.notna()
     converted = int((strict.isna() & lenient.notna()).sum())
     bad = present & lenient.isna()
@@ -523,8 +547,71 @@ def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None, str]:
 
 def _examples(values: pd.Series, mask: pd.Series) -> tuple[int, tuple[tuple[int, str], ...]]:
     positions = np.flatnonzero(mask.to_numpy(dtype=bool))
-    examples = tuple((int(p) + 1, str(values.iloc[p])) for p in positions[:3])
+    examples = tuple((int(p) + 1, _clip(str(values.iloc[p]))) for p in positions[:3])
     return int(len(positions)), examples
+
+
+def _unparsed(table: Table, column: str) -> pd.Series:
+    """Cells of a number column that hold something but were not read (e.g. a number of 10,000 digits).
+
+    Rows with no value at all in the typed view (repeated headers, a totals row) are not counted.
+    """
+    unparsed = table.frame[column].isna()
+    if not unparsed.any():
+        return unparsed
+    unparsed &= ~table.raw[column].str.strip().str.lower().isin(MISSING_MARKERS)
+    if unparsed.any():
+        rows = table.frame.loc[unparsed].notna().any(axis=1)
+        unparsed.loc[rows.index] = rows
+    return unparsed
+
+
+def _clip(value: str, limit: int = 40) -> str:
+    """A cell short enough to quote in a message (a pasted e-mail can be a megabyte)."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _mixed_date_examples(text: pd.Series) -> str:
+    """Two values in different date formats when most values are dates but in several formats, else ""."""
+    sample = text.dropna().iloc[:500]
+    if len(sample) == 0 or sample.str.match(_DATE_LIKE.pattern).mean() < NUMERIC_SHARE:
+        return ""
+    first_format = pd.Series(-1, index=sample.index)
+    for i, fmt in enumerate(_DATE_FORMATS):
+        parsed = pd.to_datetime(sample, format=fmt, errors="coerce").notna()
+        first_format = first_format.mask(parsed & (first_format < 0), i)
+    if (first_format >= 0).mean() < NUMERIC_SHARE or first_format[first_format >= 0].nunique() < 2:
+        return ""
+    examples = sample[first_format >= 0].groupby(first_format[first_format >= 0], sort=False).first()
+    return ", ".join(f"'{_clip(v)}'" for v in examples.iloc[:2])
+
+
+def _nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
+    """The message when no column can be a feature, saying why in the words that fit the file."""
+    kinds = {r.kind for r in reports}
+    if kinds == {"empty"}:
+        return (
+            f"Every cell of '{table.name}' is empty or a missing-value marker (like 'NA' or '?'), so there "
+            "is nothing to segment. Export the table again with its data."
+        )
+    if kinds <= {"empty", "constant"}:
+        same = []
+        for report in reports:
+            if report.kind == "constant":
+                value = table.frame[report.column].dropna().iloc[0]
+                shown = _fmt(value) if isinstance(value, (int, float)) else f"'{_clip(str(value))}'"
+                same.append(f"'{report.column}' is {shown}")
+        more = f" and {len(same) - 4:,} more" if len(same) > 4 else ""
+        return (
+            f"Every customer has the same values ({', '.join(same[:4])}{more} in every row), so there is "
+            "nothing to tell them apart. Check that the export holds the real customer rows."
+        )
+    reasons = " ".join(f"'{r.column}': {r.reason}" for r in reports[:4])
+    more = f" (and {len(reports) - 4:,} more columns)" if len(reports) > 4 else ""
+    return (
+        "None of the columns can be used to segment customers (they need numbers, dates or categories). "
+        f"{reasons}{more}"
+    )
 
 
 def _number_warnings(column: str, series: pd.Series, table: Table) -> tuple[str, ...]:
