@@ -193,7 +193,7 @@ def use_upload(name: str, data: bytes) -> None:
     if current is not None and current.digest == digest and current.name == name:
         return
     # Prepare before switching, so a bad file never replaces good data.
-    _prepare_cached(data, digest, name, PrepOptions(), max_bytes=_max_upload_bytes())
+    _prepare_cached(data, digest, name, PrepOptions(), _max_bytes=_max_upload_bytes())
     _switch_to(Dataset(name, data, digest))
 
 
@@ -287,9 +287,10 @@ def set_segment_names(k: int, names: list[str]) -> None:
 
 @st.cache_data(max_entries=8, max_size="1.5GB", show_spinner="Reading and preparing the data…")
 def _prepare_cached(
-    _data: bytes, digest: str, name: str, opts: PrepOptions, max_bytes: int | None = None
+    _data: bytes, digest: str, name: str, opts: PrepOptions, _max_bytes: int | None = None
 ) -> sg.Prepared:
-    table = sg.load_table(_data, name=name, max_bytes=max_bytes)
+    # The size limit is not part of the key: a file that passed it once passes it again.
+    table = sg.load_table(_data, name=name, max_bytes=_max_bytes)
     return sg.prepare(table, features=opts.features, scaler=opts.scaler, outliers=opts.outliers)
 
 

@@ -52,7 +52,7 @@ table = pd.DataFrame(
 )
 edited = st.data_editor(
     table,
-    key=f"names_{abs(hash((app_state.run_key(k), names)))}",
+    key=f"names_{abs(hash(app_state.run_key(k)))}",  # fixed rows: edits survive value changes
     hide_index=True,
     width="stretch",
     disabled=["Segment", "Customers", "Share"],

@@ -63,8 +63,8 @@ with st.form("options", border=True):
         "Scaling",
         options=list(sg.SCALERS),
         index=list(sg.SCALERS).index(opts.scaler),
-        format_func=lambda s: sg.SCALERS[s].split(":")[0],
-        captions=[sg.SCALERS[s].split(": ", 1)[1].capitalize() for s in sg.SCALERS],
+        format_func=sg.SCALER_NAMES.get,
+        captions=list(sg.SCALERS.values()),
     )
     outliers = outliers_col.radio(
         "Extreme values",

@@ -23,3 +23,11 @@ def sample_bytes() -> bytes:
 @pytest.fixture(scope="session")
 def sample_prepared(sample_bytes) -> sg.Prepared:
     return sg.prepare(sg.load_table(sample_bytes, name=sg.SAMPLE_NAME))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)

@@ -1,0 +1,251 @@
+"""The marketer's whole journey in a real Chromium against a real `streamlit run app.py` server.
+
+AppTest runs the scripts but not the browser; these tests check what a person sees and gets: the
+3D chart really draws (WebGL), the upload widget works, the download holds the right bytes, the
+console stays clean, and two people at once never see each other's data.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from browser import (
+    CHROMIUM_FLAGS,
+    errors_on_page,
+    go_to,
+    require_browser,
+    screenshot,
+    sidebar_text,
+    streamlit_server,
+    upload,
+    wait_idle,
+)
+from helpers import SHARED_DATA
+
+import segmentation
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PAGE_TITLES = ("1 · Your data", "2 · Number of segments", "3 · Segments")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(chromium):
+    with streamlit_server() as (url, _process):
+        yield url
+
+
+@pytest.fixture
+def page(chromium, server, request):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.goto(server)
+    wait_idle(page)
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        saved = [screenshot(page, f"{request.node.name}-at-failure")]
+        for title in PAGE_TITLES:
+            try:
+                go_to(page, title)
+                saved.append(screenshot(page, f"{request.node.name}-{title[0]}"))
+            except Exception:  # noqa: BLE001 - best effort: the test already failed
+                break
+        print("Screenshots:", *saved, sep="\n  ")
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def sample_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("upload") / "my_customers.csv"
+    path.write_bytes(segmentation.sample_csv(1_200, random_state=7))
+    return path
+
+
+def test_opens_on_the_sample_and_every_page_is_clean(page):
+    for title in PAGE_TITLES:
+        go_to(page, title)
+        assert "sample_customers.csv (built-in sample)" in sidebar_text(page)
+        assert "3,000 rows" in sidebar_text(page)
+        assert errors_on_page(page) == []
+    assert page.console_errors == []
+
+
+def uploads():
+    cases = [pytest.param("sample", id="sample-copy")]
+    if (SHARED_DATA / "Mall_Customers.csv").exists():
+        cases.append(pytest.param("mall", id="Mall_Customers"))
+    return cases
+
+
+@pytest.mark.parametrize("which", uploads())
+def test_upload_through_the_real_file_input(page, which, sample_file):
+    path = sample_file if which == "sample" else SHARED_DATA / "Mall_Customers.csv"
+    rows = len(pd.read_csv(path))
+    upload(page, path)
+    assert path.name in sidebar_text(page)
+    assert f"{rows:,} rows" in sidebar_text(page)
+    metric = page.locator("[data-testid=stMetric]").filter(has_text="Customers (rows)")
+    assert f"{rows:,}" in metric.inner_text()
+    preview = page.locator("[data-testid=stDataFrame] table[role=grid]").first
+    assert int(preview.get_attribute("aria-rowcount")) == 21  # header + the first 20 rows
+    used, left_out = (page.locator("[data-testid=stTable]").nth(i).inner_text() for i in range(2))
+    assert "Gender" in used and "encoded as 1 for 'Male'" in used
+    assert "CustomerID" in left_out and "identifier" in left_out.lower()
+    assert errors_on_page(page) == []
+    assert page.console_errors == []
+
+
+def plot_data(page, index: int) -> list[dict]:
+    """Trace types, names and point counts of the index-th Plotly chart, as Plotly.js holds them."""
+    return page.evaluate(
+        """(i) => document.querySelectorAll('.js-plotly-plot')[i]._fullData.map(
+            t => ({type: t.type, name: t.name, n: t.x ? t.x.length : 0, x: t.x ? Array.from(t.x) : []}))""",
+        index,
+    )
+
+
+def test_elbow_chart_and_k_slider_with_the_keyboard(page):
+    go_to(page, "2 · Number of segments")
+    sse = plot_data(page, 0)
+    assert sse[0]["name"] == "SSE" and sse[0]["n"] == 9  # K = 2..10
+    highlighted = next(t for t in sse if t["name"] == "your K")["x"][0]
+    slider = (
+        page.locator("[data-testid=stSlider]").filter(has_text="Number of segments (K)").locator("input[type=range]")
+    )
+    assert int(slider.input_value()) == highlighted
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(600)
+    wait_idle(page)
+    assert int(slider.input_value()) == highlighted + 1
+    moved = next(t for t in plot_data(page, 0) if t["name"] == "your K")["x"][0]
+    assert moved == highlighted + 1
+    go_to(page, "3 · Segments")
+    assert page.locator("h1").first.inner_text() == f"Your {highlighted + 1} segments"
+
+
+def drawn_colours(page, locator) -> int:
+    """Distinct colours in a screenshot of an element: a blank canvas has one or two."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(locator.screenshot())).convert("RGB")
+    return len(set(image.get_flattened_data()))
+
+
+def test_clusters_page_draws_the_3d_scatter_legend_and_table(page):
+    go_to(page, "3 · Segments")
+    k = int(page.locator("h1").first.inner_text().split()[1])
+    canvas = page.locator(".js-plotly-plot .gl-container canvas").first
+    box = canvas.bounding_box()
+    assert box["width"] > 300 and box["height"] > 300
+    assert drawn_colours(page, canvas) > 50  # thousands of coloured points, not an empty canvas
+    legend = page.locator(".js-plotly-plot .legend .traces")
+    assert legend.count() == k
+    assert legend.first.text_content().startswith("1 · ")
+    names = page.locator("[data-testid=stDataFrame] table[role=grid]").first
+    assert int(names.get_attribute("aria-rowcount")) == k + 1
+    assert sum(t["n"] for t in plot_data(page, 0) if t["type"] == "scatter3d") == 3000
+    assert errors_on_page(page) == [] and page.console_errors == []
+
+
+def test_rename_a_segment_and_download_the_labelled_file(page, sample_file):
+    upload(page, sample_file)
+    go_to(page, "3 · Segments")
+    k = int(page.locator("h1").first.inner_text().split()[1])
+    editor = page.locator("[data-testid=stDataFrame]").first
+    box = editor.bounding_box()
+    page.mouse.dblclick(box["x"] + 300, box["y"] + 35 + 17)  # row 1, column "Name"
+    cell_editor = page.locator("textarea.gdg-input")
+    cell_editor.fill("Loyal core")
+    page.wait_for_timeout(300)  # let the grid take the new value before Enter commits it
+    cell_editor.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot .legend .traces')?.textContent === '1 · Loyal core'",
+        timeout=60_000,
+    )
+    wait_idle(page)
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Customers with their segment (CSV)").click()
+    download = info.value
+    assert download.suggested_filename == f"my_customers_segments_K{k}.csv"
+    labelled = pd.read_csv(download.path(), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    original = pd.read_csv(sample_file, dtype=str, keep_default_na=False)
+    assert len(labelled) == len(original) == 1_200
+    pd.testing.assert_frame_equal(labelled[list(original.columns)], original)
+    assert sorted(labelled["Segment"].unique(), key=int) == [str(s) for s in range(1, k + 1)]
+    assert set(labelled.loc[labelled["Segment"] == "1", "Segment name"]) == {"Loyal core"}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "is empty"),
+        ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG image"),
+    ],
+)
+def test_a_bad_file_shows_an_error_and_the_app_keeps_working(page, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    upload(page, path)
+    errors = errors_on_page(page)
+    assert any(message in e for e in errors), errors
+    assert any("still working on" in e for e in errors)
+    assert "sample_customers.csv (built-in sample)" in sidebar_text(page)
+    for title in PAGE_TITLES[1:]:
+        go_to(page, title)
+        assert errors_on_page(page) == []
+        assert "sample_customers.csv (built-in sample)" in sidebar_text(page)
+    assert page.locator(".js-plotly-plot").count() > 0
+
+
+def test_two_people_at_once_see_only_their_own_data(chromium, server, tmp_path):
+    files = {
+        "ana.csv": segmentation.sample_csv(400, random_state=11),
+        "bo.csv": segmentation.sample_csv(900, random_state=12),
+    }
+    people = {}
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        context = chromium.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+        page = context.new_page()
+        page.goto(server)
+        wait_idle(page)
+        people[name] = (context, page, path)
+    # Both upload before either looks at the results.
+    for _, page, path in people.values():
+        upload(page, path)
+    try:
+        for name, (_, page, path) in people.items():
+            rows = len(pd.read_csv(path))
+            assert name in sidebar_text(page) and f"{rows:,} rows" in sidebar_text(page)
+            other = next(n for n in files if n != name)
+            assert other not in sidebar_text(page)
+            go_to(page, "3 · Segments")
+            scatter = sum(t["n"] for t in plot_data(page, 0) if t["type"] == "scatter3d")
+            assert scatter == rows
+            with page.expect_download() as info:
+                page.get_by_role("button", name="Customers with their segment (CSV)").click()
+            assert len(pd.read_csv(info.value.path())) == rows
+    finally:
+        for context, _, _ in people.values():
+            context.close()
