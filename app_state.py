@@ -333,6 +333,16 @@ def sweep(
     return combine_sweeps(parts, requested_k_max=k_max)
 
 
+def or_explain(compute: Callable, *args, **kwargs):
+    """Run a core call; on a problem in the data show its message (and the way back) and stop."""
+    try:
+        return compute(*args, **kwargs)
+    except sg.DataError as error:
+        st.error(str(error), icon=":material/error:")
+        st.page_link(UPLOAD_PAGE, label="Change the data or its options", icon=":material/upload_file:")
+        st.stop()
+
+
 def segmentation(prepared: sg.Prepared, k: int) -> sg.Segmentation:
     """The segmentation at ``k`` of the current data (session memo, then the shared cache)."""
     key = run_key(k)

@@ -15,10 +15,10 @@ if app_state.CHOSEN_K in st.session_state:
     k = app_state.chosen_k(default=2)
 else:
     with st.spinner("Finding a good number of segments…"):
-        k = app_state.sweep(prepared, *app_state.k_range()).suggested_k
+        k = app_state.or_explain(app_state.sweep, prepared, *app_state.k_range()).suggested_k
     app_state.set_chosen_k(k)
 
-result = app_state.segmentation(prepared, k)
+result = app_state.or_explain(app_state.segmentation, prepared, k)
 automatic = app_state.profile(result)
 names = app_state.segment_names(k, automatic.names)
 

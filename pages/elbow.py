@@ -28,7 +28,8 @@ if k_max - k_min < 2:
     st.warning("Choose a range of at least three K values to find an elbow.")
 
 progress = st.progress(0.0, text="Trying each K…")
-result = app_state.sweep(
+result = app_state.or_explain(
+    app_state.sweep,
     prepared,
     k_min,
     k_max,

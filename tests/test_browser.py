@@ -115,6 +115,9 @@ def test_upload_through_the_real_file_input(page, which, sample_file):
 
 def plot_data(page, index: int) -> list[dict]:
     """Trace types, names and point counts of the index-th Plotly chart, as Plotly.js holds them."""
+    page.wait_for_function(
+        "(i) => document.querySelectorAll('.js-plotly-plot')[i]?._fullData?.length > 0", arg=index, timeout=60_000
+    )
     return page.evaluate(
         """(i) => document.querySelectorAll('.js-plotly-plot')[i]._fullData.map(
             t => ({type: t.type, name: t.name, n: t.x ? t.x.length : 0, x: t.x ? Array.from(t.x) : []}))""",
