@@ -7,6 +7,7 @@ The stages, one module each, in the order data flows through them::
     sweep(prepared, ...)      -> Sweep          # criteria for a range of K, a suggested K
     fit(prepared, k)          -> Segmentation   # segments numbered by size
     describe(segmentation)    -> Profile        # sizes, averages, indexes, names
+    insight: stability, transitions, unusual_customers, segment_cards   # the questions asked next
     labelled_csv / summary_csv / run_config     # downloads and the run file
 
 Plain Python (no Streamlit), so the same calls serve the app, the command line
@@ -16,6 +17,7 @@ Plain Python (no Streamlit), so the same calls serve the app, the command line
 from .describe import Profile, describe
 from .errors import DataError
 from .export import (
+    cards_html,
     labelled_csv,
     labelled_frame,
     neutralise,
@@ -25,9 +27,21 @@ from .export import (
     summary_csv,
 )
 from .fit import Segmentation, fit
+from .insight import (
+    Card,
+    Stability,
+    Transitions,
+    compare_segmentations,
+    segment_cards,
+    stability,
+    stability_sweep,
+    transitions,
+    unusual_customers,
+    worst_fits,
+)
 from .load import Table, load, load_table
 from .model import RunModel, Scored, read_run_file, score
-from .prepare import SCALERS, ColumnReport, Prepared, prepare
+from .prepare import SCALER_NAMES, SCALERS, ColumnReport, Prepared, prepare
 from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .sweep import Sweep, sweep
 
@@ -35,7 +49,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SAMPLE_NAME",
+    "Card",
+    "Stability",
+    "Transitions",
+    "cards_html",
+    "compare_segmentations",
+    "segment_cards",
+    "stability",
+    "stability_sweep",
+    "transitions",
+    "unusual_customers",
+    "worst_fits",
     "SCALERS",
+    "SCALER_NAMES",
     "ColumnReport",
     "DataError",
     "Prepared",

@@ -1,4 +1,5 @@
-"""Plotly figures for the app and notebooks: elbow, criteria, 3D segments, index heatmap.
+"""Plotly figures for the app and notebooks: elbow, criteria, 3D segments, index heatmap, stability,
+K-vs-K Sankey, segment cards.
 
 Plain functions returning ``plotly.graph_objects.Figure``, so the CLI, notebooks and tests can use
 them as well as the Streamlit pages. Colours are fixed per segment number, so "Segment 2" has the
@@ -11,24 +12,29 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.colors import hex_to_rgb, unlabel_rgb
 from plotly.subplots import make_subplots
 from sklearn.decomposition import PCA
 
 from .describe import Profile
 from .fit import Segmentation
+from .insight import UNSTABLE_JACCARD, Card, Stability, Transitions
 from .sweep import Sweep
 
 __all__ = [
     "PLOT_ROWS",
     "axis_choices",
     "SEGMENT_COLOURS",
+    "card_figure",
     "criteria_figure",
     "elbow_figure",
     "index_figure",
     "plot_sample",
+    "sankey_figure",
     "scatter_3d",
     "segment_label",
     "sizes_figure",
+    "stability_figure",
 ]
 
 #: Above this many customers the 3D scatter draws a sample (browsers slow down beyond it).
@@ -324,3 +330,151 @@ def _numbers(prepared, column: str) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(series):
         return ((series.max() - series).dt.total_seconds() / 86_400).to_numpy(dtype=float)
     return series.to_numpy(dtype=float, na_value=np.nan)
+
+
+def stability_figure(results: list[Stability] | tuple[Stability, ...], *, selected_k: int | None = None) -> go.Figure:
+    """Stability against K: agreement with the full solution (mean ± spread) and the weakest segment.
+
+    The line is the mean adjusted Rand index over the resamples, its bars one standard deviation;
+    the diamonds are each K's least stable segment (mean Jaccard), with Hennig's cut of 0.6 below
+    which a segment is unstable.
+    """
+    ks = [r.k for r in results]
+    weakest = [min(r.segment_jaccard) for r in results]
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=ks,
+                y=[r.ari_mean for r in results],
+                error_y={"type": "data", "array": [r.ari_std for r in results], "visible": True},
+                mode="lines+markers",
+                name="Agreement (adjusted Rand index)",
+                line={"color": _LINE, "width": 3},
+                marker={"size": 9},
+                hovertemplate="K=%{x}<br>agreement %{y:.2f}<extra></extra>",
+            ),
+            go.Scatter(
+                x=ks,
+                y=weakest,
+                mode="markers",
+                name="Least stable segment (Jaccard)",
+                marker={
+                    "symbol": "diamond",
+                    "size": 11,
+                    "color": [_ACCENT if w < UNSTABLE_JACCARD else "#EDAE49" for w in weakest],
+                },
+                customdata=[", ".join(str(s) for s in r.unstable_segments) or "none" for r in results],
+                hovertemplate="K=%{x}<br>weakest segment %{y:.2f}<br>unstable: %{customdata}<extra></extra>",
+            ),
+        ]
+    )
+    fig.add_hline(
+        y=UNSTABLE_JACCARD,
+        line={"color": _ACCENT, "dash": "dash"},
+        annotation_text="unstable below 0.6",
+        annotation_position="bottom right",
+    )
+    if selected_k is not None and selected_k in ks:
+        fig.add_vline(x=selected_k, line={"color": _ACCENT, "dash": "dot"})
+    fig.update_layout(
+        title="Stability: do the segments come back on other customers and seeds? (higher is better)",
+        xaxis_title="Number of segments (K)",
+        yaxis={"title": "Agreement (1 = identical)", "range": [min(0.0, *weakest) - 0.02, 1.05]},
+        legend={"orientation": "h", "y": -0.25},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        height=380,
+    )
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
+def sankey_figure(
+    transitions: Transitions,
+    *,
+    names_from: list[str] | tuple[str, ...] | None = None,
+    names_to: list[str] | tuple[str, ...] | None = None,
+) -> go.Figure:
+    """How customers move between the segments at two K, as a Sankey diagram.
+
+    Segments at ``k_from`` on the left, at ``k_to`` on the right, each in its segment colour and in
+    segment order from the top; every flow has the colour of the segment it leaves.
+    """
+    names_from = transitions.names_from if names_from is None else names_from
+    names_to = transitions.names_to if names_to is None else names_to
+    counts = transitions.crosstab.to_numpy()
+    k_from, k_to = counts.shape
+    labels = [f"K={transitions.k_from} · {segment_label(s, n)}" for s, n in enumerate(names_from, start=1)]
+    labels += [f"K={transitions.k_to} · {segment_label(s, n)}" for s, n in enumerate(names_to, start=1)]
+    colours = [_colour(s) for s in range(k_from)] + [_colour(s) for s in range(k_to)]
+    sources, targets = np.nonzero(counts)
+    # Nodes stacked in segment order (1 on top), so the picture reads like the segment list.
+    y = np.r_[_stacked(counts.sum(axis=1)), _stacked(counts.sum(axis=0))]
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": labels,
+                "color": colours,
+                "pad": 12,
+                "x": [0.001] * k_from + [0.999] * k_to,
+                "y": y.tolist(),
+                "hovertemplate": "%{label}<br>%{value:,} customers<extra></extra>",
+            },
+            link={
+                "source": sources.tolist(),
+                "target": (targets + k_from).tolist(),
+                "value": counts[sources, targets].tolist(),
+                "color": [_with_alpha(_colour(s), 0.45) for s in sources],
+                "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,} customers<extra></extra>",
+            },
+        )
+    )
+    fig.update_layout(
+        title=f"Where the customers go from K={transitions.k_from} (left) to K={transitions.k_to} (right)",
+        height=max(360, 48 * max(k_from, k_to) + 120),
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+    )
+    return fig
+
+
+def card_figure(card: Card) -> go.Figure:
+    """A segment card's small bar chart: each top feature's index against the average (100)."""
+    features = [f for f in card.features if np.isfinite(f.index)]
+    colour = _colour(card.segment - 1)
+    fig = go.Figure(
+        go.Bar(
+            x=[f.index for f in features],
+            y=[f.feature for f in features],
+            orientation="h",
+            marker={"color": colour},
+            text=[f"{f.index:.0f}" for f in features],
+            textposition="auto",
+            hovertemplate="%{y}: index %{x:.0f} (100 = average)<extra></extra>",
+        )
+    )
+    fig.add_vline(x=100, line={"color": "#555", "dash": "dash"}, annotation_text="average", annotation_position="top")
+    fig.update_layout(
+        title=segment_label(card.segment, card.name),
+        height=90 + 36 * max(len(features), 1),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        yaxis={"autorange": "reversed"},
+        xaxis={"title": "Index (100 = average)", "rangemode": "tozero"},
+        showlegend=False,
+    )
+    return fig
+
+
+def _colour(position: int) -> str:
+    """Colour of the segment at ``position`` (0 = segment 1)."""
+    return SEGMENT_COLOURS[position % len(SEGMENT_COLOURS)]
+
+
+def _with_alpha(colour: str, alpha: float) -> str:
+    red, green, blue = hex_to_rgb(colour) if colour.startswith("#") else unlabel_rgb(colour)
+    return f"rgba({red:.0f}, {green:.0f}, {blue:.0f}, {alpha})"
+
+
+def _stacked(sizes: np.ndarray) -> np.ndarray:
+    """Vertical centres (0 = top) of nodes stacked in order, each as tall as its share."""
+    shares = sizes / max(sizes.sum(), 1)
+    return np.clip(np.cumsum(shares) - shares / 2, 0.001, 0.999)

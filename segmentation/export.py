@@ -5,6 +5,8 @@
 * :func:`summary_csv`: one row per segment with sizes, averages and shares.
 * :func:`run_config`: the run as JSON (file hash, options, seed, K, features, fitted preparation,
   centres, names), enough to reproduce it and to score new customers.
+* :func:`cards_html`: the segment cards as one self-contained HTML page for a slide deck (inline
+  CSS and bars, no script, font or network access; every name escaped).
 
 Every CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel shows accents), and any
 text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
@@ -14,10 +16,12 @@ Plain numbers such as ``-12.5``, ``+3``, ``-1.234,5`` or ``-12%`` are left alone
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +30,13 @@ from .describe import Profile
 from .fit import Segmentation
 from .model import RUN_FORMAT, Scored, preparation_spec
 
+if TYPE_CHECKING:
+    from .insight import Card, CardFeature
+
 __all__ = [
     "FORMULA_PREFIX",
     "RUN_FORMAT",
+    "cards_html",
     "labelled_csv",
     "labelled_frame",
     "neutralise",
@@ -174,6 +182,123 @@ def summary_frame(profile: Profile) -> pd.DataFrame:
 def summary_csv(profile: Profile) -> bytes:
     """The segment summary as CSV bytes (UTF-8 with BOM, formula cells neutralised)."""
     return _to_csv(neutralise_frame(summary_frame(profile)), float_format="%.6g")
+
+
+#: Index bars are drawn on a 0.._CARD_INDEX_MAX scale (longer bars are cut and say so).
+_CARD_INDEX_MAX = 300
+
+
+def cards_html(cards: list[Card] | tuple[Card, ...], *, title: str = "Customer segments", note: str = "") -> str:
+    """The segment cards as a one-page HTML summary, ready to print or drop into a slide deck.
+
+    Self-contained: inline CSS and HTML bars only, no script, no external font, image or link, so it
+    opens offline and in locked-down mail clients. Every name and text comes from the user's file
+    or typing and is escaped. (A PNG needs a browser engine such as kaleido, which is not bundled;
+    print the page to PDF or take a screenshot instead.)
+
+    Parameters
+    ----------
+    cards : list of Card
+        Output of :func:`segmentation.insight.segment_cards`.
+    title : str, default "Customer segments"
+        The page's heading.
+    note : str, optional
+        A line under the heading, e.g. the file name and the date.
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Examples
+    --------
+    >>> from segmentation import describe, fit, load_table, prepare
+    >>> from segmentation.insight import segment_cards
+    >>> table = load_table(b"Income,Spending\\n15,80\\n16,82\\n17,79\\n90,10\\n95,12\\n99,15\\n")
+    >>> page = cards_html(segment_cards(describe(fit(prepare(table), 2))), title="Q3 <draft>")
+    >>> page.startswith("<!DOCTYPE html>"), "Q3 &lt;draft&gt;" in page, "<script" in page
+    (True, True, False)
+    """
+    from .charts import SEGMENT_COLOURS  # plotly is only needed for the colours, and only here
+
+    body = []
+    for card in cards:
+        colour = SEGMENT_COLOURS[(card.segment - 1) % len(SEGMENT_COLOURS)]
+        rows = "".join(_card_row(feature, colour) for feature in card.features)
+        body.append(
+            f'<section class="card" style="border-top-color:{html.escape(colour)}">'
+            f'<h2><span class="number" style="background:{html.escape(colour)}">{card.segment}</span>'
+            f"{html.escape(card.name)}</h2>"
+            f'<p class="size">{card.customers:,} customers &middot; {card.share:.0%}</p>'
+            f'<p class="description">{html.escape(card.description)}</p>'
+            f"<table><thead><tr><th>What sets them apart</th><th>Segment</th><th>Average</th><th>Index</th>"
+            f'<th class="bar-head">100 = average</th></tr></thead><tbody>{rows}</tbody></table>'
+            "</section>"
+        )
+    subtitle = f'<p class="note">{html.escape(note)}</p>' if note else ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_CARD_CSS}</style></head>"
+        f"<body><header><h1>{html.escape(title)}</h1>{subtitle}</header>"
+        f'<main class="cards">{"".join(body)}</main>'
+        "<footer>Index: the segment's value against the average of all customers (100 = average, 200 = "
+        "twice the average). Features are ranked by how far they are from the average.</footer>"
+        "</body></html>\n"
+    )
+
+
+def _card_row(feature: CardFeature, colour: str) -> str:
+    if feature.is_share:
+        value, average = f"{feature.value:.0%}", f"{feature.average:.0%}"
+    else:
+        value, average = _card_number(feature.value), _card_number(feature.average)
+    if math.isfinite(feature.index):
+        width = min(feature.index, _CARD_INDEX_MAX) / _CARD_INDEX_MAX * 100
+        cut = " cut" if feature.index > _CARD_INDEX_MAX else ""
+        index = f"{feature.index:.0f}"
+        bar = (
+            f'<div class="track"><div class="bar{cut}" style="width:{width:.1f}%;background:{html.escape(colour)}">'
+            f'</div><div class="average"></div></div>'
+        )
+    else:
+        index, bar = "&ndash;", '<div class="track"><div class="average"></div></div>'
+    return (
+        f"<tr><td>{html.escape(feature.feature)}</td><td>{html.escape(value)}</td><td>{html.escape(average)}</td>"
+        f'<td class="index">{index}</td><td class="bar-cell">{bar}</td></tr>'
+    )
+
+
+def _card_number(value: float) -> str:
+    if not math.isfinite(value):
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
+
+
+_CARD_CSS = (
+    "@page{size:A4 landscape;margin:12mm}"
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#222;"
+    "margin:24px;background:#fff}"
+    "h1{font-size:24px;margin:0 0 4px}.note{color:#666;margin:0 0 16px}"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:16px}"
+    ".card{border:1px solid #ddd;border-top:6px solid #888;border-radius:8px;padding:12px 14px;"
+    "break-inside:avoid;page-break-inside:avoid}"
+    ".card h2{font-size:17px;margin:0 0 4px;display:flex;align-items:center;gap:8px}"
+    ".number{color:#fff;border-radius:50%;min-width:24px;height:24px;display:inline-flex;"
+    "align-items:center;justify-content:center;font-size:13px}"
+    ".size{margin:0 0 6px;color:#555;font-weight:600}.description{margin:0 0 10px;line-height:1.35}"
+    "table{width:100%;border-collapse:collapse;font-size:12px}"
+    "th{text-align:left;color:#666;font-weight:600;border-bottom:1px solid #ddd;padding:2px 4px}"
+    "td{padding:3px 4px;border-bottom:1px solid #f0f0f0;vertical-align:middle}"
+    "td.index{text-align:right;font-variant-numeric:tabular-nums}.bar-cell{width:32%}"
+    ".track{position:relative;height:10px;background:#f2f2f2;border-radius:2px}"
+    ".bar{height:10px;border-radius:2px;-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+    ".bar.cut{border-right:3px double #fff}"
+    f".average{{position:absolute;top:-3px;bottom:-3px;left:{100 / _CARD_INDEX_MAX * 100:.2f}%;"
+    "border-left:2px dashed #444}"
+    "footer{margin-top:16px;color:#666;font-size:12px}"
+)
 
 
 def run_config(

@@ -1,0 +1,699 @@
+"""Score customers where they already live: a run file as one SQL ``SELECT``.
+
+A segmentation chosen in the app on a sample must reach every customer in the warehouse with the
+same result as :func:`segmentation.score`. :func:`scoring_sql` turns a run file into one ``SELECT``
+that returns every column of a table plus ``Segment`` and ``Segment name``, computed in SQL from the
+fitted preparation (imputation constants, clipping, days before the latest date, one-hot categories,
+scaling) and the nearest centre. Dialects: DuckDB, PostgreSQL, BigQuery, Snowflake and Spark SQL.
+
+It mirrors :func:`segmentation.model.apply_spec` step by step, with SQL's notion of a missing value:
+
+* number: the value cast to a double; ``NULL``, text that does not cast and non-finite values are
+  missing (the Python loader's lenient reading of ``$12`` or ``1,234`` is not repeated in SQL);
+* date: ``DATE``/``TIMESTAMP`` columns as they are, text parsed with the run file's date format;
+  then days before the fitted latest date, computed from microseconds exactly as pandas does;
+* category: the text with surrounding white space removed; the cells the file loader reads as
+  missing (``''``, ``NA``, ``n/a``, ``null``, ...) are missing too; values never seen in the fit
+  encode as all zeros;
+* clip, fill, then ``(x - center) / scale`` per feature, with every constant computed in Python
+  beforehand so SQL performs the same floating-point operations as NumPy;
+* the nearest centre by squared Euclidean distance, ties to the lowest segment number (NumPy's
+  ``argmin``); rows with no value in any model column get a ``NULL`` Segment.
+
+Nothing from the run file is pasted into the SQL as it is: identifiers are quoted and escaped per
+dialect, text is escaped (or hex-encoded) per dialect, numbers are written from validated floats.
+DuckDB and Spark SQL are tested for real (``tests/test_sql.py``, ``tests/test_spark.py``); the
+PostgreSQL (16 or later), BigQuery and Snowflake texts are tested by inspection only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .load import MISSING_MARKERS
+from .model import RunModel, read_run_file
+
+__all__ = [
+    "DIALECTS",
+    "NOT_SEGMENTED",
+    "assignment_sql",
+    "features_sql",
+    "quote_identifier",
+    "quote_table",
+    "scoring_sql",
+    "string_literal",
+    "timestamp_sql",
+    "values_sql",
+]
+
+#: The SQL dialects :func:`scoring_sql` writes.
+DIALECTS = ("duckdb", "postgres", "bigquery", "snowflake", "spark")
+#: The segment name of rows that have no value in any model column (as in the labelled CSV).
+NOT_SEGMENTED = "Not segmented (no values)"
+
+# Every character Python's str.strip() removes, so SQL trims text exactly as the file loader does.
+_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+# Helper columns of the generated query; the prefix keeps them apart from the user's columns.
+_PREFIX = "_segmentation_"
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DATE_DIRECTIVES = {"Y", "m", "d", "y", "H", "M", "S"}
+_MICROS_PER_SECOND = 1_000_000
+_SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """How one SQL dialect spells the few constructs the scoring query needs."""
+
+    name: str
+    double: str
+    text: str
+
+    def identifier(self, name: str) -> str:
+        _refuse_nul(name, "A column or table name")
+        if self.name == "spark":
+            return "`" + name.replace("`", "``") + "`"
+        if self.name == "bigquery":
+            # BigQuery's quoted identifiers take the escape sequences of its string literals.
+            return "`" + _backslash_escaped(name, quote="`") + "`"
+        return '"' + name.replace('"', '""') + '"'
+
+    def string(self, value: str) -> str:
+        _refuse_nul(value, "A value")
+        plain = value.isprintable()
+        if self.name in {"duckdb", "postgres"}:
+            # Neither has escapes that read the same under every setting (PostgreSQL's
+            # standard_conforming_strings, DuckDB has none): spell such characters with chr().
+            special = value if self.name == "duckdb" else value.replace("\\", "\x00")
+            if special.isprintable():
+                return "'" + value.replace("'", "''") + "'"
+            pieces = _printable_runs(value, keep_backslash=self.name == "duckdb")
+            return "(" + " || ".join(p if isinstance(p, str) else f"chr({p})" for p in pieces) + ")"
+        if self.name == "spark":
+            if plain and "'" not in value and "\\" not in value:
+                return "'" + value + "'"
+            # Spark's escaping depends on spark.sql.parser.escapedStringLiterals; UTF-8 bytes in
+            # hex read the same under every setting.
+            return f"CAST(X'{value.encode('utf-8').hex().upper()}' AS STRING)"
+        return "'" + _backslash_escaped(value, quote="'") + "'"  # bigquery, snowflake
+
+    def number(self, value: float) -> str:
+        value = float(value)
+        if not math.isfinite(value):
+            raise DataError(
+                "This run file gives a value too large to compute with in SQL. Make the segments again in the app."
+            )
+        # A string cast is read with correct rounding by every engine; a bare 0.1 is a DECIMAL in
+        # some dialects and would be rounded twice.
+        return f"CAST('{value!r}' AS {self.double})"
+
+    def try_double(self, column: str) -> str:
+        if self.name == "duckdb":
+            return f"TRY_CAST({column} AS DOUBLE)"
+        if self.name == "spark":
+            return f"try_cast({column} AS DOUBLE)"
+        if self.name == "bigquery":
+            return f"SAFE_CAST({column} AS FLOAT64)"
+        if self.name == "snowflake":
+            # Snowflake's TRY_ functions accept text only.
+            return f"TRY_TO_DOUBLE(TO_VARCHAR({column}))"
+        text = f"CAST({column} AS TEXT)"
+        return f"CASE WHEN pg_input_is_valid({text}, 'float8') THEN CAST({text} AS DOUBLE PRECISION) END"
+
+    def trimmed_text(self, column: str) -> str:
+        chars = self.string(_WHITESPACE)
+        text = f"CAST({column} AS {self.text})"
+        if self.name in {"spark", "postgres"}:
+            return f"TRIM(BOTH {chars} FROM {text})"
+        return f"TRIM({text}, {chars})"
+
+    def timestamp(self, column: str, date_format: str) -> str:
+        """A TIMESTAMP without time zone from a DATE/TIMESTAMP column, or from text in ``date_format``."""
+        text = self.trimmed_text(column)
+        if self.name == "duckdb":
+            typed = f"TRY_CAST({column} AS TIMESTAMP)"
+            if not date_format:
+                return f"TRY_CAST({text} AS TIMESTAMP)"
+            parsed = f"try_strptime({text}, {self.string(date_format)})"
+            return f"CASE WHEN typeof({column}) = 'DATE' OR typeof({column}) LIKE 'TIMESTAMP%' THEN {typed} ELSE {parsed} END"
+        if self.name == "spark":
+            typed = f"try_cast({column} AS TIMESTAMP_NTZ)"
+            if not date_format:
+                return f"try_cast({text} AS TIMESTAMP_NTZ)"
+            parsed = f"CAST(try_to_timestamp({text}, {self.string(_java_format(date_format))}) AS TIMESTAMP_NTZ)"
+            if "%y" in date_format:
+                # Java reads a two-digit year as 2000-2099, Python as 1969-2068.
+                parsed = f"CASE WHEN year({parsed}) >= 2069 THEN {parsed} - INTERVAL '100' YEAR ELSE {parsed} END"
+            return (
+                f"CASE WHEN typeof({column}) IN ('date', 'timestamp', 'timestamp_ntz') THEN {typed} ELSE {parsed} END"
+            )
+        if self.name == "bigquery":
+            typed = f"SAFE_CAST({column} AS DATETIME)"
+            if not date_format:
+                return typed
+            return f"COALESCE(SAFE.PARSE_DATETIME({self.string(date_format)}, {text}), {typed})"
+        if self.name == "snowflake":
+            typed = f"TRY_TO_TIMESTAMP_NTZ(TO_VARCHAR({column}))"
+            if not date_format:
+                return typed
+            return f"COALESCE(TRY_TO_TIMESTAMP_NTZ({text}, {self.string(_oracle_format(date_format))}), {typed})"
+        # PostgreSQL has no TRY_ functions: validate the text before converting it.
+        text = f"CAST({column} AS TEXT)"
+        typed = f"CASE WHEN pg_input_is_valid({text}, 'timestamp') THEN CAST({text} AS TIMESTAMP) END"
+        if not date_format:
+            return typed
+        pattern = self.string(_date_regex(date_format))
+        fmt = self.string(_oracle_format(date_format))
+        parsed = f"CASE WHEN {self.trimmed_text(column)} ~ {pattern} THEN CAST(to_timestamp({self.trimmed_text(column)}, {fmt}) AS TIMESTAMP) END"
+        return f"COALESCE({parsed}, {typed})"
+
+    def micros_before(self, latest: pd.Timestamp, timestamp: str) -> str:
+        """Microseconds from ``timestamp`` to ``latest`` as an exact integer expression."""
+        literal = latest.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if self.name == "duckdb":
+            return f"({_epoch_micros(latest)} - epoch_us({timestamp}))"
+        if self.name == "spark":
+            return f"timestampdiff(MICROSECOND, {timestamp}, TIMESTAMP_NTZ '{literal}')"
+        if self.name == "bigquery":
+            return f"DATETIME_DIFF(DATETIME '{literal}', {timestamp}, MICROSECOND)"
+        if self.name == "snowflake":
+            return f"TIMESTAMPDIFF(MICROSECOND, {timestamp}, TO_TIMESTAMP_NTZ('{literal}'))"
+        return f"CAST(EXTRACT(EPOCH FROM (TIMESTAMP '{literal}' - {timestamp})) * 1000000 AS BIGINT)"
+
+    def least(self, values: list[str]) -> str:
+        return values[0] if len(values) == 1 else f"LEAST({', '.join(values)})"
+
+    def all_but(self, helpers: list[str]) -> str:
+        listed = ", ".join(self.identifier(h) for h in helpers)
+        if self.name in {"duckdb", "snowflake"}:
+            return f"* EXCLUDE ({listed})"
+        return f"* EXCEPT ({listed})"  # spark, bigquery
+
+
+_DIALECT_TYPES = {
+    "duckdb": ("DOUBLE", "VARCHAR"),
+    "postgres": ("DOUBLE PRECISION", "TEXT"),
+    "bigquery": ("FLOAT64", "STRING"),
+    "snowflake": ("DOUBLE", "VARCHAR"),
+    "spark": ("DOUBLE", "STRING"),
+}
+
+
+def scoring_sql(
+    model: RunModel | dict[str, Any],
+    table: str,
+    *,
+    dialect: str = "duckdb",
+    columns: Sequence[str] | None = None,
+    segment_column: str = "Segment",
+    name_column: str = "Segment name",
+    distance_column: str | None = None,
+) -> str:
+    """One ``SELECT`` putting every row of ``table`` into the segments of a run file.
+
+    Parameters
+    ----------
+    model : RunModel or dict
+        A run file (validated with :func:`segmentation.read_run_file` when a dict is given).
+    table : str
+        The table (or view) to score, e.g. ``"customers"`` or ``"analytics.crm.customers"``. Each
+        dot-separated part that is not a plain name (letters, digits, ``_``) is quoted.
+    dialect : {"duckdb", "postgres", "bigquery", "snowflake", "spark"}, default "duckdb"
+    columns : sequence of str, optional
+        The table's columns, when known: they are listed by name in the result. Otherwise the query
+        returns ``*`` without its helper columns (PostgreSQL: a ``LATERAL`` subquery).
+    segment_column, name_column : str
+        Names of the added columns.
+    distance_column : str, optional
+        Also return each row's distance to its segment's centre (scaled units) under this name.
+
+    Returns
+    -------
+    str
+        The query. ``Segment`` is an integer from 1 to K, ``NULL`` when the row has no value in any
+        model column; ``Segment name`` is the run file's name of the segment.
+
+    Raises
+    ------
+    DataError
+        If the run file is not valid or a value cannot be written in SQL (a NUL character).
+
+    Examples
+    --------
+    >>> import segmentation as sg
+    >>> table = sg.load_table(b"Spend,Visits\\n1,2\\n2,1\\n50,40\\n52,41\\n")
+    >>> sql = scoring_sql(sg.run_config(sg.fit(sg.prepare(table), 2)), "customers")
+    >>> sql.splitlines()[-1]
+    'FROM "_segmentation_nearest"'
+    """
+    if not isinstance(model, RunModel):
+        model = read_run_file(model)
+    return assignment_sql(
+        model.spec,
+        model.centers,
+        table,
+        dialect=dialect,
+        names=model.names,
+        columns=columns,
+        segment_column=segment_column,
+        name_column=name_column,
+        distance_column=distance_column,
+    )
+
+
+def assignment_sql(
+    spec: dict[str, Any],
+    centers: np.ndarray,
+    table: str,
+    *,
+    dialect: str = "duckdb",
+    names: Sequence[str] | None = None,
+    columns: Sequence[str] | None = None,
+    segment_column: str = "Segment",
+    name_column: str | None = "Segment name",
+    distance_column: str | None = None,
+) -> str:
+    """:func:`scoring_sql` from a preparation spec and centres (segment 1 first) directly.
+
+    The Spark engine uses it for centres that are not in a run file yet (during the search).
+    ``name_column=None`` leaves the names out.
+    """
+    d = _dialect(dialect)
+    centers = np.asarray(centers, dtype=np.float64)
+    features = _feature_expressions(spec, d)
+    if centers.ndim != 2 or centers.shape[1] != len(features):
+        raise ValueError(f"centers must have shape (k, {len(features)}), not {centers.shape}")
+    k = centers.shape[0]
+    names = list(names) if names is not None else [f"Segment {i}" for i in range(1, k + 1)]
+
+    distances = []
+    for j, center in enumerate(centers, start=1):
+        terms = []
+        for (feature, _), value in zip(features, center, strict=True):
+            delta = f"({d.identifier(feature)} - {d.number(value)})"
+            terms.append(f"{delta} * {delta}")
+        distances.append((f"{_PREFIX}d{j}", "\n      + ".join(terms)))
+    nearest = d.least([d.identifier(name) for name, _ in distances])
+    if k == 1:
+        segment = "1"
+    else:
+        whens = " ".join(f"WHEN {d.identifier(name)} THEN {j}" for j, (name, _) in enumerate(distances, start=1))
+        segment = f"CASE {nearest} {whens} END"
+    present = d.identifier(f"{_PREFIX}present")
+    if d.name == "spark":
+        # Always true, but not deterministic to Spark's optimizer, which therefore evaluates a
+        # later filter on Segment here instead of copying every expression above into it (the
+        # copies multiply with K, grow past what Spark compiles, and take minutes).
+        present = f"{present} AND spark_partition_id() >= 0"
+    outputs = [(f"{_PREFIX}segment", f"CASE WHEN {present} THEN {segment} END")]
+    if distance_column is not None:
+        outputs.append((f"{_PREFIX}distance", f"CASE WHEN {present} THEN SQRT({nearest}) END"))
+
+    lateral = d.name == "postgres" and columns is None
+    ctes = _value_and_feature_ctes(spec, d, None if lateral else table, features)
+    ctes.append((f"{_PREFIX}distances", f"SELECT f.*, {_select_list(distances, d)}\n  FROM {_ref(d, 'features')} AS f"))
+    ctes.append((f"{_PREFIX}nearest", f"SELECT s.*, {_select_list(outputs, d)}\n  FROM {_ref(d, 'distances')} AS s"))
+
+    added = [f"{_ref(d, 'segment')} AS {d.identifier(segment_column)}"]
+    if name_column is not None:
+        cases = " ".join(f"WHEN {j} THEN {d.string(str(name))}" for j, name in enumerate(names, start=1))
+        label = f"CASE {_ref(d, 'segment')} {cases} ELSE {d.string(NOT_SEGMENTED)} END"
+        added.append(f"{label} AS {d.identifier(name_column)}")
+    if distance_column is not None:
+        added.append(f"{_ref(d, 'distance')} AS {d.identifier(distance_column)}")
+
+    if lateral:
+        # PostgreSQL cannot select "* except the helper columns": score each row in a LATERAL
+        # subquery that reads the outer row's cells, and add only its results to t.*.
+        inner = _with(ctes, d, final=f"SELECT {', '.join(added)}\nFROM {_ref(d, 'nearest')}")
+        body = "\n".join("    " + line for line in inner.splitlines())
+        return f"SELECT t.*, s.*\nFROM {quote_table(table, dialect=d.name)} AS t\nCROSS JOIN LATERAL (\n{body}\n) AS s"
+    if columns is not None:
+        _check_free(columns)
+        kept = ", ".join(d.identifier(c) for c in columns)
+    else:
+        kept = d.all_but(_helper_columns(spec, k, distance=distance_column is not None))
+    return _with(ctes, d, final=f"SELECT {kept},\n       {', '.join(added)}\nFROM {_ref(d, 'nearest')}")
+
+
+def features_sql(spec: dict[str, Any], table: str, *, dialect: str = "duckdb") -> tuple[str, list[str]]:
+    """A ``SELECT`` of every row's scaled features, for engines that cluster in SQL (Spark).
+
+    Returns
+    -------
+    sql : str
+        One row per row of ``table``: the feature columns and a boolean ``_segmentation_present``
+        (false when the row has no value in any model column).
+    feature_columns : list of str
+        Names of the feature columns, in the order of the spec's features.
+    """
+    d = _dialect(dialect)
+    features = _feature_expressions(spec, d)
+    ctes = _value_and_feature_ctes(spec, d, table, features)
+    listed = ", ".join(d.identifier(name) for name, _ in features)
+    final = f"SELECT {listed}, {_ref(d, 'present')}\nFROM {_ref(d, 'features')}"
+    return _with(ctes, d, final=final), [name for name, _ in features]
+
+
+def values_sql(
+    spec: dict[str, Any], table: str, *, dialect: str = "duckdb", keep: Sequence[str] = ()
+) -> tuple[str, list[str]]:
+    """A ``SELECT`` of every row's model columns in original units, as the scoring query reads them.
+
+    Numbers as doubles, dates as days before the spec's latest date, categories as trimmed text;
+    ``NULL`` when missing. Engines compute the preparation's statistics (medians, percentiles,
+    category counts) and the segment profiles on it.
+
+    Parameters
+    ----------
+    spec : dict
+        A preparation spec; only its columns, kinds, date formats and latest dates are used.
+    table : str
+    dialect : str
+    keep : sequence of str
+        Columns of ``table`` to return as they are, first.
+
+    Returns
+    -------
+    sql : str
+        The keep columns, one column per spec column and ``_segmentation_present``.
+    value_columns : list of str
+        Names of the value columns, in spec order.
+    """
+    d = _dialect(dialect)
+    _check_free(keep)
+    ctes = _value_and_feature_ctes(spec, d, table, [])
+    items = []
+    for i, entry in enumerate(spec["columns"]):
+        value = _ref(d, f"v{i}")
+        if entry["kind"] == "date":
+            expression = _days(value, d)
+        elif entry["kind"] == "number":
+            expression = value
+        else:
+            expression = f"CASE WHEN {_text_missing(value, d)} THEN NULL ELSE {value} END"
+        items.append((f"{_PREFIX}v{i}", expression))
+    kept = "".join(f"{d.identifier(c)}, " for c in keep)
+    final = f"SELECT {kept}{_select_list(items, d)},\n    {_ref(d, 'present')}\nFROM {_ref(d, 'features')}"
+    return _with(ctes, d, final=final), [name for name, _ in items]
+
+
+def timestamp_sql(column: str, date_format: str = "", *, dialect: str = "duckdb") -> str:
+    """An expression reading ``column`` as a timestamp without time zone, as the scoring query does.
+
+    ``DATE``/``TIMESTAMP`` columns are taken as they are; text is parsed with ``date_format``
+    (strftime codes ``%Y %m %d %y %H %M %S``), ``NULL`` when it does not match.
+    """
+    d = _dialect(dialect)
+    return d.timestamp(d.identifier(column), date_format)
+
+
+def quote_identifier(name: str, *, dialect: str = "duckdb") -> str:
+    """Quote one column or table name for ``dialect``, escaping embedded quote characters.
+
+    Examples
+    --------
+    >>> quote_identifier('a"b'), quote_identifier("a`b", dialect="spark")
+    ('"a""b"', '`a``b`')
+    """
+    return _dialect(dialect).identifier(name)
+
+
+def quote_table(name: str, *, dialect: str = "duckdb") -> str:
+    """Quote a possibly qualified table name: plain parts stay as typed, others are quoted.
+
+    Plain parts (``analytics.customers``) keep the warehouse's own case rules (Snowflake upper-cases
+    them, PostgreSQL lower-cases them); any other part is quoted exactly.
+
+    Examples
+    --------
+    >>> quote_table("crm.Customers 2024")
+    'crm."Customers 2024"'
+    """
+    d = _dialect(dialect)
+    if not name or not name.strip():
+        raise DataError("Give the name of the table to score.")
+    parts = name.split(".")
+    return ".".join(part if _PLAIN_NAME.match(part) else d.identifier(part) for part in parts)
+
+
+def string_literal(value: str, *, dialect: str = "duckdb") -> str:
+    """A text value as a literal of ``dialect`` that reads back exactly ``value``.
+
+    Examples
+    --------
+    >>> string_literal("O'Brien"), string_literal("a\\\\b", dialect="bigquery")
+    ("'O''Brien'", "'a\\\\\\\\b'")
+    """
+    return _dialect(dialect).string(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# The query
+
+
+def _dialect(name: str) -> _Dialect:
+    if name not in _DIALECT_TYPES:
+        raise DataError(f"Unknown SQL dialect '{name}'; choose one of {', '.join(DIALECTS)}.")
+    double, text = _DIALECT_TYPES[name]
+    return _Dialect(name=name, double=double, text=text)
+
+
+def _feature_expressions(spec: dict[str, Any], d: _Dialect) -> list[tuple[str, str]]:
+    """(helper column, SQL expression over the values CTE) for every feature, in spec order."""
+    center = np.asarray(spec["scaler"]["center"], dtype=np.float64)
+    scale = np.asarray(spec["scaler"]["scale"], dtype=np.float64)
+    out: list[tuple[str, str]] = []
+    for i, entry in enumerate(spec["columns"]):
+        value = d.identifier(f"{_PREFIX}v{i}")
+        if entry["kind"] in {"number", "date"}:
+            j = len(out)
+            c, s = center[j], scale[j]
+            # NumPy's own operations on the constants, so SQL sees the very same doubles.
+            fill = (np.float64(entry["fill"]) - c) / s
+            x = value
+            if entry["kind"] == "date":
+                x = _days(value, d)
+            cases = [f"WHEN {value} IS NULL THEN {d.number(fill)}"]
+            if entry.get("clip") is not None:
+                lo, hi = (np.float64(b) for b in entry["clip"])
+                cases.append(f"WHEN {x} < {d.number(lo)} THEN {d.number((lo - c) / s)}")
+                cases.append(f"WHEN {x} > {d.number(hi)} THEN {d.number((hi - c) / s)}")
+            expression = f"CASE {' '.join(cases)} ELSE ({x} - {d.number(c)}) / {d.number(s)} END"
+            out.append((f"{_PREFIX}f{j}", expression))
+        else:
+            missing = _text_missing(value, d)
+            for category in entry["encoded"]:
+                j = len(out)
+                c, s = center[j], scale[j]
+                one, zero = d.number((np.float64(1.0) - c) / s), d.number((np.float64(0.0) - c) / s)
+                # A missing cell takes the fill value, whose encoding is known here already.
+                filled = one if entry["fill"] == category else zero
+                expression = (
+                    f"CASE WHEN {missing} THEN {filled} WHEN {value} = {d.string(category)} THEN {one} ELSE {zero} END"
+                )
+                out.append((f"{_PREFIX}f{j}", expression))
+    return out
+
+
+def _value_expression(entry: dict[str, Any], column: str, d: _Dialect) -> str:
+    """The model column's value in original units: a double (NULL when missing), or trimmed text."""
+    if entry["kind"] == "number":
+        number = d.try_double(column)
+        # x - x is 0 for finite doubles only (NaN and infinities give NaN), in every dialect.
+        return f"CASE WHEN {number} - {number} = 0 THEN {number} END"
+    if entry["kind"] == "date":
+        latest = pd.Timestamp(entry["latest"])
+        timestamp = d.timestamp(column, entry.get("date_format") or "")
+        return f"CAST({d.micros_before(latest, timestamp)} AS {d.double})"
+    return d.trimmed_text(column)  # missing markers are told apart in the features (_text_missing)
+
+
+def _text_missing(value: str, d: _Dialect) -> str:
+    """True when a trimmed text cell is missing: NULL, or a marker the file loader reads as missing."""
+    markers = ", ".join(d.string(m) for m in sorted(MISSING_MARKERS))
+    return f"({value} IS NULL OR LOWER({value}) IN ({markers}))"
+
+
+def _days(micros: str, d: _Dialect) -> str:
+    """Days from microseconds as pandas' ``total_seconds() / 86400`` computes them.
+
+    pandas divides the whole seconds and the remaining microseconds separately
+    (``floor_s + residual / 1e6``); with ``|micros| < 2**53`` every step here is exact but the same
+    two roundings, so the result is bit-for-bit pandas'.
+    """
+    million = d.number(_MICROS_PER_SECOND)
+    seconds = f"FLOOR({micros} / {million})"
+    return f"(({seconds} + ({micros} - {seconds} * {million}) / {million}) / {d.number(_SECONDS_PER_DAY)})"
+
+
+def _value_and_feature_ctes(
+    spec: dict[str, Any], d: _Dialect, table: str | None, features: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The values and features CTEs; ``table=None`` reads the cells of an outer row ``t`` (LATERAL)."""
+    values = []
+    for i, entry in enumerate(spec["columns"]):
+        column = f"t.{d.identifier(entry['column'])}"
+        values.append((f"{_PREFIX}v{i}", _value_expression(entry, column, d)))
+    present = " OR ".join(
+        f"NOT {_text_missing(d.identifier(name), d)}"
+        if entry["kind"] in {"yes/no", "category"}
+        else f"{d.identifier(name)} IS NOT NULL"
+        for (name, _), entry in zip(values, spec["columns"], strict=True)
+    )
+    feature_list = [*features, (f"{_PREFIX}present", f"({present})")]
+    source = "" if table is None else "t.*, "
+    origin = "" if table is None else f"\n  FROM {quote_table(table, dialect=d.name)} AS t"
+    return [
+        (f"{_PREFIX}values", f"SELECT {source}{_select_list(values, d)}{origin}"),
+        (f"{_PREFIX}features", f"SELECT v.*, {_select_list(feature_list, d)}\n  FROM {_ref(d, 'values')} AS v"),
+    ]
+
+
+def _helper_columns(spec: dict[str, Any], k: int, *, distance: bool) -> list[str]:
+    """The helper columns the query adds to ``*``, to leave them out of the result."""
+    n_features = sum(1 if e["kind"] in {"number", "date"} else len(e["encoded"]) for e in spec["columns"])
+    names = [f"v{i}" for i in range(len(spec["columns"]))] + [f"f{j}" for j in range(n_features)]
+    names += ["present", *(f"d{j}" for j in range(1, k + 1)), "segment"] + (["distance"] if distance else [])
+    return [_PREFIX + name for name in names]
+
+
+def _ref(d: _Dialect, name: str) -> str:
+    return d.identifier(_PREFIX + name)
+
+
+def _select_list(items: list[tuple[str, str]], d: _Dialect) -> str:
+    return ",\n    ".join(f"{expression} AS {d.identifier(name)}" for name, expression in items)
+
+
+def _with(ctes: list[tuple[str, str]], d: _Dialect, *, final: str) -> str:
+    blocks = ",\n".join(f"{d.identifier(name)} AS (\n  {body}\n)" for name, body in ctes)
+    return f"WITH\n{blocks}\n{final}"
+
+
+def _check_free(columns: Sequence[str]) -> None:
+    clash = [c for c in columns if str(c).startswith(_PREFIX)]
+    if clash:
+        raise DataError(
+            f"The table has a column '{clash[0]}', a name the scoring query uses for its own work. Rename it first."
+        )
+
+
+def _epoch_micros(latest: pd.Timestamp) -> int:
+    return int((latest - pd.Timestamp("1970-01-01")) // pd.Timedelta(microseconds=1))
+
+
+# --------------------------------------------------------------------------------------------------
+# Text: escaping and date formats
+
+
+def _refuse_nul(value: str, what: str) -> None:
+    if "\x00" in value:
+        raise DataError(f"{what} in this run file holds a NUL character, which SQL cannot hold. Rename it first.")
+
+
+def _printable_runs(value: str, *, keep_backslash: bool) -> list[str | int]:
+    """``value`` as quoted literals of its printable runs and code points of the other characters."""
+    pieces: list[str | int] = []
+    run = ""
+    for ch in value:
+        if ch.isprintable() and (keep_backslash or ch != "\\"):
+            run += ch
+            continue
+        if run:
+            pieces.append("'" + run.replace("'", "''") + "'")
+            run = ""
+        pieces.append(ord(ch))
+    if run:
+        pieces.append("'" + run.replace("'", "''") + "'")
+    return pieces
+
+
+def _backslash_escaped(value: str, *, quote: str) -> str:
+    """Backslash escapes, with every invisible character as a \\u escape (BigQuery, Snowflake)."""
+    out = []
+    for ch in value:
+        if ch == "\\" or ch == quote:
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def _format_tokens(date_format: str) -> list[tuple[str, str]]:
+    """Split a strftime format into ("directive", "Y") and ("text", "-") tokens."""
+    tokens, i = [], 0
+    while i < len(date_format):
+        ch = date_format[i]
+        if ch == "%":
+            if i + 1 >= len(date_format):
+                raise _format_error(date_format)
+            code = date_format[i + 1]
+            if code == "%":
+                tokens.append(("text", "%"))
+            elif code in _DATE_DIRECTIVES:
+                tokens.append(("directive", code))
+            else:
+                raise _format_error(date_format)
+            i += 2
+        else:
+            tokens.append(("text", ch))
+            i += 1
+    return tokens
+
+
+def _format_error(date_format: str) -> DataError:
+    return DataError(
+        f"The run file's date format '{date_format}' cannot be written in SQL (only %Y %m %d %y %H %M %S are)."
+    )
+
+
+def _java_format(date_format: str) -> str:
+    """strftime to Spark's datetime pattern; single letters parse one or two digits like strptime."""
+    tokens = _format_tokens(date_format)
+    wide = {"Y": "yyyy", "m": "MM", "d": "dd", "y": "yy", "H": "HH", "M": "mm", "S": "ss"}
+    narrow = {"Y": "yyyy", "m": "M", "d": "d", "y": "yy", "H": "H", "M": "m", "S": "s"}
+    out = []
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "text":
+            out.append(value if not value.isalpha() else f"'{value}'")
+            continue
+        # Adjacent numbers (%Y%m%d) need fixed widths to be told apart.
+        adjacent = any(0 <= j < len(tokens) and tokens[j][0] == "directive" for j in (i - 1, i + 1))
+        out.append((wide if adjacent else narrow)[value])
+    return "".join(out).replace("''", "")
+
+
+def _oracle_format(date_format: str) -> str:
+    """strftime to the PostgreSQL / Snowflake template (YYYY-MM-DD HH24:MI:SS)."""
+    codes = {"Y": "YYYY", "m": "MM", "d": "DD", "y": "YY", "H": "HH24", "M": "MI", "S": "SS"}
+    return "".join(
+        codes[v] if k == "directive" else (f'"{v}"' if v.isalpha() else v) for k, v in _format_tokens(date_format)
+    )
+
+
+def _date_regex(date_format: str) -> str:
+    """A regular expression for text in ``date_format`` (PostgreSQL converts only what matches)."""
+    digits = {
+        "Y": r"\d{4}",
+        "y": r"\d{2}",
+        "m": r"\d{1,2}",
+        "d": r"\d{1,2}",
+        "H": r"\d{1,2}",
+        "M": r"\d{1,2}",
+        "S": r"\d{1,2}",
+    }
+    return "^" + "".join(digits[v] if k == "directive" else re.escape(v) for k, v in _format_tokens(date_format)) + "$"

@@ -1,0 +1,245 @@
+"""SQL scoring: DuckDB runs the query for real and labels every row as segmentation.score does.
+
+The PostgreSQL text is parsed by PostgreSQL's own parser (pglast) and, in its LATERAL form, run by
+DuckDB; the BigQuery, Snowflake and Spark texts are parsed by sqlglot. Spark SQL runs for real in
+tests/test_spark.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scoring_data import awkward_customers, customers, run_file
+
+import segmentation as sg
+from segmentation import DataError
+from segmentation.cli import main
+from segmentation.sql import DIALECTS, NOT_SEGMENTED, quote_identifier, quote_table, scoring_sql, string_literal
+
+duckdb = pytest.importorskip("duckdb")
+
+
+@pytest.fixture(scope="module")
+def data() -> bytes:
+    return customers(600)
+
+
+@pytest.fixture(scope="module")
+def awkward() -> bytes:
+    return awkward_customers(300)
+
+
+def duckdb_labels(data: bytes, model: dict, *, dialect: str = "duckdb", prepare_sql=None) -> pd.DataFrame:
+    """Score the file's cells (as text, as the loader read them) in DuckDB; one row per file row, in order."""
+    cells = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    cells.insert(0, "_row", np.arange(len(cells)))
+    con = duckdb.connect()
+    con.register("cells", cells)
+    con.execute("CREATE TABLE customers AS SELECT * FROM cells")
+    if prepare_sql:
+        con.execute(prepare_sql)
+    query = scoring_sql(model, "customers", dialect=dialect)
+    return con.execute(f"SELECT * FROM ({query}) AS scored ORDER BY _row").df()
+
+
+def segments(frame: pd.DataFrame, column: str = "Segment") -> np.ndarray:
+    return frame[column].fillna(0).astype(np.int64).to_numpy()
+
+
+@pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", "none"])
+@pytest.mark.parametrize("outliers", ["keep", "clip"])
+def test_duckdb_labels_equal_python_labels(data, awkward, scaler, outliers):
+    model = run_file(data, scaler=scaler, outliers=outliers)
+    for new in (data, awkward):
+        python = sg.score(new, model)
+        out = duckdb_labels(new, model)
+        np.testing.assert_array_equal(segments(out), python.labels)
+        assert len(out) == python.table.n_rows
+
+
+def test_missing_unseen_and_empty_rows(data, awkward):
+    model = run_file(data, k=5)
+    python = sg.score(awkward, model)
+    out = duckdb_labels(awkward, model)
+    labels = segments(out)
+    np.testing.assert_array_equal(labels, python.labels)
+    # The two rows without any value: no segment, the same name as in the labelled CSV.
+    assert out["Segment"].isna().sum() == 2 == (python.labels == 0).sum()
+    assert set(out.loc[out["Segment"].isna(), "Segment name"]) == {NOT_SEGMENTED}
+    names = np.array(["", *model["segment_names"]], dtype=object)
+    assert (out.loc[labels > 0, "Segment name"].to_numpy() == names[labels[labels > 0]]).all()
+    # Every input column comes back untouched, in order, and nothing else but the two segment columns.
+    cells = pd.read_csv(io.BytesIO(awkward), dtype=str, keep_default_na=False)
+    assert list(out.columns) == ["_row", *cells.columns, "Segment", "Segment name"]
+    pd.testing.assert_frame_equal(out[cells.columns].fillna(""), cells, check_dtype=False)
+
+
+def test_typed_columns_and_fractional_dates():
+    rng = np.random.default_rng(3)
+    n = 400
+    stamps = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700 * 86_400, n), unit="s")
+    frame = pd.DataFrame(
+        {
+            "Spend": rng.gamma(2.0, 50.0, n).round(2),
+            "Visits": rng.poisson(4, n),
+            "Last order": stamps.strftime("%Y-%m-%d %H:%M:%S"),
+            "Joined": (stamps - pd.to_timedelta(rng.integers(0, 900, n), unit="D")).strftime("%d/%m/%Y"),
+        }
+    )
+    frame.loc[::37, "Spend"] = np.nan
+    frame.loc[::41, "Last order"] = None
+    data = frame.to_csv(index=False).encode()
+    model = run_file(data, k=3, outliers="clip")
+    formats = {e["column"]: e.get("date_format") for e in model["preparation"]["columns"]}
+    assert formats == {"Spend": None, "Visits": None, "Last order": "%Y-%m-%d %H:%M:%S", "Joined": "%d/%m/%Y"}
+    python = sg.score(data, model).labels
+    # As text in the file's formats...
+    np.testing.assert_array_equal(segments(duckdb_labels(data, model)), python)
+    # ...and as typed DOUBLE, TIMESTAMP and DATE columns, as a warehouse holds them.
+    con = duckdb.connect()
+    con.register("cells", frame.assign(_row=np.arange(n)))
+    con.execute(
+        """CREATE TABLE customers AS SELECT _row, CAST(Spend AS DOUBLE) AS Spend, CAST(Visits AS BIGINT) AS Visits,
+           CAST("Last order" AS TIMESTAMP) AS "Last order", CAST(strptime(Joined, '%d/%m/%Y') AS DATE) AS Joined
+           FROM cells"""
+    )
+    out = con.execute(f"SELECT * FROM ({scoring_sql(model, 'customers')}) ORDER BY _row").df()
+    np.testing.assert_array_equal(segments(out), python)
+
+
+def test_names_values_and_columns_that_look_like_sql():
+    rng = np.random.default_rng(5)
+    n = 300
+    evil_column = 'Spend"; DROP TABLE customers; --'
+    frame = pd.DataFrame(
+        {
+            evil_column: rng.normal(100, 30, n).round(1),
+            "Ville d'été `x` \\ y": rng.choice(["Paris", "O'Brien\\", "a'; DROP TABLE customers; --", "Zoë"], n),
+        }
+    )
+    data = frame.to_csv(index=False).encode()
+    segmentation = sg.fit(sg.prepare(sg.load_table(data)), 3)
+    names = ['It\'s "big"', "back\\slash\nnewline", "'); DROP TABLE customers; --"]
+    model = json.loads(sg.run_config_json(segmentation, names=names))
+    out = duckdb_labels(data, model)
+    np.testing.assert_array_equal(segments(out), sg.score(data, model).labels)
+    assert set(out["Segment name"]) <= set(names)
+    assert list(out.columns[:3]) == ["_row", evil_column, "Ville d'été `x` \\ y"]
+    for dialect in DIALECTS:
+        _single_statement(scoring_sql(model, "customers", dialect=dialect), dialect)
+
+
+def test_postgres_text_parses_and_runs_in_its_lateral_form(data, awkward):
+    pglast = pytest.importorskip("pglast")
+    model = _without_dates(run_file(data, k=4, outliers="clip"))
+    query = scoring_sql(model, "crm.customers", dialect="postgres")
+    assert "CROSS JOIN LATERAL" in query and "pg_input_is_valid" in query
+    (statement,) = pglast.parse_sql(query)
+    assert statement.stmt is not None
+    # DuckDB reads PostgreSQL's syntax; a macro stands in for pg_input_is_valid (PostgreSQL 16+).
+    macro = """CREATE SCHEMA crm; CREATE TABLE crm.customers AS SELECT * FROM customers;
+        CREATE MACRO pg_input_is_valid(s, t) AS (CASE WHEN t = 'float8' THEN TRY_CAST(s AS DOUBLE) IS NOT NULL
+        ELSE TRY_CAST(s AS TIMESTAMP) IS NOT NULL END)"""
+    cells = pd.read_csv(io.BytesIO(awkward), dtype=str, keep_default_na=False)
+    con = duckdb.connect()
+    con.register("cells", cells.assign(_row=np.arange(len(cells))))
+    con.execute("CREATE TABLE customers AS SELECT * FROM cells")
+    con.execute(macro)
+    out = con.execute(f"SELECT * FROM ({query}) AS scored ORDER BY _row").df()
+    np.testing.assert_array_equal(segments(out), sg.score(awkward, model).labels)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_dialect_writes_one_statement(data, dialect):
+    model = run_file(data, k=5, outliers="clip")
+    query = scoring_sql(model, "analytics.crm.customers", dialect=dialect)
+    _single_statement(query, dialect)
+    # Every model column is read, quoted the dialect's way; numbers are exact doubles, read from text.
+    for column in model["options"]["features"]:
+        assert quote_identifier(column, dialect=dialect) in query
+    center = float(model["preparation"]["scaler"]["center"][1])
+    assert f"'{center!r}'" in query
+
+
+def test_quoting_per_dialect():
+    assert quote_identifier('a"b') == '"a""b"'
+    assert quote_identifier("a`b", dialect="spark") == "`a``b`"
+    assert quote_identifier("a`b\\c", dialect="bigquery") == "`a\\`b\\\\c`"
+    assert quote_table("crm.Customers 2024", dialect="postgres") == 'crm."Customers 2024"'
+    assert quote_table("proj.ds.tbl", dialect="bigquery") == "proj.ds.tbl"
+    assert string_literal("O'Brien") == "'O''Brien'"
+    assert string_literal("a\\b", dialect="snowflake") == "'a\\\\b'"
+    assert string_literal("it's", dialect="spark") == "CAST(X'69742773' AS STRING)"
+    assert string_literal("tab\there", dialect="duckdb") == "('tab' || chr(9) || 'here')"
+    assert string_literal("back\\slash", dialect="postgres") == "('back' || chr(92) || 'slash')"
+    with pytest.raises(DataError, match="NUL"):
+        string_literal("a\x00b")
+    with pytest.raises(DataError, match="dialect"):
+        scoring_sql(run_file(customers(100), k=2), "t", dialect="oracle")
+
+
+def test_duckdb_reads_back_every_literal_exactly():
+    con = duckdb.connect()
+    values = ["O'Brien", "a\\b", "tab\there", "\u00a0nbsp\u00a0", "Zoë 東京", "'; DROP TABLE x; --", "new\nline"]
+    for value in values:
+        assert con.execute(f"SELECT {string_literal(value)}").fetchone()[0] == value
+        name = quote_identifier(value)
+        assert con.execute(f"SELECT 1 AS {name}").description[0][0] == value
+
+
+def test_unsupported_date_format_is_a_clear_error(data):
+    model = run_file(data, k=2)
+    for entry in model["preparation"]["columns"]:
+        if entry["kind"] == "date":
+            entry["date_format"] = "%B %d, %Y"
+    with pytest.raises(DataError, match="date format"):
+        scoring_sql(model, "customers", dialect="spark")
+
+
+def test_cli_prints_the_query_and_refuses_bad_run_files(data, tmp_path):
+    model = run_file(data, k=3)
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(model), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["sql", "--model", str(path), "--table", "customers"], stdout=out, stderr=err) == 0
+    assert err.getvalue() == ""
+    cells = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    con = duckdb.connect()
+    con.register("customers", cells)
+    scored = con.execute(out.getvalue()).df()
+    np.testing.assert_array_equal(segments(scored), sg.score(data, model).labels)
+
+    path.write_text('{"format": "something else"}', encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["sql", "--model", str(path), "--table", "customers"], stdout=out, stderr=err) == 2
+    assert out.getvalue() == "" and err.getvalue().startswith("error: ") and len(err.getvalue().splitlines()) == 1
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["sql", "--model", str(path), "--table", "t", "--dialect", "oracle"], stdout=out, stderr=err) == 2
+
+
+def _single_statement(query: str, dialect: str) -> None:
+    """The query is exactly one statement in ``dialect``: nothing in the model file could break out."""
+    if dialect == "postgres":
+        pglast = pytest.importorskip("pglast")
+        assert len(pglast.parse_sql(query)) == 1
+        return
+    sqlglot = pytest.importorskip("sqlglot")
+    statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
+    assert len(statements) == 1, dialect
+
+
+def _without_dates(model: dict) -> dict:
+    """The run file with its date features removed (PostgreSQL's to_timestamp has no DuckDB twin)."""
+    spec = model["preparation"]
+    spec["columns"] = [c for c in spec["columns"] if c["kind"] != "date"]
+    keep = [i for i, name in enumerate(model["feature_names"]) if "(days before latest)" not in name]
+    spec["scaler"]["center"] = [spec["scaler"]["center"][i] for i in keep]
+    spec["scaler"]["scale"] = [spec["scaler"]["scale"][i] for i in keep]
+    model["centers"] = [[row[i] for i in keep] for row in model["centers"]]
+    model["feature_names"] = [model["feature_names"][i] for i in keep]
+    model["options"]["features"] = [c["column"] for c in spec["columns"]]
+    return model
