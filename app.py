@@ -18,6 +18,7 @@ pages = st.navigation(
         st.Page(app_state.UPLOAD_PAGE, title="1 · Your data", default=True),
         st.Page(app_state.ELBOW_PAGE, title="2 · Number of segments"),
         st.Page(app_state.CLUSTERS_PAGE, title="3 · Segments"),
+        st.Page(app_state.SCORE_PAGE, title="4 · Score new customers"),
     ]
 )
 app_state.start_router_page()

@@ -10,6 +10,7 @@ cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
 ``_prepare_cached``        8            1.5 GB    the loaded + prepared file (raw text, typed, matrix)
 ``_sweep_k_cached``        600          20 MB     the criteria of one K (a few numbers each)
+``_stability_cached``      600          50 MB     the resampling agreement at one K
 ``_fit_cached``            24           600 MB    labels, fit scores and distances of one segmentation
 ``_profile_cached``        48           50 MB     the per-segment summary tables
 =========================  ===========  ========  =====================================================
@@ -310,6 +311,11 @@ def _profile_cached(_segmentation: sg.Segmentation, digest: str, opts: PrepOptio
     return sg.describe(_segmentation)
 
 
+@st.cache_data(max_entries=600, max_size="50MB", show_spinner=False)
+def _stability_cached(_prepared: sg.Prepared, digest: str, opts: PrepOptions, k: int, seed: int) -> sg.Stability:
+    return sg.stability(_prepared, k, random_state=seed)
+
+
 @st.cache_data(max_entries=1, show_spinner=False)
 def _sample_bytes() -> bytes:
     return sg.sample_csv()
@@ -333,6 +339,19 @@ def sweep(
     return combine_sweeps(parts, requested_k_max=k_max)
 
 
+def stability(
+    prepared: sg.Prepared, ks: range | list[int], *, on_progress: Callable[[int, int], None] | None = None
+) -> list[sg.Stability]:
+    """How stable the segments are at each K (each K cached alone, like the sweep)."""
+    current, opts = dataset(), options()
+    results = []
+    for done, k in enumerate(ks, start=1):
+        results.append(_stability_cached(prepared, current.digest, opts, k, SEED))
+        if on_progress is not None:
+            on_progress(done, len(ks))
+    return results
+
+
 def or_explain(compute: Callable, *args, **kwargs):
     """Run a core call; on a problem in the data show its message (and the way back) and stop."""
     try:
@@ -354,6 +373,12 @@ def segmentation(prepared: sg.Prepared, k: int) -> sg.Segmentation:
     result = dataclasses.replace(light, prepared=prepared)
     st.session_state[_SEGMENTATION] = (key, result)
     return result
+
+
+def segmentation_at(prepared: sg.Prepared, k: int) -> sg.Segmentation:
+    """The segmentation at another K, e.g. to compare with the chosen one (shared cache only)."""
+    current, opts = dataset(), options()
+    return dataclasses.replace(_fit_cached(prepared, current.digest, opts, k, SEED), prepared=prepared)
 
 
 def profile(result: sg.Segmentation) -> sg.Profile:

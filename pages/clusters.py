@@ -1,4 +1,4 @@
-"""Clusters page: the segments in 3D, what each one is, names to edit, and the downloads."""
+"""Clusters page: the segments in 3D, what each one is, how stable, names to edit, the downloads."""
 
 from pathlib import Path
 
@@ -21,22 +21,31 @@ else:
 result = app_state.or_explain(app_state.segmentation, prepared, k)
 automatic = app_state.profile(result)
 names = app_state.segment_names(k, automatic.names)
+stable = (
+    app_state.or_explain(app_state.stability, prepared, [k])[0] if k > 1 and prepared.n_segmented <= 200_000 else None
+)
 
 st.title(f"Your {k} segments")
 st.caption(f"K = {k}, chosen on the *Number of segments* page, where you can change it.")
-customers, silhouette, spread, skipped = st.columns(4)
+customers, silhouette, agreement, skipped = st.columns(4)
 customers.metric("Customers segmented", f"{int(result.segmented.sum()):,}")
 silhouette.metric(
     "Silhouette",
     "–" if result.silhouette is None else f"{result.silhouette:.2f}",
     help="From -1 to 1: how clearly customers sit in their own segment. Above 0.25 is usual for customer data, above 0.5 is strong.",
 )
-spread.metric("Largest / smallest segment", f"{max(result.sizes):,} / {min(result.sizes):,}")
+agreement.metric(
+    "Stability",
+    "–" if stable is None else f"{stable.ari_mean:.2f}",
+    help="Agreement (adjusted Rand index) with the segments found on ten random 80% samples: 1 = identical every time.",
+)
 skipped.metric(
     "Not segmented",
     f"{len(prepared.skipped):,}",
     help="Rows with no value in any chosen column. They stay in the download.",
 )
+if stable is not None and stable.unstable_segments:
+    st.warning(stable.summary(), icon=":material/warning:")
 
 st.subheader("Name your segments")
 st.caption(
@@ -50,15 +59,22 @@ table = pd.DataFrame(
         "Share": [s * 100 for s in result.shares],
     }
 )
+if stable is not None:
+    table["Stability"] = [
+        f"{verdict} ({jaccard:.2f})" for verdict, jaccard in zip(stable.verdicts(), stable.segment_jaccard, strict=True)
+    ]
 edited = st.data_editor(
     table,
     key=f"names_{abs(hash(app_state.run_key(k)))}",  # fixed rows: edits survive value changes
     hide_index=True,
     width="stretch",
-    disabled=["Segment", "Customers", "Share"],
+    disabled=[c for c in table.columns if c != "Name"],
     column_config={
         "Name": st.column_config.TextColumn("Name", max_chars=80, required=True, width="large"),
         "Share": st.column_config.ProgressColumn("Share of customers", format="%.1f%%", min_value=0, max_value=100),
+        "Stability": st.column_config.TextColumn(
+            "Stability (Jaccard)", help="Below 0.6: unstable; 0.6-0.75: a pattern; above 0.75: stable."
+        ),
     },
 )
 typed = [
@@ -69,81 +85,115 @@ if tuple(typed) != names:
     app_state.set_segment_names(k, typed)
     names = tuple(typed)
 profile = automatic.with_names(names)
+unusual = sg.unusual_customers(result)
 
-st.subheader("The segments in 3D")
-choices = charts.axis_choices(profile)
-many_features = len(prepared.feature_names) > 3
-modes = (["Columns"] if len(choices) >= 3 else []) + (["Principal components"] if many_features else [])
-if not modes:
-    st.info("A 3D view needs at least three number columns; the tables below describe the segments.")
-else:
-    mode = (
-        st.radio(
+view_tab, cards_tab, tables_tab, compare_tab, fits_tab = st.tabs(
+    [
+        "3D view",
+        "Segment cards",
+        "Tables",
+        "Compare with another K",
+        f"Customers who fit worst ({int(unusual.sum()):,})",
+    ]
+)
+
+with view_tab:
+    choices = charts.axis_choices(profile)
+    modes = (["Columns"] if len(choices) >= 3 else []) + (
+        ["Principal components"] if len(prepared.feature_names) > 3 else []
+    )
+    if not modes:
+        st.info("A 3D view needs at least three number columns; the tables describe the segments.")
+    else:
+        left, right = st.columns([2, 1])
+        mode = left.radio(
             "Axes",
             modes,
             horizontal=True,
-            help="Principal components: the three directions along which your customers differ most, across all features.",
+            help="Principal components: the three directions along which your customers differ most.",
         )
-        if len(modes) > 1
-        else modes[0]
-    )
-    axes = None
-    if mode == "Columns":
-        x_col, y_col, z_col = st.columns(3)
-        axes = (
-            x_col.selectbox("X axis", choices, index=0),
-            y_col.selectbox("Y axis", choices, index=1),
-            z_col.selectbox("Z axis", choices, index=2),
+        highlight = right.toggle("Show the customers who fit worst", help="Drawn as black diamonds.")
+        axes = None
+        if mode == "Columns":
+            x_col, y_col, z_col = st.columns(3)
+            axes = (
+                x_col.selectbox("X axis", choices, index=0),
+                y_col.selectbox("Y axis", choices, index=1),
+                z_col.selectbox("Z axis", choices, index=2),
+            )
+        figure, drawn = charts.scatter_3d(
+            result, names=names, axes=axes, components=mode != "Columns", highlight=unusual if highlight else None
         )
-    figure, drawn = charts.scatter_3d(result, names=names, axes=axes, components=mode != "Columns")
-    st.plotly_chart(figure, key="scatter_3d", width="stretch")
-    if drawn < int(result.segmented.sum()):
-        st.caption(
-            f"Showing {drawn:,} of {int(result.segmented.sum()):,} customers, sampled in proportion to each "
-            "segment so the chart stays fast. The tables and downloads use every customer."
-        )
-    else:
-        st.caption("Drag to rotate, scroll to zoom, click a segment in the legend to hide it.")
+        st.plotly_chart(figure, key="scatter_3d", width="stretch")
+        if drawn < int(result.segmented.sum()):
+            st.caption(
+                f"Showing {drawn:,} of {int(result.segmented.sum()):,} customers, sampled in proportion to each "
+                "segment so the chart stays fast. The tables and downloads use every customer."
+            )
+        else:
+            st.caption("Drag to rotate, scroll to zoom, click a segment in the legend to hide it.")
 
-st.subheader("What each segment looks like")
-sizes_tab, means_tab, index_tab, medians_tab, drivers_tab = st.tabs(
-    ["Sizes", "Averages", "Index vs average", "Medians", "What separates them"]
-)
-sizes_tab.plotly_chart(charts.sizes_figure(profile), key="sizes_chart", width="stretch")
-means = profile.summary.copy()
-means["Share of customers"] = means["Share of customers"] * 100
-means_tab.dataframe(
-    means,
-    width="stretch",
-    column_config={"Share of customers": st.column_config.NumberColumn(format="%.1f%%")},
-)
-means_tab.caption("Means in your file's units; for categories, the share of customers with each value.")
-index_tab.plotly_chart(charts.index_figure(profile), key="index_chart", width="stretch")
-index_tab.caption("100 = the average customer. 150 means 1.5 times the average; 50 means half of it.")
-medians_tab.dataframe(
-    profile.medians.set_index(
-        pd.Index(
-            [charts.segment_label(s, n) for s, n in zip(profile.medians.index, names, strict=True)], name="Segment"
-        )
-    ),
-    width="stretch",
-)
-drivers_tab.dataframe(
-    profile.importance,
-    width="stretch",
-    hide_index=True,
-    column_config={"Strength": st.column_config.ProgressColumn("Strength", min_value=0, max_value=1, format="%.2f")},
-)
-drivers_tab.caption(
-    "Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (eta² for numbers, Cramér's V for categories)."
-)
+with cards_tab:
+    cards = sg.segment_cards(profile)
+    for row in range(0, len(cards), 3):
+        for column, card in zip(st.columns(3), cards[row : row + 3], strict=False):
+            with column.container(border=True):
+                st.markdown(f"**{charts.segment_label(card.segment, card.name)}**")
+                st.caption(card.description)
+                st.plotly_chart(charts.card_figure(card), key=f"card_{card.segment}", width="stretch")
+
+with tables_tab:
+    st.plotly_chart(charts.sizes_figure(profile), key="sizes_chart", width="stretch")
+    st.markdown("**Index vs the average customer** (100 = average; 150 = 1.5 times the average)")
+    st.plotly_chart(charts.index_figure(profile), key="index_chart", width="stretch")
+    st.markdown("**Averages** (for categories, the share of customers with each value)")
+    means = profile.summary.assign(**{"Share of customers": profile.summary["Share of customers"] * 100})
+    st.dataframe(
+        means, width="stretch", column_config={"Share of customers": st.column_config.NumberColumn(format="%.1f%%")}
+    )
+    st.markdown("**Medians**")
+    labels = pd.Index(
+        [charts.segment_label(s, n) for s, n in zip(profile.medians.index, names, strict=True)], name="Segment"
+    )
+    st.dataframe(profile.medians.set_index(labels), width="stretch")
+    st.markdown("**What separates the segments**")
+    st.dataframe(
+        profile.importance,
+        width="stretch",
+        hide_index=True,
+        column_config={
+            "Strength": st.column_config.ProgressColumn("Strength", min_value=0, max_value=1, format="%.2f")
+        },
+    )
+    st.caption(
+        "Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (eta² for numbers, Cramér's V for categories)."
+    )
+
+with compare_tab:
+    others = [c for c in range(1, 31) if c != k]
+    other_k = st.selectbox("Compare with K =", others, index=others.index(k + 1) if k + 1 in others else 0)
+    other = app_state.or_explain(app_state.segmentation_at, prepared, other_k)
+    other_names = app_state.segment_names(other_k, app_state.profile(other).names)
+    moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
+    st.info(moves.summary, icon=":material/call_split:")
+    st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
+    st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
+    st.dataframe(moves.crosstab, width="stretch")
+
+with fits_tab:
+    st.write(
+        "Customers who sit between segments (negative fit score) or far from their segment's centre. "
+        "Worth a look before a campaign: they may be data errors, or a small group of their own."
+    )
+    st.dataframe(sg.worst_fits(result, names=names), width="stretch", hide_index=True)
 
 st.subheader("Download")
+flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
 stem = Path(current.name).stem
-labelled, summary, run = st.columns(3)
+labelled, summary, cards_html, run = st.columns(4)
 labelled.download_button(
     "Customers with their segment (CSV)",
-    data=lambda: sg.labelled_csv(result, names=names),
+    data=lambda: sg.labelled_csv(result, names=names, unusual=flag),
     file_name=f"{stem}_segments_K{k}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -159,6 +209,15 @@ summary.download_button(
     on_click="ignore",
     icon=":material/table:",
 )
+cards_html.download_button(
+    "Segment cards (HTML)",
+    data=lambda: sg.cards_html(sg.segment_cards(profile), title=f"{k} customer segments · {current.name}"),
+    file_name=f"{stem}_segment_cards_K{k}.html",
+    mime="text/html",
+    on_click="ignore",
+    icon=":material/dashboard:",
+    help="A one-page summary to print or put in a slide deck.",
+)
 run.download_button(
     "Run file (JSON)",
     data=lambda: sg.run_config_json(result, names=names),
@@ -166,5 +225,5 @@ run.download_button(
     mime="application/json",
     on_click="ignore",
     icon=":material/settings:",
-    help="Options, seed, fitted preparation and centres: reproduces this run and scores new customers.",
+    help="Options, seed, fitted preparation and centres: reproduces this run and scores new customers (page 4).",
 )

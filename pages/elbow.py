@@ -62,6 +62,28 @@ else:
 st.plotly_chart(charts.elbow_figure(result, selected_k=k), key="elbow_chart", width="stretch")
 st.plotly_chart(charts.criteria_figure(result, selected_k=k), key="criteria_chart", width="stretch")
 
+st.subheader("Are the segments real?")
+st.write(
+    "Each K is tried again on ten random 80% samples of your customers. If the segments are real, "
+    "the same customers end up together every time (agreement near 1); segments that are an "
+    "accident of the random start fall apart."
+)
+if st.toggle("Check the stability of each K", value=prepared.n_segmented <= 200_000, key="stability_toggle"):
+    checking = st.progress(0.0, text="Checking stability…")
+    stable = app_state.or_explain(
+        app_state.stability,
+        prepared,
+        result.k[1:] if result.k[0] == 1 else result.k,
+        on_progress=lambda done, total: checking.progress(done / total, text=f"Checking stability ({done}/{total})…"),
+    )
+    checking.empty()
+    st.plotly_chart(charts.stability_figure(stable, selected_k=k), key="stability_chart", width="stretch")
+    chosen = next((r for r in stable if r.k == k), None)
+    if chosen is not None and chosen.unstable_segments:
+        st.warning(chosen.summary(), icon=":material/warning:")
+    elif chosen is not None:
+        st.success(chosen.summary(), icon=":material/check_circle:")
+
 with st.expander("The numbers"):
     st.dataframe(result.frame().set_index("K"), width="stretch")
     sample = (

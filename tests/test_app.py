@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 import segmentation
 
 APP = str(ROOT / "app.py")
-PAGES = ("pages/upload.py", "pages/elbow.py", "pages/clusters.py")
+PAGES = ("pages/upload.py", "pages/elbow.py", "pages/clusters.py", "pages/score.py")
 
 
 @pytest.fixture(autouse=True)
@@ -235,7 +235,12 @@ def test_clusters_page_draws_a_3d_scatter_tables_and_downloads(downloads):
     averages = next(d.value for d in at.dataframe if "Customers" in d.value.columns and "Age" in d.value.columns)
     assert len(averages) == k
     labels = [b.label for b in at.download_button]
-    assert labels == ["Customers with their segment (CSV)", "Segment summary (CSV)", "Run file (JSON)"]
+    assert labels == [
+        "Customers with their segment (CSV)",
+        "Segment summary (CSV)",
+        "Segment cards (HTML)",
+        "Run file (JSON)",
+    ]
     labelled = pd.read_csv(
         io.BytesIO(downloads[f"sample_customers_segments_K{k}.csv"]()), dtype=str, encoding="utf-8-sig"
     )
@@ -293,7 +298,78 @@ def test_pages_without_data_show_a_guide_not_an_error():
 
     at.session_state[app_state.DATASET] = None
     at.run()
-    for page in PAGES[1:]:
+    for page in ("pages/elbow.py", "pages/clusters.py"):
         visit(at, page)
         assert not at.error
         assert any("No customer data is loaded yet" in i.value for i in at.info)
+
+
+def test_elbow_page_shows_stability_beside_the_criteria():
+    at = visit(app(), "pages/elbow.py")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    stability = next(
+        s
+        for s in specs
+        if "Stability" in json.dumps(s.get("layout", {})) or any("ARI" in str(t.get("name")) for t in s["data"])
+    )
+    assert stability["data"][0]["x"] == list(range(2, 11)) or points(stability["data"][0]["x"]) == 9
+    assert any("adjusted Rand index" in m.value for m in [*at.success, *at.warning])
+
+
+def test_clusters_page_answers_the_next_questions(downloads):
+    at = visit(app(), "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    assert [t.label for t in at.tabs][:4] == ["3D view", "Segment cards", "Tables", "Compare with another K"]
+    assert at.tabs[4].label.startswith("Customers who fit worst (")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    sankey = next(s for s in specs if s["data"] and s["data"][0]["type"] == "sankey")
+    assert len(sankey["data"][0]["node"]["label"]) == k + (k + 1)
+    crosstab = next(d.value for d in at.dataframe if d.value.shape == (k, k + 1))
+    assert crosstab.to_numpy().sum() == 3000
+    cards = [s for s in specs if s["data"] and s["data"][0]["type"] == "bar" and s["data"][0].get("orientation") == "h"]
+    assert len(cards) >= k  # one small chart per segment (plus the sizes chart)
+    html = downloads[f"sample_customers_segment_cards_K{k}.html"]()
+    text = html.decode() if isinstance(html, bytes) else html
+    assert "<script" not in text and "http" not in text.lower().replace("http-equiv", "")
+    # The 'Unusual' flag joins the download when asked for.
+    next(c for c in at.checkbox if "Unusual" in c.label).check().run()
+    labelled = pd.read_csv(
+        io.BytesIO(downloads[f"sample_customers_segments_K{k}.csv"]()),
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+    )
+    assert {"Fit score", "Unusual"} <= set(labelled.columns)
+    assert 0 < (labelled["Unusual"] == "yes").sum() < 300
+
+
+def test_score_page_scores_new_customers_with_a_run_file(downloads):
+    at = visit(app(), "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    run_file = downloads[f"sample_customers_run_K{k}.json"]()
+    visit(at, "pages/score.py")
+    new_customers = segmentation.sample_csv(500, random_state=42)
+    at.file_uploader(key="score_model").set_value(
+        ("run.json", run_file.encode() if isinstance(run_file, str) else run_file, "application/json")
+    )
+    at.file_uploader(key="score_data").set_value(("next_month.csv", new_customers, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert "500 customers put into the" in at.success[0].value
+    counts = at.dataframe[0].value
+    assert len(counts) == k and counts["Customers"].sum() == 500
+    scored = pd.read_csv(
+        io.BytesIO(downloads["next_month_segments.csv"]()), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
+    assert len(scored) == 500 and set(scored["Segment"]) <= {str(s) for s in range(1, k + 1)}
+
+
+def test_score_page_explains_a_bad_run_file():
+    at = visit(app(), "pages/score.py")
+    at.file_uploader(key="score_model").set_value(("run.json", b'{"format": "something else"}', "application/json"))
+    at.file_uploader(key="score_data").set_value(("next.csv", segmentation.sample_csv(50), "text/csv")).run()
+    assert not at.exception
+    assert "not a run file" in at.error[0].value
