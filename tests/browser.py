@@ -143,10 +143,15 @@ def errors_on_page(page) -> list[str]:
     return [boxes.nth(i).inner_text() for i in range(boxes.count())]
 
 
+#: The upload has been handled: the sidebar names the file, or an error says why it was refused.
+UPLOAD_DONE = """(name) => document.querySelector('[data-testid=stSidebar]')?.innerText.includes(name)
+    || document.querySelector('[data-testid=stAlertContentError]')"""
+
+
 def upload(page, path: Path) -> None:
-    """Upload through the real file input, then wait for the app."""
+    """Upload through the real file input; wait until the app has taken (or refused) the file."""
     page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
-    page.wait_for_timeout(800)
+    page.wait_for_function(UPLOAD_DONE, arg=path.name, timeout=180_000)
     wait_idle(page)
 
 
