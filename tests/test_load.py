@@ -263,3 +263,27 @@ def test_zero_padded_ids_keep_their_text():
     table = load_table(shared_file("mall_variant_genre.csv"))
     assert table.raw["CustomerID"].iloc[0] == "0001"
     assert table.raw["CustomerID"].iloc[-1] == "0200"
+
+
+def test_big_files_read_by_arrow_equal_the_c_reader(monkeypatch):
+    # Above a few million characters Arrow parses the cells and types the columns; both views must
+    # be exactly what the C reader and the pandas steps give (zero-padded IDs, markers, thousands).
+    import importlib
+
+    load_module = importlib.import_module("segmentation.load")  # the module, not the load() function
+    rng = np.random.default_rng(0)
+    n = 20_000
+    ages = np.where(rng.random(n) < 0.02, "NA", rng.integers(18, 90, n).astype(str))
+    incomes = [f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") for v in rng.gamma(2, 9_000, n)]
+    notes = rng.choice(np.array(["", " vip ", "n/a", '"a;b"', "-0", "x"]), n)
+    lines = ["ID;Name;Age;Income;Note"] + [f"{i:07d};Name {i % 97};{ages[i]};{incomes[i]};{notes[i]}" for i in range(n)]
+    data = ("\n".join(lines) + "\n").encode()
+    monkeypatch.setattr(load_module, "_ARROW_CHARS", 10_000)
+    fast = load_table(data)
+    monkeypatch.setattr(load_module, "_ARROW_CHARS", len(data) + 1)
+    slow = load_table(data)
+    pd.testing.assert_frame_equal(fast.raw, slow.raw)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.decimal == slow.decimal == ","
+    assert fast.raw["ID"].iloc[7] == "0000007"
+    assert pd.api.types.is_float_dtype(fast.frame["Income"]) and fast.frame["Age"].isna().any()
