@@ -142,8 +142,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except DataError as error:
         print(f"error: {_one_line(str(error))}", file=stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (e.g. `... | head`): nothing more to say, and nothing went wrong here.
+        return EXIT_OK
     except OSError as error:
-        print(f"error: {error.strerror or error}: {error.filename}", file=stderr)
+        where = f": {error.filename}" if error.filename else ""
+        print(f"error: {error.strerror or error}{where}", file=stderr)
         return EXIT_BAD_INPUT
 
 
