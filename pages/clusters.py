@@ -158,7 +158,7 @@ with tables_tab:
     st.dataframe(profile.medians.set_index(labels), width="stretch")
     st.markdown("**What separates the segments**")
     st.dataframe(
-        profile.importance,
+        profile.importance.drop(columns=["Statistic", "p-value"]),
         width="stretch",
         hide_index=True,
         column_config={
@@ -190,7 +190,8 @@ with fits_tab:
 st.subheader("Download")
 flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
 stem = Path(current.name).stem
-labelled, summary, cards_html, run = st.columns(4)
+top, bottom = st.columns(2), st.columns(2)
+labelled, summary, cards_html, run = top[0], top[1], bottom[0], bottom[1]
 labelled.download_button(
     "Customers with their segment (CSV)",
     data=lambda: sg.labelled_csv(result, names=names, unusual=flag),

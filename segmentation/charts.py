@@ -403,8 +403,8 @@ def sankey_figure(
     names_to = transitions.names_to if names_to is None else names_to
     counts = transitions.crosstab.to_numpy()
     k_from, k_to = counts.shape
-    labels = [f"K={transitions.k_from} · {segment_label(s, n)}" for s, n in enumerate(names_from, start=1)]
-    labels += [f"K={transitions.k_to} · {segment_label(s, n)}" for s, n in enumerate(names_to, start=1)]
+    labels = [segment_label(s, n) for s, n in enumerate(names_from, start=1)]
+    labels += [segment_label(s, n) for s, n in enumerate(names_to, start=1)]
     colours = [_colour(s) for s in range(k_from)] + [_colour(s) for s in range(k_to)]
     sources, targets = np.nonzero(counts)
     # Nodes stacked in segment order (1 on top), so the picture reads like the segment list.
@@ -412,6 +412,8 @@ def sankey_figure(
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
+            # Dark labels without a halo stay readable over the coloured flows.
+            textfont={"color": "#1F2A37", "size": 13, "shadow": "none"},
             node={
                 "label": labels,
                 "color": colours,
@@ -434,6 +436,10 @@ def sankey_figure(
         height=max(360, 48 * max(k_from, k_to) + 120),
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
     )
+    for x, k, anchor in ((0, transitions.k_from, "left"), (1, transitions.k_to, "right")):
+        fig.add_annotation(
+            x=x, y=1.02, xref="paper", yref="paper", text=f"<b>K={k}</b>", showarrow=False, xanchor=anchor
+        )
     return fig
 
 
@@ -444,7 +450,7 @@ def card_figure(card: Card) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=[f.index for f in features],
-            y=[f.feature for f in features],
+            y=[f.feature.replace(" (days before latest)", " (days ago)") for f in features],
             orientation="h",
             marker={"color": colour},
             text=[f"{f.index:.0f}" for f in features],
@@ -454,9 +460,9 @@ def card_figure(card: Card) -> go.Figure:
     )
     fig.add_vline(x=100, line={"color": "#555", "dash": "dash"}, annotation_text="average", annotation_position="top")
     fig.update_layout(
-        title=segment_label(card.segment, card.name),
-        height=90 + 36 * max(len(features), 1),
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        # No title: the card around the chart names the segment.
+        height=70 + 36 * max(len(features), 1),
+        margin={"l": 10, "r": 10, "t": 24, "b": 10},
         yaxis={"autorange": "reversed"},
         xaxis={"title": "Index (100 = average)", "rangemode": "tozero"},
         showlegend=False,

@@ -876,11 +876,18 @@ def _phrase(feature: CardFeature) -> str:
         more = "more" if feature.difference > 0 else "fewer"
         return f"{more} {value} ({feature.value:.0%} vs {feature.average:.0%})"
     name = feature.feature
-    if name.endswith(" (days before latest)"):
-        name = "days since " + _plain(name.removesuffix(" (days before latest)"))
-    else:
-        name = _plain(name)
     ratio = feature.index / 100
+    if name.endswith(" (days before latest)") and np.isfinite(ratio):
+        # "Member Since" 2.4x the days before the latest date reads as "2.4x as long ago".
+        when = _plain(name.removesuffix(" (days before latest)"))
+        if 0.95 < ratio < 1.05:
+            return f"{when} about as long ago as the average"
+        return (
+            f"{when} {ratio:.1f}x as long ago as the average"
+            if ratio >= 1.05
+            else f"{when} more recent than the average ({ratio:.0%} as long ago)"
+        )
+    name = _plain(name)
     if not np.isfinite(ratio):
         side = "higher" if feature.difference > 0 else "lower"
         return f"{name} {side} than average ({_number(feature.value)} vs {_number(feature.average)})"

@@ -232,7 +232,8 @@ def test_sankey_figure(prepared):
     sankey = fig.data[0]
     assert sankey.type == "sankey"
     assert len(sankey.node.label) == 9
-    assert sankey.node.label[0].startswith("K=4 · 1 · ") and sankey.node.label[4].startswith("K=5 · 1 · ")
+    assert sankey.node.label[0].startswith("1 · ") and sankey.node.label[4].startswith("1 · ")
+    assert [a.text for a in fig.layout.annotations] == ["<b>K=4</b>", "<b>K=5</b>"]  # which side is which K
     assert sum(sankey.link.value) == result.crosstab.to_numpy().sum()
     assert list(sankey.node.color[:4]) == SEGMENT_COLOURS[:4]
     assert list(sankey.node.y[:4]) == sorted(sankey.node.y[:4])  # segment 1 on top
