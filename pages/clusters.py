@@ -170,15 +170,25 @@ with tables_tab:
     )
 
 with compare_tab:
-    others = [c for c in range(1, 31) if c != k]
-    other_k = st.selectbox("Compare with K =", others, index=others.index(k + 1) if k + 1 in others else 0)
-    other = app_state.or_explain(app_state.segmentation_at, prepared, other_k)
-    other_names = app_state.segment_names(other_k, app_state.profile(other).names)
-    moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
-    st.info(moves.summary, icon=":material/call_split:")
-    st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
-    st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
-    st.dataframe(moves.crosstab, width="stretch")
+    others = [c for c in range(2, 31) if c != k]
+    other_k = st.selectbox(
+        "Compare with K =",
+        others,
+        index=None,
+        placeholder=f"Choose another K, e.g. {k + 1}",
+        help="Segments the customers again at that K and shows where each segment's customers go.",
+        key="compare_k",
+    )
+    if other_k is None:
+        st.caption(f"Which segment splits if you choose {k + 1} instead of {k}? Which merge at {k - 1}?")
+    else:
+        other = app_state.or_explain(app_state.segmentation_at, prepared, other_k)
+        other_names = app_state.segment_names(other_k, app_state.profile(other).names)
+        moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
+        st.info(moves.summary, icon=":material/call_split:")
+        st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
+        st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
+        st.dataframe(moves.crosstab, width="stretch")
 
 with fits_tab:
     st.write(

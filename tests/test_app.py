@@ -323,6 +323,9 @@ def test_clusters_page_answers_the_next_questions(downloads):
     k = at.session_state[app_state.CHOSEN_K]
     assert [t.label for t in at.tabs][:4] == ["3D view", "Segment cards", "Tables", "Compare with another K"]
     assert at.tabs[4].label.startswith("Customers who fit worst (")
+    types = [t["type"] for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
+    assert "sankey" not in types  # computed only when asked for
+    at.selectbox(key="compare_k").set_value(k + 1).run()
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     sankey = next(s for s in specs if s["data"] and s["data"][0]["type"] == "sankey")
     assert len(sankey["data"][0]["node"]["label"]) == k + (k + 1)
