@@ -217,10 +217,19 @@ def _importance(numbers: pd.DataFrame, categories: pd.DataFrame, labels: np.ndar
         table = pd.crosstab(labels, categories[column])
         if k < 2 or table.shape[1] < 2:
             continue
-        chi2, p_value, _, _ = chi2_contingency(table.to_numpy())
-        n = table.to_numpy().sum()
-        cramers_v = np.sqrt(chi2 / (n * (min(table.shape) - 1)))
-        rows.append((column, column in used, "chi-squared", float(chi2), float(p_value), float(cramers_v)))
+        rows.append((column, column in used, "chi-squared", *category_strength(table)))
+    return importance_table(rows)
+
+
+def category_strength(crosstab: pd.DataFrame) -> tuple[float, float, float]:
+    """Chi-squared, its p-value and Cramér's V of a segments x values table of counts."""
+    chi2, p_value, _, _ = chi2_contingency(crosstab.to_numpy())
+    n = crosstab.to_numpy().sum()
+    return float(chi2), float(p_value), float(np.sqrt(chi2 / (n * (min(crosstab.shape) - 1))))
+
+
+def importance_table(rows: list[tuple]) -> pd.DataFrame:
+    """The importance rows as the table :class:`Profile` carries, strongest first."""
     frame = pd.DataFrame(rows, columns=["Column", "Used to segment", "Test", "Statistic", "p-value", "Strength"])
     return frame.sort_values("Strength", ascending=False, kind="stable").reset_index(drop=True)
 

@@ -29,6 +29,7 @@ import pandas as pd
 from .describe import Profile
 from .fit import Segmentation
 from .model import RUN_FORMAT, Scored, preparation_spec
+from .wording import free_name
 
 if TYPE_CHECKING:
     from .insight import Card, CardFeature
@@ -141,11 +142,11 @@ def _with_segments(raw: pd.DataFrame, labels: np.ndarray, names, extra: dict[str
     segment = pd.Series(labels.astype(str), index=raw.index, dtype="str").where(labels > 0, "")
     lookup = np.array(["Not segmented (no values)", *names], dtype=object)
     columns = {
-        _free_name("Segment", raw.columns): segment,
-        _free_name("Segment name", raw.columns): pd.Series(lookup[labels], index=raw.index, dtype="str"),
+        free_name("Segment", raw.columns): segment,
+        free_name("Segment name", raw.columns): pd.Series(lookup[labels], index=raw.index, dtype="str"),
     }
     for name, values in extra.items():
-        columns[_free_name(name, raw.columns)] = pd.Series(values, index=raw.index)
+        columns[free_name(name, raw.columns)] = pd.Series(values, index=raw.index)
     return pd.concat([raw, pd.DataFrame(columns, index=raw.index)], axis=1)
 
 
@@ -312,19 +313,44 @@ def run_config(
     It holds no timestamp, so the same run always gives the same bytes.
     """
     prepared = segmentation.prepared
-    table = prepared.table
-    if names is None:
-        names = profile.names if profile is not None else [f"Segment {i}" for i in range(1, segmentation.k + 1)]
+    return run_document(
+        segmentation,
+        table=prepared.table,
+        rows=prepared.table.n_rows,
+        preparation=preparation_spec(prepared),
+        profile=profile,
+        names=names,
+    )
+
+
+def run_document(
+    segmentation,
+    *,
+    table,
+    rows: int,
+    preparation: dict[str, Any],
+    profile: Profile | None = None,
+    names=None,
+    engine: str = "",
+) -> dict[str, Any]:
+    """The run file's fields, for any engine's segmentation (same attribute names as :class:`Segmentation`).
+
+    One writer for the schema :func:`segmentation.read_run_file` validates, so a run file from the
+    Spark engine and one from the default engine differ only in their numbers.
+    """
     from . import __version__
 
+    prepared = segmentation.prepared
+    if names is None:
+        names = profile.names if profile is not None else [f"Segment {i}" for i in range(1, segmentation.k + 1)]
     return {
         "format": RUN_FORMAT,
         "version": RUN_VERSION,
-        "created_with": f"segmentation {__version__}",
+        "created_with": f"segmentation {__version__}" + (f" ({engine})" if engine else ""),
         "file": {
             "name": table.name,
             "sha256": table.file_hash,
-            "rows": table.n_rows,
+            "rows": rows,
             "format": table.format,
             "delimiter": table.delimiter,
             "encoding": table.encoding,
@@ -337,7 +363,7 @@ def run_config(
             "seed": segmentation.random_state,
             "k": segmentation.k,
         },
-        "preparation": preparation_spec(prepared),
+        "preparation": preparation,
         "feature_names": list(prepared.feature_names),
         "centers": [[float(v) for v in row] for row in segmentation.centers],
         "segment_names": [str(n) for n in names],
@@ -350,16 +376,6 @@ def run_config(
 def run_config_json(segmentation: Segmentation, **options) -> str:
     """:func:`run_config` as pretty JSON text."""
     return json.dumps(run_config(segmentation, **options), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def _free_name(name: str, taken) -> str:
-    taken = set(taken)
-    if name not in taken:
-        return name
-    i = 2
-    while f"{name} ({i})" in taken:
-        i += 1
-    return f"{name} ({i})"
 
 
 def _to_csv(frame: pd.DataFrame, **options) -> bytes:

@@ -41,6 +41,7 @@ from .fit import Segmentation, fit, number_by_size
 from .kmeans import SMALL_ROWS, assign, best_partition, count_distinct, single_threaded
 from .prepare import Prepared
 from .sweep import K_LIMIT, check_k
+from .wording import free_name
 
 __all__ = [
     "HIGHLY_STABLE_JACCARD",
@@ -711,21 +712,11 @@ def worst_fits(
         "Why": why,
     }
     # The file's own columns keep their names; ours give way if a name is taken.
-    own = {_free_name(name, raw.columns): values for name, values in own.items()}
+    own = {free_name(name, raw.columns): values for name, values in own.items()}
     return pd.concat(
         [pd.DataFrame(own), raw.iloc[rows].reset_index(drop=True)],
         axis=1,
     )
-
-
-def _free_name(name: str, taken) -> str:
-    taken = set(taken)
-    if name not in taken:
-        return name
-    i = 2
-    while f"{name} ({i})" in taken:
-        i += 1
-    return f"{name} ({i})"
 
 
 # --------------------------------------------------------------------------------------------------

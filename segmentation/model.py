@@ -35,6 +35,7 @@ from .errors import DataError
 from .kmeans import assign
 from .load import Table, load_table
 from .prepare import PercentileClipper, Prepared, lenient_numbers
+from .wording import quoted
 
 __all__ = ["RunModel", "Scored", "apply_spec", "preparation_spec", "read_run_file", "score"]
 
@@ -278,8 +279,8 @@ def score(data: Table | pd.DataFrame | bytes | str | Path, model: RunModel | dic
     missing = [c for c in model.columns if c not in table.columns]
     if missing:
         raise DataError(
-            f"The new file has no column {_quoted(missing)}, which the segments were made from. "
-            f"Its columns are: {_quoted(table.columns)}. Rename the columns to match, or make new segments."
+            f"The new file has no column {quoted(missing)}, which the segments were made from. "
+            f"Its columns are: {quoted(table.columns)}. Rename the columns to match, or make new segments."
         )
     values, notes = _model_values(table, model)
     present = values.notna().any(axis=1).to_numpy()
@@ -451,7 +452,3 @@ def _finite(value: Any) -> bool:
 
 def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed in a run file")
-
-
-def _quoted(items) -> str:
-    return ", ".join(f"'{i}'" for i in items)

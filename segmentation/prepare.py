@@ -34,6 +34,7 @@ from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, Sta
 
 from .errors import DataError
 from .load import MISSING_MARKERS, Table, parse_numbers
+from .wording import number, quoted
 
 __all__ = [
     "SCALERS",
@@ -308,9 +309,7 @@ def prepare(
         features = list(dict.fromkeys(features))
         unknown = [f for f in features if f not in table.columns]
         if unknown:
-            raise DataError(
-                f"The file has no column {_quote_list(unknown)}. Its columns are: {_quote_list(table.columns)}."
-            )
+            raise DataError(f"The file has no column {quoted(unknown)}. Its columns are: {quoted(table.columns)}.")
         if not features:
             raise DataError("Choose at least one column to segment on.")
 
@@ -337,7 +336,7 @@ def prepare(
     skipped = np.flatnonzero(all_missing)
     if len(rows) < 2:
         raise DataError(
-            f"Only {len(rows)} row(s) have any value in the chosen columns ({_quote_list(used)}); "
+            f"Only {len(rows)} row(s) have any value in the chosen columns ({quoted(used)}); "
             "segmentation needs at least 2. Choose other columns or upload the full table."
         )
     fit_frame = value_frame.iloc[rows]
@@ -355,7 +354,7 @@ def prepare(
     if not finite.all():
         bad = [name for name, ok in zip(feature_names, finite, strict=False) if not ok]
         raise DataError(
-            f"Some values are too large to compute with (in {_quote_list(bad[:3])}). "
+            f"Some values are too large to compute with (in {quoted(bad[:3])}). "
             "Check the file for values like 1e308 or overflowing numbers."
         )
     reports = _with_fit_details(reports, pipeline, fit_frame, used, feature_names)
@@ -434,7 +433,7 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         if not explicit and _looks_like_identifier(column, present, n):
             return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
         if distinct == 1:
-            reason = f"Same value ({_fmt(present.iloc[0])}) in every row, so it cannot tell customers apart."
+            reason = f"Same value ({number(present.iloc[0])}) in every row, so it cannot tell customers apart."
             return ColumnReport(column, "constant", False, reason, **base), None
         warn = _number_warnings(column, series, table)
         return ColumnReport(column, "number", True, "Number, used as it is.", warnings=warn, **base), series
@@ -599,7 +598,7 @@ def _nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
         for report in reports:
             if report.kind == "constant":
                 value = table.frame[report.column].dropna().iloc[0]
-                shown = _fmt(value) if isinstance(value, (int, float)) else f"'{_clip(str(value))}'"
+                shown = number(value) if isinstance(value, (int, float)) else f"'{_clip(str(value))}'"
                 same.append(f"'{report.column}' is {shown}")
         more = f" and {len(same) - 4:,} more" if len(same) > 4 else ""
         return (
@@ -621,7 +620,7 @@ def _number_warnings(column: str, series: pd.Series, table: Table) -> tuple[str,
         first = int(np.flatnonzero((series < 0).to_numpy())[0])
         return (
             f"{int(negative.sum())} negative value(s) in a column that is otherwise positive "
-            f"(e.g. {_fmt(series.iloc[first])} in row {first + 1:,}): worth checking.",
+            f"(e.g. {number(series.iloc[first])} in row {first + 1:,}): worth checking.",
         )
     return ()
 
@@ -817,9 +816,9 @@ def _with_fit_details(
         steps = transformers[column].named_steps
         fill = steps["fill"].statistics_[0]
         if report.kind == "number":
-            filled = f"median {_fmt(fill)}"
+            filled = f"median {number(fill)}"
         elif report.kind == "date":
-            filled = f"median ({_fmt(fill)} days before the latest date)"
+            filled = f"median ({number(fill)} days before the latest date)"
         else:
             filled = f"most frequent value '{fill}'"
         clipped = 0
@@ -878,14 +877,3 @@ def _replace(report: ColumnReport, **changes) -> ColumnReport:
     from dataclasses import replace
 
     return replace(report, **changes)
-
-
-def _fmt(value: float) -> str:
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.4g}"
-
-
-def _quote_list(items) -> str:
-    return ", ".join(f"'{i}'" for i in items)

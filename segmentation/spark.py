@@ -49,14 +49,16 @@ from urllib.parse import urlparse
 import numpy as np
 import pandas as pd
 
-from .describe import Profile, segment_names
+from .describe import Profile, category_strength, importance_table, segment_names
 from .errors import DataError
+from .export import run_document
 from .load import load_table
-from .model import RUN_FORMAT, RunModel, preparation_spec, read_run_file
+from .model import RunModel, preparation_spec, read_run_file
 from .prepare import ColumnReport, Prepared
 from .prepare import prepare as prepare_table
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
 from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, _knee, check_k
+from .wording import free_name, number, quoted
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -359,7 +361,7 @@ def prepare(
         n_segmented = int(counts["rows"])
         if n_segmented < 2:
             raise DataError(
-                f"Only {n_segmented} row(s) have any value in the chosen columns ({_quote_list(local.columns)}); "
+                f"Only {n_segmented} row(s) have any value in the chosen columns ({quoted(local.columns)}); "
                 "segmentation needs at least 2. Choose other columns."
             )
         spec = _fit_scaler(frame.sparkSession, view, spec, scaler=scaler, n_segmented=n_segmented)
@@ -583,9 +585,9 @@ def _full_reports(
             continue
         missing = n_rows - int(counts[f"present:{report.column}"])
         if entry["kind"] == "number":
-            filled = f"median {_fmt(entry['fill'])}"
+            filled = f"median {number(entry['fill'])}"
         elif entry["kind"] == "date":
-            filled = f"median ({_fmt(entry['fill'])} days before the latest date)"
+            filled = f"median ({number(entry['fill'])} days before the latest date)"
         else:
             filled = f"most frequent value '{entry['fill']}'"
         distinct = len(entry["categories"]) if "categories" in entry else int(counts[f"distinct:{report.column}"])
@@ -869,7 +871,7 @@ def describe(segmentation: SparkSegmentation, *, names: Sequence[str] | None = N
     frame = prepared.table.frame
     spec = _profile_spec(prepared)
     config = run_config(segmentation, names=[f"Segment {i}" for i in range(1, segmentation.k + 1)])
-    label = _free_name("Segment", frame.columns)
+    label = free_name("Segment", frame.columns)
     scored = score(frame, config, segment_column=label, name_column=None)
     with _TempView(scored) as view:
         query, value_columns = values_sql(spec, view, dialect="spark", keep=[label])
@@ -1015,7 +1017,6 @@ def _importance(
 ) -> pd.DataFrame:
     """How strongly each column separates the segments: ANOVA F (eta²) for numbers, chi² (Cramér's V)."""
     from pyspark.sql import functions as F
-    from scipy.stats import chi2_contingency
     from scipy.stats import f as f_distribution
 
     present = [s for s in range(1, len(counts) + 1) if counts[s - 1] > 0]
@@ -1050,12 +1051,8 @@ def _importance(
     for column, crosstab in crosstabs.items():
         if groups < 2 or crosstab.shape[1] < 2:
             continue
-        chi2, p_value, _, _ = chi2_contingency(crosstab.to_numpy())
-        n = crosstab.to_numpy().sum()
-        cramers_v = np.sqrt(chi2 / (n * (min(crosstab.shape) - 1)))
-        rows.append((column, column in used, "chi-squared", float(chi2), float(p_value), float(cramers_v)))
-    frame = pd.DataFrame(rows, columns=["Column", "Used to segment", "Test", "Statistic", "p-value", "Strength"])
-    return frame.sort_values("Strength", ascending=False, kind="stable").reset_index(drop=True)
+        rows.append((column, column in used, "chi-squared", *category_strength(crosstab)))
+    return importance_table(rows)
 
 
 def run_config(
@@ -1068,40 +1065,16 @@ def run_config(
 
     Validated by :func:`segmentation.read_run_file`; it scores identically in every engine.
     """
-    from . import __version__
-
     prepared = segmentation.prepared
-    table = prepared.table
-    if names is None:
-        names = profile.names if profile is not None else [f"Segment {i}" for i in range(1, segmentation.k + 1)]
-    config = {
-        "format": RUN_FORMAT,
-        "version": 1,
-        "created_with": f"segmentation {__version__} (spark)",
-        "file": {
-            "name": table.name,
-            "sha256": table.file_hash,
-            "rows": prepared.n_rows,
-            "format": table.format,
-            "delimiter": table.delimiter,
-            "encoding": table.encoding,
-            "decimal": table.decimal,
-        },
-        "options": {
-            "features": list(prepared.columns),
-            "scaler": prepared.scaler,
-            "outliers": prepared.outliers,
-            "seed": segmentation.random_state,
-            "k": segmentation.k,
-        },
-        "preparation": json.loads(json.dumps(prepared.spec)),
-        "feature_names": list(prepared.feature_names),
-        "centers": [[float(v) for v in row] for row in segmentation.centers],
-        "segment_names": [str(n) for n in names],
-        "sizes": list(segmentation.sizes),
-        "inertia": float(segmentation.inertia),
-        "silhouette": None if segmentation.silhouette is None else float(segmentation.silhouette),
-    }
+    config = run_document(
+        segmentation,
+        table=prepared.table,
+        rows=prepared.n_rows,
+        preparation=json.loads(json.dumps(prepared.spec)),
+        profile=profile,
+        names=names,
+        engine="spark",
+    )
     read_run_file(config)  # the same validation every engine applies when reading it back
     return config
 
@@ -1149,12 +1122,12 @@ def score(
     missing = [c for c in model.columns if c not in columns]
     if missing:
         raise DataError(
-            f"The new file has no column {_quote_list(missing)}, which the segments were made from. "
-            f"Its columns are: {_quote_list(columns)}. Rename the columns to match, or make new segments."
+            f"The new file has no column {quoted(missing)}, which the segments were made from. "
+            f"Its columns are: {quoted(columns)}. Rename the columns to match, or make new segments."
         )
-    segment_column = _free_name(segment_column, columns)
+    segment_column = free_name(segment_column, columns)
     if name_column is not None:
-        name_column = _free_name(name_column, [*columns, segment_column])
+        name_column = free_name(name_column, [*columns, segment_column])
     with _TempView(frame) as view:
         query = scoring_sql(
             model, view, dialect="spark", columns=columns, segment_column=segment_column, name_column=name_column
@@ -1181,7 +1154,7 @@ def score_summary(frame: DataFrame, model: RunModel | dict[str, Any]) -> dict[st
 
     if not isinstance(model, RunModel):
         model = read_run_file(model)
-    label = _free_name("Segment", frame.columns)
+    label = free_name("Segment", frame.columns)
     scored = score(frame, model, segment_column=label, name_column=None)
     with _TempView(scored) as view:
         query, value_columns = values_sql(model.spec, view, dialect="spark", keep=[label, *model.columns])
@@ -1283,16 +1256,6 @@ def _get(rows: dict[int, Any], segment: int, key: str) -> float:
     return np.nan if value is None else float(value)
 
 
-def _free_name(name: str, taken: Sequence[str]) -> str:
-    taken = set(taken)
-    if name not in taken:
-        return name
-    i = 2
-    while f"{name} ({i})" in taken:
-        i += 1
-    return f"{name} ({i})"
-
-
 def _local_path(location: str) -> Path | None:
     parsed = urlparse(location)
     if parsed.scheme in {"", "file"} or (len(parsed.scheme) == 1 and location[1:2] == ":"):  # C:\ on Windows
@@ -1351,14 +1314,3 @@ def _file_hash(path: Path | None) -> str:
 def _first_line(error: Exception) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
-
-
-def _fmt(value: float) -> str:
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:,.4g}"
-
-
-def _quote_list(items) -> str:
-    return ", ".join(f"'{i}'" for i in items)

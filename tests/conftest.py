@@ -25,6 +25,23 @@ def sample_prepared(sample_bytes) -> sg.Prepared:
     return sg.prepare(sg.load_table(sample_bytes, name=sg.SAMPLE_NAME))
 
 
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """The bytes behind every download button an AppTest run draws, by file name, made on demand as
+    a click would (the app passes its downloads as callables, generated only when clicked)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    captured: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **options):
+        captured[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return captured
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""

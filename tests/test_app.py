@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import streamlit as st
 from helpers import ROOT, SHARED_DATA
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 import segmentation
@@ -23,20 +22,6 @@ def fresh_caches():
     st.cache_data.clear()
     yield
     st.cache_data.clear()
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """The bytes behind every download button, by file name (generated as a click would)."""
-    captured: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **options):
-        captured[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return captured
 
 
 def app() -> AppTest:

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 import streamlit as st
 from helpers import ROOT
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from test_bad_files import CORPUS, Refused, Segmented
 from test_bad_files import corpus as corpus  # noqa: F401 - the fixture that writes generated files
@@ -28,19 +27,6 @@ def session():
     at.run()
     yield at
     st.cache_data.clear()
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    captured: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **options):
-        captured[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return captured
 
 
 def upload(at: AppTest, corpus, name: str, monkeypatch) -> None:

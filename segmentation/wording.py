@@ -1,0 +1,43 @@
+"""Small wording helpers shared by the stages: numbers, lists and names as a person reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["free_name", "number", "quoted"]
+
+
+def number(value: float) -> str:
+    """A number for a message: whole numbers with thousands separators, others to 4 digits.
+
+    Examples
+    --------
+    >>> number(61500.0), number(0.123456)
+    ('61,500', '0.1235')
+    """
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.4g}"
+
+
+def quoted(items: Iterable[object]) -> str:
+    """Items in single quotes, comma-separated: ``'Age', 'Income'``."""
+    return ", ".join(f"'{i}'" for i in items)
+
+
+def free_name(name: str, taken: Iterable[str]) -> str:
+    """``name``, or ``"name (2)"``, ``"name (3)"``... whichever is not taken yet.
+
+    Examples
+    --------
+    >>> free_name("Segment", ["Segment", "Segment (2)"])
+    'Segment (3)'
+    """
+    taken = set(taken)
+    if name not in taken:
+        return name
+    i = 2
+    while f"{name} ({i})" in taken:
+        i += 1
+    return f"{name} ({i})"
