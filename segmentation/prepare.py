@@ -345,10 +345,14 @@ def prepare(
     sklearn_frame = _to_sklearn(fit_frame, reports)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        pipeline.named_steps["columns"].fit(sklearn_frame)
+        # Step by step (the same fitted objects the pipeline holds), because the weights of the last
+        # step depend on the feature names the first one produces; fitting the whole pipeline after
+        # that would encode every column twice.
+        columns_step, scale_step, weigh_step = (step for _, step in pipeline.steps)
+        encoded = columns_step.fit_transform(sklearn_frame)
         feature_names = _feature_names(pipeline, used, reports)
-        pipeline.set_params(weigh__groups=_block_sizes(feature_names, used, reports))
-        matrix = pipeline.fit_transform(sklearn_frame)
+        scaled = encoded if scale_step == "passthrough" else scale_step.fit_transform(encoded)
+        matrix = weigh_step.set_params(groups=_block_sizes(feature_names, used, reports)).fit_transform(scaled)
     matrix = np.ascontiguousarray(matrix, dtype=np.float64)
     finite = np.isfinite(matrix).all(axis=0)
     if not finite.all():
@@ -393,7 +397,7 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
     unreadable = 0
     unreadable_examples: tuple[tuple[int, str], ...] = ()
     converted = 0
-    if not is_number:
+    if not is_number and _may_be_numbers(present, decimal=table.decimal):
         numbers, converted, bad = lenient_numbers(series, decimal=table.decimal)
         # Excel's error values (#DIV/0!, #N/A) stand where a formula's number failed: they say the
         # column is numeric, so they do not count against it (they are still reported and missing).
@@ -503,6 +507,20 @@ def _identifier_reason(column: str, distinct: int, n: int) -> str:
     return f"Identifier (by its name): {distinct:,} different values in {n:,} rows, not a customer trait."
 
 
+def _may_be_numbers(present: pd.Series, *, decimal: str) -> bool:
+    """Whether a text column could be mostly numbers, judged on its first values (cheap on big files).
+
+    A column needs :data:`NUMERIC_SHARE` of numbers to be one; when not even half of the first
+    2,000 values are numbers (Excel error values aside), reading every row leniently is wasted.
+    """
+    head = present.iloc[:2_000]
+    if len(head) == 0:
+        return False
+    numbers, _, _ = lenient_numbers(head, decimal=decimal)
+    errors = int(head.str.strip().str.upper().str.match(_EXCEL_ERROR.pattern).fillna(False).sum())
+    return numbers.notna().sum() >= 0.5 * (len(head) - errors)
+
+
 def lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int, pd.Series]:
     """Read text as numbers allowing $, €, %, spaces and thousands separators.
 
@@ -511,7 +529,10 @@ def lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int,
     """
     text = series.astype("str")
     strict = parse_numbers(text, decimal=decimal)
-    cleaned = text.str.replace(_SYMBOLS, "", regex=True).str.replace("\u2212", "-", regex=False)  # "−": Unicode minus
+    # Patterns as text, not compiled, so pandas hands them to pyarrow's vectorised regex engine.
+    cleaned = text.str.replace(_SYMBOLS.pattern, "", regex=True).str.replace(
+        "\u2212", "-", regex=False
+    )  # "−": Unicode minus
     cleaned = cleaned.str.replace(r"^\((.+)\)$", r"-\1", regex=True)  # accounting negatives: (12)
     lenient = parse_numbers(cleaned, decimal=decimal)
     # The other mark is only a thousands separator: "12,5" in a decimal-point file (or "12.5" with
