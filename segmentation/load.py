@@ -1007,8 +1007,11 @@ def _typed_with_arrow(
 
 
 def _all_numbers(cells: pa.ChunkedArray, missing: pa.ChunkedArray, pattern: str) -> bool:
-    """Whether every cell that is not missing matches ``pattern`` (the first rows are tried first:
-    a text column is told apart on them, without a regex pass over millions of cells)."""
+    """Whether every cell that is not missing matches ``pattern``.
+
+    The first 2,000 rows are tried first: a text column is told apart on them, without a regex pass
+    over millions of cells.
+    """
     for stop in (min(len(cells), 2_000), len(cells)):
         matched = pc.match_substring_regex(cells.slice(0, stop), pattern)
         if not pc.all(pc.or_(matched, missing.slice(0, stop))).as_py():
@@ -1019,15 +1022,18 @@ def _all_numbers(cells: pa.ChunkedArray, missing: pa.ChunkedArray, pattern: str)
 def _cast_numbers(cells: pa.ChunkedArray, *, decimal: str) -> np.ndarray | None:
     """Numbers that all match the file's number patterns, as :func:`parse_numbers` reads them.
 
-    None when a zero is negative: pandas reads "-0" as 0 or -0.0 depending on the rest of the
-    column, so such columns go through ``pd.to_numeric`` itself.
+    None when a zero is negative (pandas reads "-0" as 0 or -0.0 depending on the rest of the
+    column) or Arrow refuses a cell: such columns go through ``pd.to_numeric`` itself.
     """
     thousands = "." if decimal == "," else ","
     if pc.any(pc.match_substring(cells, thousands)).as_py():
         cells = pc.replace_substring(cells, thousands, "")
     if decimal == "," and pc.any(pc.match_substring(cells, ",")).as_py():
         cells = pc.replace_substring(cells, ",", ".")
-    out = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    try:
+        out = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # not expected after the pattern check; pd.to_numeric will say
+        return None
     if np.signbit(out[out == 0]).any():
         return None
     return out

@@ -458,11 +458,12 @@ def _row_silhouettes(codes: np.ndarray, summed: np.ndarray) -> np.ndarray:
 
 @contextmanager
 def _parallel(n_rows: int, n_k: int) -> Iterator[Executor | None]:
-    """A thread per core for big data; None for small data: the calling thread (the GIL would win).
+    """A thread per core for big data; None for small data (the calling thread: the GIL would win).
 
-    Every K runs single-threaded (see :func:`segmentation.kmeans.single_threaded`); the sweep holds
-    the process-wide BLAS limit for its whole duration, so the workers' own limits, entered and
-    left in any order, never restore more threads while another K runs.
+    With a thread per core, BLAS and OpenMP run on one thread each for the whole sweep (see
+    :func:`segmentation.kmeans.single_threaded`): more threads than cores only slowed each other
+    down, and scikit-learn's own BLAS limit inside every KMeans fit, entered and left by parallel
+    fits in any order, then cannot hand more threads back halfway through the sweep.
     """
     workers = min(_cores(), n_k) if n_rows > SMALL_ROWS else 1
     if workers <= 1:
