@@ -58,8 +58,9 @@ class Profile:
         The all-customer standard deviation of each ``overall`` entry (binomial for shares).
     importance : DataFrame
         One row per profiled column, strongest first: ``Column``, ``Used to segment``,
-        ``Test``, ``Statistic``, ``p-value`` and ``Strength`` (eta² for numbers, Cramér's V for
-        categories; 0 = no difference between segments, 1 = segments fully different).
+        ``Test``, ``Statistic``, ``p-value`` and ``Strength``: the correlation ratio eta for
+        numbers, Cramér's V for categories, on one scale (for a 0/1 column the two are equal);
+        0 = no difference between segments, 1 = segments fully different.
     """
 
     names: tuple[str, ...]
@@ -212,7 +213,7 @@ def _importance(numbers: pd.DataFrame, categories: pd.DataFrame, labels: np.ndar
         between = sum(((filled[labels == s].mean() - grand) ** 2) * (labels == s).sum() for s in np.unique(labels))
         total = ((filled - grand) ** 2).sum()
         source = column.split(" (days before latest)")[0]
-        rows.append((column, source in used, "ANOVA F", float(f_stat[0]), float(p_value[0]), between / total))
+        rows.append((column, source in used, "ANOVA F", float(f_stat[0]), float(p_value[0]), np.sqrt(between / total)))
     for column in categories.columns:
         table = pd.crosstab(labels, categories[column])
         if k < 2 or table.shape[1] < 2:
@@ -223,7 +224,8 @@ def _importance(numbers: pd.DataFrame, categories: pd.DataFrame, labels: np.ndar
 
 def category_strength(crosstab: pd.DataFrame) -> tuple[float, float, float]:
     """Chi-squared, its p-value and Cramér's V of a segments x values table of counts."""
-    chi2, p_value, _, _ = chi2_contingency(crosstab.to_numpy())
+    # No continuity correction: with it a 2 x 2 table's V would not equal eta of the same 0/1 column.
+    chi2, p_value, _, _ = chi2_contingency(crosstab.to_numpy(), correction=False)
     n = crosstab.to_numpy().sum()
     return float(chi2), float(p_value), float(np.sqrt(chi2 / (n * (min(crosstab.shape) - 1))))
 

@@ -1015,7 +1015,7 @@ def _importance(
     *,
     used: set[str],
 ) -> pd.DataFrame:
-    """How strongly each column separates the segments: ANOVA F (eta²) for numbers, chi² (Cramér's V)."""
+    """How strongly each column separates the segments: ANOVA F (eta) for numbers, chi² (Cramér's V)."""
     from pyspark.sql import functions as F
     from scipy.stats import f as f_distribution
 
@@ -1047,7 +1047,7 @@ def _importance(
             continue
         f_stat = (between / (groups - 1)) / ((total - between) / (n_total - groups))
         p_value = float(f_distribution.sf(f_stat, groups - 1, n_total - groups))
-        rows.append((name, source in used, "ANOVA F", float(f_stat), p_value, between / total))
+        rows.append((name, source in used, "ANOVA F", float(f_stat), p_value, float(np.sqrt(between / total))))
     for column, crosstab in crosstabs.items():
         if groups < 2 or crosstab.shape[1] < 2:
             continue

@@ -52,11 +52,12 @@ def test_importance_ranks_separating_columns_first():
     )
     prepared = prepare(frame, features=["Spend", "Noise"])
     profile = describe(fit(prepared, 2))
-    assert profile.importance["Column"].tolist()[:2] == ["Spend", "Channel"]
-    assert profile.importance.loc[0, "Test"] == "ANOVA F"
+    # Channel is exactly the segment (V = 1); Spend almost (eta about 0.998).
+    assert profile.importance["Column"].tolist()[:2] == ["Channel", "Spend"]
+    assert profile.importance.loc[1, "Test"] == "ANOVA F" and profile.importance.loc[1, "Strength"] > 0.99
     channel = profile.importance.set_index("Column").loc["Channel"]
     assert channel["Test"] == "chi-squared" and not channel["Used to segment"] and channel["Strength"] > 0.9
-    assert profile.importance.set_index("Column").loc["Noise", "Strength"] < 0.05
+    assert profile.importance.set_index("Column").loc["Noise", "Strength"] < 0.15
 
 
 def test_names_come_from_the_strongest_differences():
@@ -90,3 +91,21 @@ def test_top_differences(sample_fit):
     top = profile.top_differences(2, n=3)
     assert len(top) == 3
     assert top["Difference (SD)"].abs().is_monotonic_decreasing
+
+
+def test_strength_is_on_one_scale_for_numbers_and_categories():
+    # The same yes/no information as a 0/1 number and as a category must be equally strong.
+    rng = np.random.default_rng(3)
+    group = np.repeat([0, 1], 100)
+    member = np.where(rng.random(200) < np.where(group == 1, 0.8, 0.3), 1, 0)
+    frame = pd.DataFrame(
+        {
+            "Spend": np.where(group == 1, 80.0, 20.0) + rng.normal(0, 3, 200),
+            "Member (0/1)": member.astype(float),
+            "Member": np.where(member == 1, "yes", "no"),
+        }
+    )
+    profile = describe(fit(prepare(frame, features=["Spend"]), 2))
+    strength = profile.importance.set_index("Column")["Strength"]
+    assert strength["Member (0/1)"] == pytest.approx(strength["Member"], rel=1e-9)
+    assert 0.3 < strength["Member"] < 0.7
