@@ -121,21 +121,33 @@ class Sweep:
         )
 
     def advice(self) -> str:
-        """The suggestion in plain words, saying when the criteria disagree."""
-        if self.knee_k is None and self.best_silhouette_k is None:
+        """The suggestion in plain words, saying when the criteria disagree and when to widen the range."""
+        knee, best = self.knee_k, self.best_silhouette_k
+        if knee is None and best is None:
             return f"Try K={self.suggested_k}; the range is too short to suggest one with confidence."
-        if self.knee_k is None:
-            return (
-                f"The SSE curve has no clear elbow in this range; the silhouette is best at "
-                f"K={self.best_silhouette_k}, so start there."
+        if knee is None:
+            text = f"The SSE curve has no clear elbow in this range; the silhouette is best at K={best}, so start there."
+        elif best is None or knee == best:
+            text = f"Both criteria point to K={knee}: the elbow of the SSE curve and the best silhouette."
+        else:
+            fewer, more = ("elbow", "silhouette") if knee < best else ("silhouette", "elbow")
+            text = (
+                f"The criteria disagree: the elbow of the SSE curve is at K={knee}, the silhouette is best "
+                f"at K={best}. The {fewer} gives fewer, broader segments; the {more} more, finer ones. "
+                f"Starting at K={self.suggested_k}; compare both on the Segments page."
             )
-        if self.criteria_agree:
-            return f"Both criteria point to K={self.knee_k}: the elbow of the SSE curve and the best silhouette."
-        return (
-            f"The criteria disagree: the elbow of the SSE curve is at K={self.knee_k}, the silhouette "
-            f"is best at K={self.best_silhouette_k}. The elbow favours detail, the silhouette favours "
-            "clearly separated segments; compare both on the clusters page."
-        )
+        return text + self._range_advice()
+
+    def _range_advice(self) -> str:
+        best, ks = self.best_silhouette_k, self.k
+        tried = [k for k, s in zip(ks, self.silhouette, strict=True) if s is not None]
+        if best is None or len(tried) < 3:
+            return ""
+        if best == tried[-1] and ks[-1] < K_LIMIT:
+            return f" The silhouette is best at the largest K tried ({best}): a wider range may find a better one."
+        if best == tried[0] and tried[0] > 2:
+            return f" The silhouette is best at the smallest K tried ({best}): a smaller K may be better still."
+        return ""
 
 
 def check_k(k: int, n_distinct: int) -> None:

@@ -91,14 +91,25 @@ def test_silhouette_on_a_fixed_sample_for_many_rows():
     assert result.n_rows == 12_000
 
 
-def test_knee_and_silhouette_disagreement_is_said():
-    X = np.random.default_rng(0).normal(size=(300, 2))
-    result = sweep(X, k_min=2, k_max=8)
-    advice = result.advice()
-    if result.criteria_agree:
-        assert f"K={result.suggested_k}" in advice
-    else:
-        assert "disagree" in advice and f"K={result.knee_k}" in advice and f"K={result.best_silhouette_k}" in advice
+def test_advice_says_which_criterion_gives_fewer_segments_and_when_to_widen_the_range():
+    from dataclasses import replace
+
+    base = sweep(np.random.default_rng(0).normal(size=(300, 2)), k_min=2, k_max=8)
+    agree = replace(base, knee_k=4, best_silhouette_k=4, suggested_k=4).advice()
+    assert agree.startswith("Both criteria point to K=4") and "wider" not in agree
+
+    finer_silhouette = replace(base, knee_k=3, best_silhouette_k=5, suggested_k=3).advice()
+    assert "disagree" in finer_silhouette and "K=3" in finer_silhouette and "K=5" in finer_silhouette
+    assert "The elbow gives fewer, broader segments; the silhouette more, finer ones" in finer_silhouette
+    assert "Segments page" in finer_silhouette
+
+    finer_elbow = replace(base, knee_k=6, best_silhouette_k=2, suggested_k=6).advice()
+    assert "The silhouette gives fewer, broader segments; the elbow more, finer ones" in finer_elbow
+
+    at_the_end = replace(base, knee_k=4, best_silhouette_k=8, suggested_k=4).advice()
+    assert "largest K tried (8): a wider range may find a better one" in at_the_end
+    at_the_start = replace(base, k=tuple(range(3, 10)), knee_k=5, best_silhouette_k=3, suggested_k=5).advice()
+    assert "smallest K tried (3)" in at_the_start
 
 
 def test_range_is_cut_to_the_distinct_customers():
