@@ -8,6 +8,7 @@ by ``max_entries`` and ``max_size`` so a busy server cannot run out of memory:
 =========================  ===========  ========  =====================================================
 cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
+``_candidates_cached``     16           5 MB      the columns the upload page offers for a file
 ``_prepare_cached``        8            1.5 GB    the loaded + prepared file (raw text, typed, matrix)
 ``_sweep_k_cached``        600          20 MB     the criteria of one K (a few numbers each)
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
@@ -321,12 +322,17 @@ def _sample_bytes() -> bytes:
     return sg.sample_csv()
 
 
+def distinct_customers(prepared: sg.Prepared, *, limit: int) -> int:
+    """How many different customers the prepared data holds (``limit + 1`` once known to be more)."""
+    return count_distinct(prepared.matrix, limit=limit)
+
+
 def sweep(
     prepared: sg.Prepared, k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | None = None
 ) -> sg.Sweep:
     """The sweep over ``k_min..k_max``; each K is cached alone, so widening the range is cheap."""
     current, opts = dataset(), options()
-    distinct = count_distinct(prepared.matrix, limit=k_max)
+    distinct = distinct_customers(prepared, limit=k_max)
     if distinct < k_min:
         check_k(k_min, distinct)
     top = min(k_max, distinct)

@@ -8,6 +8,7 @@ import streamlit as st
 import app_state
 import segmentation as sg
 from segmentation import charts
+from segmentation.sweep import K_LIMIT
 
 app_state.page_setup("pages/clusters.py")
 current, prepared = app_state.require_data()
@@ -25,8 +26,8 @@ stable = (
     app_state.or_explain(app_state.stability, prepared, [k])[0] if k > 1 and prepared.n_segmented <= 200_000 else None
 )
 
-st.title(f"Your {k} segments")
-st.caption(f"K = {k}, chosen on the *Number of segments* page, where you can change it.")
+st.title("Your segments" if k == 1 else f"Your {k} segments")
+st.caption(f"K = {k}, set on the *Number of segments* page, where you can change it.")
 customers, silhouette, agreement, skipped = st.columns(4)
 customers.metric("Customers segmented", f"{int(result.segmented.sum()):,}")
 silhouette.metric(
@@ -35,7 +36,7 @@ silhouette.metric(
     help="From -1 to 1: how clearly customers sit in their own segment. Above 0.25 is usual for customer data, above 0.5 is strong.",
 )
 agreement.metric(
-    "Stability",
+    "Overall stability",
     "–" if stable is None else f"{stable.ari_mean:.2f}",
     help="Agreement (adjusted Rand index) with the segments found on ten random 80% samples: 1 = identical every time.",
 )
@@ -93,7 +94,7 @@ view_tab, cards_tab, tables_tab, compare_tab, fits_tab = st.tabs(
         "Segment cards",
         "Tables",
         "Compare with another K",
-        f"Customers who fit worst ({int(unusual.sum()):,})",
+        f"Customers who fit worst ({int(unusual.sum()):,} unusual)",
     ]
 )
 
@@ -166,11 +167,12 @@ with tables_tab:
         },
     )
     st.caption(
-        "Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (eta² for numbers, Cramér's V for categories)."
+        "Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (the correlation ratio for numbers, Cramér's V for categories; for a yes/no column the two are equal)."
     )
 
 with compare_tab:
-    others = [c for c in range(2, 31) if c != k]
+    top_k = min(K_LIMIT, app_state.distinct_customers(prepared, limit=K_LIMIT))
+    others = [c for c in range(2, top_k + 1) if c != k]
     other_k = st.selectbox(
         "Compare with K =",
         others,
@@ -182,13 +184,18 @@ with compare_tab:
     if other_k is None:
         st.caption(f"Which segment splits if you choose {k + 1} instead of {k}? Which merge at {k - 1}?")
     else:
-        other = app_state.or_explain(app_state.segmentation_at, prepared, other_k)
-        other_names = app_state.segment_names(other_k, app_state.profile(other).names)
-        moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
-        st.info(moves.summary, icon=":material/call_split:")
-        st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
-        st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
-        st.dataframe(moves.crosstab, width="stretch")
+        try:
+            other = app_state.segmentation_at(prepared, other_k)
+        except sg.DataError as error:
+            # Only this tab: the segments above and the downloads below stay usable.
+            st.error(str(error), icon=":material/error:")
+        else:
+            other_names = app_state.segment_names(other_k, app_state.profile(other).names)
+            moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
+            st.info(moves.summary, icon=":material/call_split:")
+            st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
+            st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
+            st.dataframe(moves.crosstab, width="stretch")
 
 with fits_tab:
     st.write(

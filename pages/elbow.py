@@ -34,7 +34,7 @@ result = app_state.or_explain(
     k_min,
     k_max,
     on_progress=lambda done, total: progress.progress(
-        done / total, text=f"Trying K={k_min + done - 1} ({done}/{total})…"
+        done / total, text=f"Tried K={k_min + done - 1} ({done} of {total})…"
     ),
 )
 progress.empty()

@@ -361,3 +361,17 @@ def test_score_page_explains_a_bad_run_file():
     at.file_uploader(key="score_data").set_value(("next.csv", segmentation.sample_csv(50), "text/csv")).run()
     assert not at.exception
     assert "not a run file" in at.error[0].value
+
+
+def test_compare_offers_only_the_k_the_customers_allow():
+    # Five different customers (each several times): no K above 5 can be compared.
+    rows = [f"{age},{income}" for age, income in [(20, 15), (35, 60), (50, 90), (65, 30), (28, 75)]] * 6
+    at = app()
+    at.file_uploader[0].set_value(("five.csv", ("Age,Income\n" + "\n".join(rows) + "\n").encode(), "text/csv")).run()
+    at = visit(at, "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    options = [int(o) for o in at.selectbox(key="compare_k").options]
+    assert options == [c for c in range(2, 6) if c != k]
+    assert not at.error
