@@ -11,7 +11,8 @@
 Every CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel shows accents), and any
 text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
 so a spreadsheet shows it as text instead of running it as a formula (OWASP "CSV injection").
-Plain numbers such as ``-12.5``, ``+3``, ``-1.234,5`` or ``-12%`` are left alone.
+Plain numbers such as ``-12.5``, ``+3``, ``-1.234,5`` or ``-12%``, and a lone ``-`` or ``+`` (a usual
+"no value" marker), are left alone: they hold nothing a spreadsheet could compute or call.
 """
 
 from __future__ import annotations
@@ -54,10 +55,18 @@ FORMULA_PREFIX = "'"
 RUN_VERSION = 1
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-# A signed number, also with thousands separators or a percent sign ("-1.234,5", "-1,234.50",
-# "-12%"): digits and separators cannot call a function, so the cell stays a number.
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?=[.,]?\d)(\d{1,3}([.,\u00a0\u202f ]\d{3})+|\d*)([.,]\d*)?([eE][+-]?\d+)?%?$")
-_PLAIN_NUMBER_PATTERN = _PLAIN_NUMBER.pattern
+# Cells that start like a formula but are none, so the prefix would only alter them:
+# * a signed number, also with thousands separators or a percent sign ("-1.234,5", "-1,234.50",
+#   "-12%"): digits and separators cannot call a function, so the cell stays a number;
+# * only signs ("-", "+", "--"), the usual "no value" markers: with no operand there is nothing to
+#   compute, and a spreadsheet shows them as text.
+# "-2+3" or a phone number "+44 20 7946 0958" are formulas to a spreadsheet (arithmetic, and the
+# space is its range-intersection operator), which would show a result or an error instead of the
+# text: those keep the prefix.
+_NOT_A_FORMULA = re.compile(
+    r"^([+-]+ *|[+-]?(?=[.,]?\d)(\d{1,3}([.,\u00a0\u202f ]\d{3})+|\d*)([.,]\d*)?([eE][+-]?\d+)?%?)$"
+)
+_NOT_A_FORMULA_PATTERN = _NOT_A_FORMULA.pattern
 
 
 def neutralise(value: object) -> object:
@@ -65,10 +74,10 @@ def neutralise(value: object) -> object:
 
     Examples
     --------
-    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-12.5"), neutralise("@SUM(A1)")
-    ('\\'=HYPERLINK("http://x")', '-12.5', "'@SUM(A1)")
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-12.5"), neutralise("@SUM(A1)"), neutralise("-")
+    ('\\'=HYPERLINK("http://x")', '-12.5', "'@SUM(A1)", '-')
     """
-    if isinstance(value, str) and _FORMULA_START.match(value) and not _PLAIN_NUMBER.match(value):
+    if isinstance(value, str) and _FORMULA_START.match(value) and not _NOT_A_FORMULA.match(value):
         return FORMULA_PREFIX + value
     return value
 
@@ -80,7 +89,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame.iloc[:, position]
         if pd.api.types.is_string_dtype(series) or series.dtype == object:
             text = series.astype("str")
-            risky = text.str.match(_FORMULA_START.pattern) & ~text.str.match(_PLAIN_NUMBER_PATTERN)
+            risky = text.str.match(_FORMULA_START.pattern) & ~text.str.match(_NOT_A_FORMULA_PATTERN)
             risky &= series.notna()
             if risky.any():
                 series = series.where(~risky, FORMULA_PREFIX + text)

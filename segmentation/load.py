@@ -35,9 +35,11 @@ import pyarrow.csv as pa_csv
 from .errors import DataError
 
 __all__ = [
+    "DEFAULT_DATE_ORDER",
     "MAX_COLUMNS",
     "MISSING_MARKERS",
     "Table",
+    "day_month_order",
     "file_hash",
     "load",
     "load_table",
@@ -54,6 +56,11 @@ MAX_COLUMNS = 2_000
 #: Minimum number of customer rows for anything to be segmented.
 MIN_ROWS = 2
 
+#: How dates such as ``03/04/2024`` are read when no date in their column has a day above 12: day
+#: first, as written everywhere but North America; a file with a date like ``12/31/2023`` in the
+#: column is read month first instead (see :func:`day_month_order`), and a guess is said in a note.
+DEFAULT_DATE_ORDER = "day"
+
 _DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SNIFF_BYTES = 256 * 1024
@@ -64,9 +71,20 @@ _DOT_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _COMMA_NUMBER = re.compile(r"^[+-]?(\d+,\d+|\d+|,\d+)([eE][+-]?\d+)?$")
 _COMMA_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_COMMA_DECIMAL_HINT = re.compile(r"^[+-]?\d+,\d+$|^[+-]?\d{1,3}(\.\d{3})+,\d+$")
-_DOT_DECIMAL_HINT = re.compile(r"^[+-]?\d+\.\d+$|^[+-]?\d{1,3}(,\d{3})+\.\d+$")
-_AMBIGUOUS_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")  # "2.000": two thousand, or two?
+# What tells the decimal mark, for each mark: a number with decimals ("12,5", "1.234,5"); one group
+# of three digits after a first group not starting with 0 ("1.500": one and a half, or fifteen
+# hundred?), which tells nothing; several such groups ("1.234.567"), only ever thousands.
+_DECIMAL_HINT = {
+    ",": re.compile(r"^[+-]?\d+,\d+$|^[+-]?\d{1,3}(\.\d{3})+,\d+$"),
+    ".": re.compile(r"^[+-]?\d+\.\d+$|^[+-]?\d{1,3}(,\d{3})+\.\d+$"),
+}
+_ONE_GROUP = {mark: re.compile(rf"^[+-]?[1-9]\d{{0,2}}\{mark}\d{{3}}$") for mark in ",."}
+_MANY_GROUPS = {mark: re.compile(rf"^[+-]?[1-9]\d{{0,2}}(\{mark}\d{{3}}){{2,}}$") for mark in ",."}
+# A currency sign or a percent sign around a number ("1.500 €", "€ 12,50", "12,5 %") says nothing
+# about its marks, but hides the number from the patterns above.
+_AROUND_NUMBER = r"^[$€£¥₹]\s*|\s*[$€£¥₹%]$"
+#: Rows read to sniff the decimal mark (the whole file only when they hold no evidence).
+_SNIFF_ROWS = 2_000
 
 _MAGIC = (
     (b"\x89PNG", "a PNG image"),
@@ -247,7 +265,8 @@ def load_table(
         n_bytes = len(data)
     else:
         _refuse_binary_magic(data, name)
-        text, enc = _decode(data, name=name, encoding=encoding)
+        decode_notes: list[str] = []
+        text, enc = _decode(data, name=name, encoding=encoding, notes=decode_notes)
         decoded = text
         text = _without_eof_mark(text)
         _refuse_binary_text(text, name)
@@ -259,7 +278,7 @@ def load_table(
         if source is not None:
             text = decoded = None  # a big ASCII file: its bytes are its text, parsed as they are
         raw, notes = _read_csv_text(text, delimiter=delimiter, name=name, source=source)
-        notes = sep_notes + notes
+        notes = decode_notes + sep_notes + notes
         if raw.shape[1] == 1:
             text = text if text is not None else source.decode("ascii")
             _refuse_single_column_of_lines(raw, text, delimiter=delimiter, name=name)
@@ -267,11 +286,13 @@ def load_table(
         n_bytes = len(data)
         del data, decoded, text, source
         fmt = "csv"
-        decimal = _sniff_decimal(raw, delimiter)
 
     raw, more_notes, header_repeats = _clean_header_and_rows(raw, name=name)
     notes = notes + more_notes
+    if fmt == "csv":
+        decimal = _sniff_decimal(raw, delimiter, notes=notes)
     frame = _typed(raw, decimal=decimal, blank_rows=header_repeats)
+    notes += _date_order_notes(frame)
     totals = _totals_row(raw, frame)
     if totals is not None:
         # A spreadsheet's "Total" line would become a one-customer segment of its own.
@@ -294,6 +315,38 @@ def load_table(
         notes=tuple(notes),
         header_repeats=tuple(header_repeats),
     )
+
+
+def day_month_order(values: pd.Series) -> str:
+    """Which part comes first in a column of dates like ``03/04/2024``, as far as its values tell.
+
+    A first part above 12 can only be a day (``31/01/2024``), a second part above 12 only a day
+    after the month (``01/31/2024``). Every value is looked at, not a sample: one such date among a
+    million decides the whole column.
+
+    Parameters
+    ----------
+    values : Series of str
+        Dates written with ``/`` or ``-`` between day, month and year (missing allowed).
+
+    Returns
+    -------
+    str
+        ``"day"`` or ``"month"``; ``"mixed"`` when some dates are written each way; ``""`` when
+        none tells (read them as :data:`DEFAULT_DATE_ORDER`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> day_month_order(pd.Series(["03/04/2024", "12/31/2023"])), day_month_order(pd.Series(["03/04/2024"]))
+    ('month', '')
+    """
+    text = values.dropna().astype("str").str.strip()
+    day_first = bool(text.str.match(r"^(1[3-9]|[23]\d)[/-]\d{1,2}[/-]").any())
+    month_first = bool(text.str.match(r"^\d{1,2}[/-](1[3-9]|[23]\d)[/-]").any())
+    if day_first and month_first:
+        return "mixed"
+    return "day" if day_first else "month" if month_first else ""
 
 
 def parse_numbers(values: pd.Series, *, decimal: str = ".") -> pd.Series:
@@ -375,7 +428,14 @@ def _refuse_binary_magic(data: bytes, name: str) -> None:
             raise DataError(f"'{name}' is {what}, not a customer table. {hint}")
 
 
-def _decode(data: bytes, *, name: str, encoding: str | None) -> tuple[str, str]:
+def _decode(data: bytes, *, name: str, encoding: str | None, notes: list[str] | None = None) -> tuple[str, str]:
+    """The file's text and the encoding it was read with; ``notes`` receives any byte that did not fit.
+
+    No byte is dropped or replaced without a note: a UTF-8 file (with or without a byte-order mark)
+    holding a few Windows-1252 bytes keeps them as the Windows characters they almost always are, and
+    the note names their lines.
+    """
+    notes = [] if notes is None else notes
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -389,12 +449,32 @@ def _decode(data: bytes, *, name: str, encoding: str | None) -> tuple[str, str]:
                 "Leave the encoding empty to detect it automatically."
             ) from None
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig"
+        body = data[len(codecs.BOM_UTF8) :]
+        try:
+            return body.decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+        # The mark says UTF-8, but a row pasted from a Windows program can still hold its bytes.
+        # With any real UTF-8 character next to them, those bytes are the exception (kept as the
+        # Windows characters they are, not lost to "\ufffd"); with none, the mark is wrong.
+        if _UTF8_MULTIBYTE.search(body):
+            return _utf8_with_stray_bytes(body, name=name, notes=notes), "utf-8-sig"
+        text, codec = _decode_8bit(body, name=name, notes=notes)
+        notes.append(
+            f"'{name}' starts with a UTF-8 byte-order mark, but its text is not UTF-8; it was read as "
+            f"{_ENCODING_NAMES.get(codec, codec)}."
+        )
+        return text, codec
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace"), "utf-16"
+        return _decode_utf16(data, "utf-16", name=name, notes=notes), "utf-16"
     if _looks_like_utf16_without_bom(data):
         codec = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
-        return data.decode(codec, errors="replace"), "utf-16"
+        return _decode_utf16(data, codec, name=name, notes=notes), "utf-16"
+    return _decode_8bit(data, name=name, notes=notes)
+
+
+def _decode_8bit(data: bytes, *, name: str, notes: list[str]) -> tuple[str, str]:
+    """UTF-8, or UTF-8 with a few stray Windows bytes, or Windows-1252, or Latin-1 (which reads any byte)."""
     for codec in ("utf-8", "cp1252"):
         try:
             return data.decode(codec), codec
@@ -402,23 +482,82 @@ def _decode(data: bytes, *, name: str, encoding: str | None) -> tuple[str, str]:
             if codec == "utf-8" and _mostly_utf8(data):
                 # A UTF-8 file with a few stray Windows bytes (a row pasted from elsewhere): reading
                 # it all as cp1252 would garble every accent in the file to fix a few cells.
-                return data.decode("utf-8", errors=_STRAY_BYTES), "utf-8"
+                return _utf8_with_stray_bytes(data, name=name, notes=notes), "utf-8"
             continue
     return data.decode("latin-1"), "latin-1"
 
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_STRAY_BYTES = "segmentation-stray-cp1252"
+_ESCAPED_BYTE = re.compile(r"[\udc80-\udcff]")  # a byte that is not UTF-8, as "surrogateescape" keeps it
 
 
-def _stray_bytes_as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
-    stray = error.object[error.start : error.end]
+def _utf8_with_stray_bytes(data: bytes, *, name: str, notes: list[str]) -> str:
+    """UTF-8 text whose invalid bytes are read as Windows-1252 characters, and a note naming their lines."""
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    positions = [match.start() for match in _ESCAPED_BYTE.finditer(escaped)]
+    text = _ESCAPED_BYTE.sub(lambda match: _as_cp1252(ord(match.group()) - 0xDC00), escaped)
+    lines = _line_numbers(text, positions)
+    example = _word_at(text, positions[0])
+    notes.append(
+        f"'{name}' is UTF-8 text except for {len(positions):,} byte(s) on line(s) {_number_list(lines)}, "
+        f"probably pasted from a Windows program; they were read as Windows-1252 characters (e.g. "
+        f"'{example}' on line {lines[0]:,}). Check those values."
+    )
+    return text
+
+
+def _decode_utf16(data: bytes, codec: str, *, name: str, notes: list[str]) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        pass
+    # A half character (a file cut short, an odd byte count) cannot be read in any encoding: it is
+    # shown as "\ufffd", and said.
+    text = data.decode(codec, errors="replace")
+    positions = [match.start() for match in re.finditer("\ufffd", text)]
+    lines = _line_numbers(text, positions)
+    notes.append(
+        f"{len(positions):,} character(s) of '{name}' could not be read as UTF-16 (line(s) "
+        f"{_number_list(lines)}, probably a file cut short); they show as '\ufffd'. Export the table again "
+        "if those values matter."
+    )
+    return text
+
+
+def _as_cp1252(byte: int) -> str:
     # Five bytes are undefined in cp1252; Latin-1 reads every byte.
-    return "".join(_CP1252.get(b, chr(b)) for b in stray), error.end
+    return _CP1252.get(byte, chr(byte))
 
 
 _CP1252 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0x100) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
-codecs.register_error(_STRAY_BYTES, _stray_bytes_as_cp1252)
+
+
+def _line_numbers(text: str, positions: list[int]) -> list[int]:
+    """The distinct line numbers (1-based) of sorted character positions in ``text``."""
+    lines, line, start = [], 1, 0
+    for position in positions:
+        line += text.count("\n", start, position)
+        start = position
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _number_list(numbers: list[int], limit: int = 5) -> str:
+    shown = ", ".join(f"{n:,}" for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit:,} more" if len(numbers) > limit else "")
+
+
+def _word_at(text: str, position: int) -> str:
+    """The word around ``position`` (letters and digits), to quote a cell without its neighbours."""
+    start, end = position, position + 1
+    while start > 0 and text[start - 1].isalnum() and position - start < 30:
+        start -= 1
+    while end < len(text) and text[end].isalnum() and end - position < 30:
+        end += 1
+    return text[start:end]
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def _mostly_utf8(data: bytes) -> bool:
@@ -771,7 +910,9 @@ def _read_excel(data: bytes, *, name: str, sheet: str | None) -> tuple[pd.DataFr
                 f"The workbook has {len(sheets)} sheets ({', '.join(map(str, sheets))}); "
                 f"the customers were read from '{chosen}', the first one with a table."
             )
-    frame = sheets[chosen].dropna(how="all").dropna(axis=1, how="all")
+    frame, title_notes = _without_title_rows(sheets[chosen].dropna(how="all"), sheet=str(chosen))
+    notes += title_notes
+    frame = frame.dropna(axis=1, how="all")
     raw = frame.map(_excel_cell_text).astype(str)
     # Dates show without a time of day, unless some cell of the column has one (then all keep theirs).
     stamps = frame.map(lambda value: isinstance(value, datetime))
@@ -782,6 +923,53 @@ def _read_excel(data: bytes, *, name: str, sheet: str | None) -> tuple[pd.DataFr
     raw = raw.reset_index(drop=True)
     raw.columns = range(raw.shape[1])
     return raw, notes
+
+
+#: At most this many rows above a sheet's column names are taken for a title.
+_MAX_TITLE_ROWS = 5
+
+
+def _without_title_rows(frame: pd.DataFrame, *, sheet: str) -> tuple[pd.DataFrame, list[str]]:
+    """The sheet without the title above its table ("Customer export March 2024"), and a note.
+
+    Reports often start with a title, a date or a filter line, each in a single cell, then the
+    column names. Leading rows with one filled cell are dropped when the row after them looks like
+    those column names: two or more text cells, as many as the widest of the rows below it. Anything
+    else is left as it is, so a customer row is never taken for a title.
+
+    ``frame`` holds the sheet's non-blank rows; its index is the sheet row number minus one.
+    """
+    head = frame.iloc[: _MAX_TITLE_ROWS + 1]
+    filled = [[not _blank_cell(v) for v in row] for row in head.itertuples(index=False)]
+    titles = 0
+    while titles < len(filled) and sum(filled[titles]) == 1:
+        titles += 1
+    if titles == 0 or titles == len(filled):
+        return frame, []
+    header = [v for v, is_filled in zip(head.iloc[titles], filled[titles], strict=True) if is_filled]
+    below = frame.iloc[titles + 1 : titles + 51]
+    widest = max((sum(not _blank_cell(v) for v in row) for row in below.itertuples(index=False)), default=0)
+    if len(header) < 2 or not all(isinstance(v, str) for v in header) or len(header) < widest:
+        return frame, []
+    lines = [
+        next(str(v).strip() for v in row if not _blank_cell(v)) for row in head.iloc[:titles].itertuples(index=False)
+    ]
+    rows = [int(i) + 1 for i in frame.index[:titles]]
+    what = f"Row {rows[0]}" if titles == 1 else f"Rows {_number_list(rows)}"
+    note = (
+        f"{what} of sheet '{sheet}' ({_short_list([_clip(t) for t in lines], limit=2)}) "
+        f"{'is' if titles == 1 else 'are'} a title above the table, not customers: skipped, and the column "
+        f"names were read from row {int(frame.index[titles]) + 1}."
+    )
+    return frame.iloc[titles:], [note]
+
+
+def _blank_cell(value: object) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def _excel_sheets(data: bytes) -> dict[str, pd.DataFrame]:
@@ -797,7 +985,9 @@ def _excel_sheets(data: bytes) -> dict[str, pd.DataFrame]:
         sheets = {}
         for sheet in book.worksheets:
             sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
-            sheets[sheet.title] = pd.DataFrame([list(row) for row in sheet.iter_rows(values_only=True)], dtype=object)
+            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+            width = max(map(len, rows), default=0)  # rows end at their last cell: pad them, as pandas 4 will not
+            sheets[sheet.title] = pd.DataFrame([row + [None] * (width - len(row)) for row in rows], dtype=object)
         return sheets
     finally:
         book.close()
@@ -933,19 +1123,92 @@ def _header_repeats(body: pd.DataFrame, header: list[str]) -> list[int]:
     return repeats
 
 
-def _sniff_decimal(raw: pd.DataFrame, delimiter: str) -> str:
-    sample = raw.iloc[1:2001]
+def _sniff_decimal(raw: pd.DataFrame, delimiter: str, *, notes: list[str] | None = None) -> str:
+    """The file's decimal mark, ``"."`` or ``","``, judged on the numbers of its first rows.
+
+    Numbers whose marks can only be read one way ("12,5", "1.234,56", "0.500", "1.234.567") decide.
+    When the only numbers with a mark are like "1.500" or "2,300" (one group of three digits,
+    fifteen hundred or one and a half), the rest of the file is read too; if nothing there
+    decides either, semicolon-separated files get a decimal comma (Excel writes ``;`` where the
+    decimal mark is a comma, and "1.500" is then fifteen hundred) and other files a decimal point.
+    That guess is explained in a note appended to ``notes``.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The cells as read, one customer per row, under the cleaned column names.
+    delimiter : str
+        The field separator.
+    notes : list of str, optional
+        Receives the note when the mark had to be guessed.
+
+    Returns
+    -------
+    str
+    """
     comma = dot = 0
-    for column in sample.columns:
-        values = sample[column].str.strip()
-        ambiguous = values.str.match(r"^[+-]?\d{1,3}(,\d{3})+$")  # "1,234": a thousand, or one?
-        comma += int((values.str.match(_COMMA_DECIMAL_HINT.pattern) & ~ambiguous).sum())
-        unambiguous = values.str.match(_DOT_DECIMAL_HINT.pattern) & ~values.str.match(_AMBIGUOUS_THOUSANDS.pattern)
-        dot += int(unambiguous.sum())
-    # Decimal commas in a comma-separated file must be quoted: rare, so it needs clear evidence.
-    if delimiter == ",":
-        return "," if comma > 3 * dot and comma >= 3 else "."
-    return "," if comma > dot else "."
+    unsure: dict[object, str] = {}  # column -> its first number like "1.500"
+    for column in raw.columns:
+        more_comma, more_dot, example = _decimal_evidence(raw[column].iloc[:_SNIFF_ROWS])
+        comma, dot = comma + more_comma, dot + more_dot
+        if example is not None:
+            unsure[column] = example
+    if not (comma or dot) and unsure and len(raw) > _SNIFF_ROWS:
+        # A guess would read every "1.500" one way: worth one more pass over the rest of the file.
+        for column in raw.columns:
+            more_comma, more_dot, _ = _decimal_evidence(raw[column].iloc[_SNIFF_ROWS:])
+            comma, dot = comma + more_comma, dot + more_dot
+    if comma or dot:
+        # Decimal commas in a comma-separated file must be quoted: rare, so it needs clear evidence.
+        if delimiter == ",":
+            return "," if comma > 3 * dot and comma >= 3 else "."
+        return "," if comma > dot else "."
+    decimal = "," if delimiter == ";" else "."
+    if unsure and notes is not None:
+        notes.append(_guessed_decimal_note(unsure, delimiter=delimiter, decimal=decimal))
+    return decimal
+
+
+def _decimal_evidence(values: pd.Series) -> tuple[int, int, str | None]:
+    """Numbers that show a decimal comma, numbers that show a decimal point, and a first "1.500"."""
+    values = values[values.str.contains(r"\d[.,]\d", regex=True)]  # numbers with a mark, a few cells
+    if values.empty:
+        return 0, 0, None
+    values = values.str.strip().str.replace(_AROUND_NUMBER, "", regex=True)
+    one_group = {mark: values.str.match(pattern.pattern) for mark, pattern in _ONE_GROUP.items()}
+    comma = values.str.match(_DECIMAL_HINT[","].pattern) & ~one_group[","]
+    dot = values.str.match(_DECIMAL_HINT["."].pattern) & ~one_group["."]
+    comma |= values.str.match(_MANY_GROUPS["."].pattern)
+    dot |= values.str.match(_MANY_GROUPS[","].pattern)
+    unsure = values[one_group[","] | one_group["."]]
+    return int(comma.sum()), int(dot.sum()), (unsure.iloc[0] if len(unsure) else None)
+
+
+def _guessed_decimal_note(unsure: dict[object, str], *, delimiter: str, decimal: str) -> str:
+    example = next(iter(unsure.values()))
+    mark = "." if "." in example else ","
+    as_decimals = float(example.replace(mark, "."))
+    as_thousands = float(example.replace(mark, ""))
+    columns = _short_list([str(c) for c in unsure], limit=3)
+    reason = (
+        "as Excel writes semicolon-separated files where the decimal mark is a comma"
+        if delimiter == ";"
+        else "the most common convention"
+    )
+    if mark != decimal:
+        trimmed = example.rstrip("0").rstrip(mark)
+        return (
+            f"Numbers such as '{example}' (in {columns}) were read with '{mark}' as the thousands separator, "
+            f"so '{example}' is {as_thousands:.15g}, {reason}; no number in the file shows which mark is the "
+            f"decimal one. If '{example}' means {as_decimals:.15g}, write such numbers without the zeros at "
+            f"the end ('{trimmed}') and upload again."
+        )
+    return (
+        f"Numbers such as '{example}' (in {columns}) were read with '{mark}' as the decimal mark, so "
+        f"'{example}' is {as_decimals:.15g}, {reason}; no number in the file shows which mark is the decimal "
+        f"one. If '{example}' means {as_thousands:.15g}, write such numbers without the thousands separator "
+        f"('{example.replace(mark, '')}') and upload again."
+    )
 
 
 def _typed(raw: pd.DataFrame, *, decimal: str, blank_rows: list[int]) -> pd.DataFrame:
@@ -1057,6 +1320,51 @@ def _all_match(values: pd.Series, patterns: tuple[re.Pattern, ...]) -> bool:
     for pattern in patterns[1:]:
         ok = ok | values.str.match(pattern.pattern)
     return bool(ok.all())
+
+
+#: A date with day and month in either order, then the year: "03/04/2024", "3-4-24".
+_DAY_MONTH_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})$")
+#: Share of a column's first values that must be such dates for the column to count as dates.
+_DATE_SHARE = 0.9
+
+
+def _date_order_notes(frame: pd.DataFrame) -> list[str]:
+    """A note for each column of dates that could be day/month or month/day, saying how it is read."""
+    notes = []
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values) or not values.notna().any():
+            continue
+        present = values.dropna().str.strip()
+        if not _DAY_MONTH_DATE.match(present.iloc[0]):
+            continue  # most columns are not dates: told apart on one value
+        head = present.iloc[:500]
+        if head.str.match(_DAY_MONTH_DATE.pattern).mean() < _DATE_SHARE or day_month_order(present):
+            continue
+        # Only a date whose two parts differ reads differently (05/05/2024 is the same either way).
+        matches = (_DAY_MONTH_DATE.match(v) for v in present)
+        example = next((m for m in matches if m is not None and _parts_differ(m)), None)
+        if example is None:
+            continue
+        _, sep, _, year = example.groups()
+        year_format = "%Y" if len(year) == 4 else "%y"
+        readings = {
+            "day": ("day/month", datetime.strptime(example.group(0), f"%d{sep}%m{sep}{year_format}")),
+            "month": ("month/day", datetime.strptime(example.group(0), f"%m{sep}%d{sep}{year_format}")),
+        }
+        order, read = readings[DEFAULT_DATE_ORDER]
+        other_order, other = readings["month" if DEFAULT_DATE_ORDER == "day" else "day"]
+        notes.append(
+            f"Dates in '{column}' could be day/month or month/day (no day in the column is above 12); "
+            f"they are read as {order}, so '{example.group(0)}' is {read.day} {read:%B %Y}. If they are "
+            f"{other_order}, write them as year-month-day ({other:%Y-%m-%d}) and upload again."
+        )
+    return notes
+
+
+def _parts_differ(date: re.Match) -> bool:
+    first, second = int(date.group(1)), int(date.group(3))
+    return first != second and 1 <= first <= 12 and 1 <= second <= 12
 
 
 def _short_list(items: list[str], limit: int = 4) -> str:

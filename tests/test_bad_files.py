@@ -403,7 +403,7 @@ def test_formula_cells_are_neutralised_and_negative_numbers_kept(corpus):
         "'-2+3+cmd|x",
         "'\t=1+2",
         "plain.example",
-        "'-",  # a lone "-" (a common "missing") starts like a formula, so it is prefixed too
+        "-",  # a lone "-" (a common "missing") holds nothing to compute: kept as written
     ]
-    assert out["Note"].tolist() == ["ok", "'@SUM(1+1)*cmd|' /C calc'!A0", "'=1+1", "'\r=cr", "'@mention", "'--"]
+    assert out["Note"].tolist() == ["ok", "'@SUM(1+1)*cmd|' /C calc'!A0", "'=1+1", "'\r=cr", "'@mention", "--"]
     assert out["Balance"].tolist() == ["-12.5", "+3", "-1e3", "40", "0", "-0.5"]

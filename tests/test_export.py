@@ -58,6 +58,14 @@ def test_rows_not_segmented_stay_with_an_empty_segment():
         ("-12.5", "-12.5"),
         ("+3", "+3"),
         ("-1,5", "-1,5"),
+        ("-", "-"),  # a missing-value marker, not a formula
+        ("+", "+"),
+        ("--", "--"),
+        ("-5", "-5"),
+        ("+447946000000", "+447946000000"),
+        ("+44 20 7946 0958", "'+44 20 7946 0958"),  # the space is a spreadsheet operator
+        ("- -1", "'- -1"),
+        ("=", "'="),
         ("1e-3", "1e-3"),
         ("plain", "plain"),
         ("", ""),

@@ -4,7 +4,8 @@ A customer file, a column name or a segment name typed in the app can start with
 ``-``, ``@``, a tab or a carriage return; opened in Excel, such a cell is a formula that can call
 out to the web or run a command (OWASP "CSV injection"). Every CSV download (labelled customers,
 segment summary, newly scored customers) must prefix those cells with ``'``, and must leave plain
-numbers such as ``-12.5`` or ``+3`` alone so they stay numbers.
+numbers such as ``-12.5`` or ``+3`` alone so they stay numbers, and a lone ``-`` or ``+`` (a missing
+value) as written: neither holds anything a spreadsheet could compute.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 # Safe to leave unprefixed: a sign, then only digits and separators (and an exponent or a percent
 # sign), so nothing a spreadsheet could call or look up.
 PLAIN_NUMBER = re.compile(r"^[+-]?[\d.,\u00a0\u202f ]*\d[\d.,\u00a0\u202f ]*([eE][+-]?\d+)?%?$")
+# Also safe: only signs, the usual "no value" markers ("-", "--", "+"); with no operand there is
+# nothing to compute.
+SIGNS_ONLY = re.compile(r"^[+-]+ *$")
 
 CUSTOMERS = (
     b"Name,=Score,@Spend,-Balance,+Tier,Note\r\n"
@@ -50,7 +54,7 @@ def assert_no_formula(data: bytes) -> int:
     checked = 0
     for r, row in enumerate(rows(data)):
         for value in row:
-            assert not value.startswith(DANGEROUS) or PLAIN_NUMBER.match(value), (r, value)
+            assert not value.startswith(DANGEROUS) or PLAIN_NUMBER.match(value) or SIGNS_ONLY.match(value), (r, value)
             checked += 1
     return checked
 
@@ -90,7 +94,7 @@ def test_labelled_csv_neutralises_cells_headers_and_typed_names(segmentation):
         "Bo",
         "Cy",
     ]
-    assert out["Note"].tolist() == ["'@SUM(1+1)", "'\t=1+2", "'\r=cr", "'-", "-0.5", "ok", "'=1+1", "'+44 20 7946 0000"]
+    assert out["Note"].tolist() == ["'@SUM(1+1)", "'\t=1+2", "'\r=cr", "-", "-0.5", "ok", "'=1+1", "'+44 20 7946 0000"]
     assert set(out["Segment name"]) == {'\'=HYPERLINK("http://evil.example")', "'-Savers"}
     assert out["'+Tier"].tolist() == ["'=A", "'-B"] * 4
 
@@ -184,3 +188,25 @@ def test_columns_that_look_alike_once_neutralised_are_both_kept():
     table = rows(labelled_csv(segmentation))
     assert table[0] == ["'=x", "'=x", "Spend", "Segment", "Segment name"]
     assert [row[:2] for row in table[1:]] == [["1", "2"], ["3", "4"], ["5", "6"], ["7", "8"]]
+
+
+@pytest.mark.parametrize("value", ["-", "+", "--", "- ", "-5", "+5", "-0.5", "+447946000000", "-1.234,5"])
+def test_lone_signs_and_plain_numbers_are_downloaded_as_written(value):
+    # "-" is how many exports write "no value"; "'-" in the download would be a changed cell.
+    data = f'Name,Note,Spend\nA,"{value}",1\nB,x,2\nC,y,40\nD,z,41\n'.encode()
+    segmentation = fit(prepare(load_table(data), features=["Spend"]), 2)
+    download = labelled_csv(segmentation)
+    assert_no_formula(download)
+    assert read_back(download)["Note"].iloc[0] == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["+44 20 7946 0958", "+1 (555) 123-4567", "-2+3", "-1-2", "+A1", "-SUM(A1)", "=", "@", "- -1", "--1"],
+)
+def test_cells_a_spreadsheet_would_compute_keep_the_prefix(value):
+    # A phone number with spaces is a formula to a spreadsheet (the space intersects ranges): it would
+    # show #NULL! or a sum instead of the number, so it is prefixed like any other formula.
+    data = f'Name,Note,Spend\nA,"{value}",1\nB,x,2\nC,y,40\nD,z,41\n'.encode()
+    segmentation = fit(prepare(load_table(data), features=["Spend"]), 2)
+    assert read_back(labelled_csv(segmentation))["Note"].iloc[0] == FORMULA_PREFIX + value

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from helpers import shared_file
 
-from segmentation import DataError, load, load_table
-from segmentation.load import MAX_COLUMNS
+from segmentation import DataError, load, load_table, prepare
+from segmentation.load import DEFAULT_DATE_ORDER, MAX_COLUMNS, day_month_order
 
 
 @pytest.mark.parametrize(
@@ -38,6 +38,88 @@ def test_decimal_comma_with_semicolons():
     assert "decimal comma" in table.describe_format()
 
 
+def test_dot_thousands_are_thousands_when_the_file_has_decimal_commas():
+    data = b"Kunde;Umsatz;Rabatt\nA;1.500;12,5\nB;12.345,67;3,25\nC;1.234.567;1,5\nD;800;0,5\n"
+    table = load_table(data)
+    assert table.decimal == ","
+    assert table.frame["Umsatz"].tolist() == [1500.0, 12345.67, 1234567.0, 800.0]
+    assert table.notes == ()  # the decimal commas decide: nothing was guessed
+
+
+def test_semicolon_file_of_whole_thousands_reads_the_dots_as_thousands_and_says_so():
+    # Only "1.500"-like numbers: fifteen hundred, or one and a half? Excel writes ";" files where the
+    # decimal mark is a comma, so the dots separate thousands; the note says so and how to change it.
+    table = load_table(b"Kunde;Umsatz;Alter\nA;1.500;31\nB;2.300;45\nC;12.000;50\n")
+    assert table.decimal == ","
+    assert table.frame["Umsatz"].tolist() == [1500.0, 2300.0, 12000.0]
+    assert table.frame["Alter"].tolist() == [31.0, 45.0, 50.0]
+    (note,) = table.notes
+    assert "'1.500' (in 'Umsatz')" in note and "'.' as the thousands separator" in note and "is 1500" in note
+    assert "If '1.500' means 1.5" in note and "('1.5')" in note
+
+
+def test_mall_incomes_in_euros_written_by_a_german_excel(mall_path):
+    # The real file, rewritten in memory as a German Excel would save it: ";" and "15.000" for 15000.
+    mall = pd.read_csv(mall_path)
+    euros = mall.assign(**{"Annual Income (k$)": mall["Annual Income (k$)"] * 1000})
+    text = euros.to_csv(sep=";", index=False)
+    text = "\n".join(
+        ";".join(
+            f"{int(v):,}".replace(",", ".") if i == 3 and v.isdigit() else v for i, v in enumerate(line.split(";"))
+        )
+        for line in text.splitlines()
+    )
+    table = load_table(text.encode(), name="mall_de.csv")
+    assert table.raw["Annual Income (k$)"].iloc[0] == "15.000"
+    assert table.frame["Annual Income (k$)"].tolist() == euros["Annual Income (k$)"].astype(float).tolist()
+    assert any("thousands separator" in note for note in table.notes)
+
+
+def test_comma_file_of_three_decimal_numbers_reads_decimals_and_says_so():
+    table = load_table(b"Customer,Weight\nA,1.500\nB,2.300\nC,12.000\n")
+    assert table.decimal == "."
+    assert table.frame["Weight"].tolist() == [1.5, 2.3, 12.0]
+    (note,) = table.notes
+    assert "'.' as the decimal mark" in note and "If '1.500' means 1500" in note and "('1500')" in note
+
+
+@pytest.mark.parametrize(
+    ("data", "decimal", "values"),
+    [
+        # A leading zero cannot start a thousands group: "0,500" is a half, so is "1,500" then.
+        (b"Kunde;Anteil\nA;0,500\nB;1,250\nC;2,000\n", ",", [0.5, 1.25, 2.0]),
+        (b"Customer;Share\nA;0.500\nB;1.250\nC;2.000\n", ".", [0.5, 1.25, 2.0]),
+        # Two groups of three can only be thousands.
+        (b"Customer|Spend\nA|1.234.567\nB|2.500\nC|3.000\n", ",", [1234567.0, 2500.0, 3000.0]),
+        # Currency and percent signs do not hide the decimal comma.
+        ("Kunde;Umsatz;Rabatt\nA;1.500 €;12,50 €\nB;2.300 €;3,25 €\nC;800 €;1,5 %\n".encode(), ",", None),
+    ],
+)
+def test_numbers_that_can_only_be_read_one_way_decide_the_decimal_mark(data, decimal, values):
+    table = load_table(data)
+    assert table.decimal == decimal
+    if values is not None:
+        assert table.frame.iloc[:, 1].tolist() == values
+    assert not any("decimal mark" in note for note in table.notes)
+
+
+def test_currency_amounts_with_thousands_dots_are_read_as_thousands():
+    data = "Kunde;Umsatz;Rabatt\nA;1.500 €;12,50 €\nB;2.300 €;3,25 €\nC;12.345,67 €;1,5 €\nD;800 €;2 €\n"
+    prepared = prepare(load_table(data.encode()))
+    assert prepared.values["Umsatz"].tolist() == [1500.0, 2300.0, 12345.67, 800.0]
+    assert prepared.values["Rabatt"].tolist() == [12.5, 3.25, 1.5, 2.0]
+
+
+def test_decimal_commas_after_the_first_rows_still_decide():
+    # 2,500 rows of "1.500"-like amounts first: the decimal commas further down are the evidence.
+    rows = "".join(f"K{i}|{1 + i % 9}.500|{i % 50}\n" for i in range(2_500))
+    table = load_table(f"Kunde|Umsatz|Punkte\n{rows}X|1.200|12,5\nY|3.000|7,25\n".encode())
+    assert table.decimal == ","
+    assert table.frame["Umsatz"].iloc[[0, -1]].tolist() == [1500.0, 3000.0]
+    assert table.frame["Punkte"].iloc[[0, -1]].tolist() == [0.0, 7.25]
+    assert table.notes == ()
+
+
 def test_thousands_separators_with_decimal_point():
     table = load_table(b'Name,Spend\nA,"1,234.50"\nB,"2,000.25"\nC,17.5\n')
     assert table.decimal == "."
@@ -54,6 +136,42 @@ def test_encoding_is_sniffed(encoding, expected):
     assert table.encoding == expected
     assert table.columns == ["Nom", "Ville", "Âge"]
     assert table.frame["Nom"].tolist() == ["José", "Françoise"]
+
+
+def test_utf8_bom_file_with_stray_windows_bytes_keeps_them_and_says_so():
+    # Before, the stray bytes became "\ufffd": 'Renée' was changed in the download, silently.
+    data = "\ufeffName,City,Age\nJosé,Zürich,31\n".encode() + b"Ren\xe9e,Nice,22\nAn,B\xe9ziers,40\n"
+    table = load_table(data, name="bom.csv")
+    assert table.encoding == "utf-8-sig"
+    assert table.raw["Name"].tolist() == ["José", "Renée", "An"]
+    assert table.raw["City"].tolist() == ["Zürich", "Nice", "Béziers"]
+    assert not table.raw.apply(lambda column: column.str.contains("\ufffd")).any().any()
+    (note,) = table.notes
+    assert "'bom.csv' is UTF-8 text except for 2 byte(s) on line(s) 3, 4" in note and "'Renée'" in note
+
+
+def test_utf8_file_with_stray_windows_bytes_names_them_too():
+    data = "Name,Age\nJosé,31\nChloë,40\n".encode() + b"Ren\xe9e,22\n"
+    table = load_table(data, name="plain.csv")
+    assert table.encoding == "utf-8"
+    assert table.raw["Name"].tolist() == ["José", "Chloë", "Renée"]
+    assert any("1 byte(s) on line(s) 4" in note for note in table.notes)
+
+
+def test_utf8_bom_on_a_windows_1252_file_is_read_as_windows_1252():
+    data = b"\xef\xbb\xbf" + "Nom,Ville,Âge\nRenée,Nîmes,22\nAnaïs,Béziers,40\n".encode("cp1252")
+    table = load_table(data, name="mark.csv")
+    assert table.encoding == "cp1252"
+    assert table.columns == ["Nom", "Ville", "Âge"]
+    assert table.raw["Ville"].tolist() == ["Nîmes", "Béziers"]
+    assert any("byte-order mark, but its text is not UTF-8" in note for note in table.notes)
+
+
+def test_utf16_file_cut_in_the_middle_of_a_character_says_so():
+    data = "Name,Age\nAnn,31\nBo,45\n".encode("utf-16")[:-1]
+    table = load_table(data, name="cut.csv")
+    assert table.raw["Name"].tolist() == ["Ann", "Bo"]
+    assert any("1 character(s) of 'cut.csv' could not be read as UTF-16 (line(s) 3" in note for note in table.notes)
 
 
 def test_latin1_fallback_for_bytes_cp1252_cannot_decode():
@@ -148,6 +266,49 @@ def test_xlsx_with_several_sheets_reads_the_first_with_data():
     assert table.raw["Age"].tolist() == ["19", "21.5"]
     assert table.frame["Age"].tolist() == [19.0, 21.5]
     assert any("'Customers'" in note for note in table.notes)
+
+
+def _workbook(rows: list[list], path) -> bytes:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_xlsx_title_rows_above_the_header_are_skipped_and_noted(tmp_path):
+    rows = [
+        ["Customer export March 2024"],
+        ["Generated by CRM"],
+        [],
+        ["CustomerID", "Gender", "Age"],
+        [1, "Male", 19],
+        [2, "Female", 21],
+        [3, "Female", 35],
+    ]
+    table = load_table(_workbook(rows, tmp_path / "export.xlsx"), name="export.xlsx")
+    assert table.columns == ["CustomerID", "Gender", "Age"]
+    assert table.n_rows == 3
+    assert table.frame["Age"].tolist() == [19.0, 21.0, 35.0]
+    (note,) = table.notes
+    assert "Rows 1, 2 of sheet 'Sheet' ('Customer export March 2024', 'Generated by CRM')" in note
+    assert "skipped" in note and "read from row 4" in note
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns"),
+    [
+        ([["Spend"], [10], [20], [30]], ["Spend"]),  # a one-column table: every row has one cell
+        ([["Name"], ["Ana", 31], ["Bo", 45], ["Cy", 50]], ["Name", "Column 2"]),  # a header with a blank
+        ([["Title"], ["A", "B", None], [1, 2, 3], [4, 5, 6]], ["Title", "Column 2", "Column 3"]),
+    ],
+)
+def test_xlsx_rows_are_taken_for_a_title_only_above_a_full_header(tmp_path, rows, columns):
+    table = load_table(_workbook(rows, tmp_path / "table.xlsx"), name="table.xlsx")
+    assert table.columns == columns
+    assert table.n_rows == 3
+    assert not any("title" in note for note in table.notes)
 
 
 def test_xlsx_named_sheet_that_does_not_exist():
@@ -287,3 +448,53 @@ def test_big_files_read_by_arrow_equal_the_c_reader(monkeypatch):
     assert fast.decimal == slow.decimal == ","
     assert fast.raw["ID"].iloc[7] == "0000007"
     assert pd.api.types.is_float_dtype(fast.frame["Income"]) and fast.frame["Age"].isna().any()
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates: day/month or month/day
+
+
+@pytest.mark.parametrize(
+    ("values", "order"),
+    [
+        (["03/04/2024", "31/01/2024"], "day"),
+        (["03/04/2024", "01/31/2024"], "month"),
+        (["3-4-24", "1-13-24", None], "month"),
+        (["03/04/2024", "05/06/2024"], ""),
+        (["13/01/2024", "01/13/2024"], "mixed"),
+    ],
+)
+def test_day_month_order_is_told_by_a_part_above_12(values, order):
+    assert day_month_order(pd.Series(values, dtype="str")) == order
+
+
+def test_ambiguous_dates_are_read_day_first_and_noted():
+    table = load_table(b"Name,Signup,Spend\nA,03/04/2024,10\nB,05/06/2023,20\nC,01/12/2022,30\n")
+    assert DEFAULT_DATE_ORDER == "day"
+    (note,) = table.notes
+    assert note.startswith("Dates in 'Signup' could be day/month or month/day")
+    assert "read as day/month, so '03/04/2024' is 3 April 2024" in note and "(2024-03-04)" in note
+    prepared = prepare(table)
+    assert prepared.report("Signup").date_format == "%d/%m/%Y"
+    assert prepared.values["Signup"].dt.strftime("%Y-%m-%d").tolist() == ["2024-04-03", "2023-06-05", "2022-12-01"]
+
+
+@pytest.mark.parametrize(
+    ("last", "date_format", "second"),
+    [("25/01/2024", "%d/%m/%Y", "2023-01-02"), ("01/25/2024", "%m/%d/%Y", "2023-02-01")],
+)
+def test_one_telling_date_anywhere_decides_the_whole_column(last, date_format, second):
+    # 600 dates whose days are all 12 or less, then one that tells: not in the first 500 values.
+    dates = [f"{m:02d}/{d:02d}/2023" for d in range(1, 13) for m in range(1, 13)] * 5
+    lines = [f"c{i},{v},{i % 7}" for i, v in enumerate([*dates[:600], last])]
+    table = load_table(("Name,Signup,Spend\n" + "\n".join(lines) + "\n").encode())
+    assert not any("day/month" in note for note in table.notes)
+    prepared = prepare(table)
+    report = prepared.report("Signup")
+    assert (report.kind, report.date_format, report.unreadable) == ("date", date_format, 0)
+    assert prepared.values["Signup"].iloc[1].strftime("%Y-%m-%d") == second
+
+
+def test_dates_that_read_the_same_either_way_need_no_note():
+    table = load_table(b"Name,Signup,Spend\nA,05/05/2024,1\nB,06/06/2023,2\nC,01/01/2022,3\n")
+    assert table.notes == ()
