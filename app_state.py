@@ -23,10 +23,12 @@ rerun (a slider move, a page switch) reuses them without unpickling from the cac
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 import segmentation as sg
@@ -224,7 +226,7 @@ def require_data() -> tuple[Dataset, sg.Prepared]:
     try:
         return current, prepared()
     except sg.DataError as error:
-        st.error(str(error))
+        st.error(literal(str(error)))
         st.page_link(UPLOAD_PAGE, label="Change the data or its options", icon=":material/upload_file:")
         st.stop()
 
@@ -358,12 +360,38 @@ def stability(
     return results
 
 
+# Characters Streamlit's Markdown gives a meaning (emphasis, links, code, HTML, LaTeX, ":red[...]",
+# ":material/...:" icons, lists, tables); a backslash makes each one plain (CommonMark escapes).
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:&=^/@]")
+# Replaced after parsing, where escapes no longer count: a word joiner (U+2060, invisible) breaks them up.
+_TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
+
+
+def literal(text: str) -> str:
+    """``text`` from a file or a run file as Markdown that shows exactly its characters.
+
+    A file called ``*Q3* [draft].csv`` or a segment named ``:red[VIP]`` must not turn into italics,
+    a link or red text.
+    """
+    text = " ".join(str(text).splitlines())
+    text = _TYPOGRAPHY.sub(lambda m: m.group(1)[0] + "\u2060" + m.group(1)[1:], text)
+    text = text.replace(":streamlit:", ":\u2060streamlit:")
+    return _MARKDOWN.sub(lambda m: "\\" + m.group(0), text)
+
+
+def literal_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for ``st.table``, which renders Markdown in cells: every text cell shown as typed."""
+    shown = frame.map(lambda v: literal(v) if isinstance(v, str) else v)
+    shown.index = shown.index.map(lambda v: literal(v) if isinstance(v, str) else v)
+    return shown
+
+
 def or_explain(compute: Callable, *args, **kwargs):
     """Run a core call; on a problem in the data show its message (and the way back) and stop."""
     try:
         return compute(*args, **kwargs)
     except sg.DataError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(literal(str(error)), icon=":material/error:")
         st.page_link(UPLOAD_PAGE, label="Change the data or its options", icon=":material/upload_file:")
         st.stop()
 
@@ -409,7 +437,7 @@ def sidebar() -> None:
         if current is None:
             st.caption("No data loaded.")
             return
-        st.markdown(f"**{current.label}**")
+        st.markdown(f"**{literal(current.label)}**")
         try:
             result = prepared()
         except sg.DataError:

@@ -46,7 +46,7 @@ skipped.metric(
     help="Rows with no value in any chosen column. They stay in the download.",
 )
 if stable is not None and stable.unstable_segments:
-    st.warning(stable.summary(), icon=":material/warning:")
+    st.warning(app_state.literal(stable.summary()), icon=":material/warning:")
 
 st.subheader("Name your segments")
 st.caption(
@@ -139,8 +139,8 @@ with cards_tab:
     for row in range(0, len(cards), 3):
         for column, card in zip(st.columns(3), cards[row : row + 3], strict=False):
             with column.container(border=True):
-                st.markdown(f"**{charts.segment_label(card.segment, card.name)}**")
-                st.caption(card.description)
+                st.markdown(f"**{app_state.literal(charts.segment_label(card.segment, card.name))}**")
+                st.caption(app_state.literal(card.description))
                 st.plotly_chart(charts.card_figure(card), key=f"card_{card.segment}", width="stretch")
 
 with tables_tab:
@@ -188,11 +188,11 @@ with compare_tab:
             other = app_state.segmentation_at(prepared, other_k)
         except sg.DataError as error:
             # Only this tab: the segments above and the downloads below stay usable.
-            st.error(str(error), icon=":material/error:")
+            st.error(app_state.literal(str(error)), icon=":material/error:")
         else:
             other_names = app_state.segment_names(other_k, app_state.profile(other).names)
             moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
-            st.info(moves.summary, icon=":material/call_split:")
+            st.info(app_state.literal(moves.summary), icon=":material/call_split:")
             st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
             st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
             st.dataframe(moves.crosstab, width="stretch")

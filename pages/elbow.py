@@ -39,7 +39,7 @@ result = app_state.or_explain(
 )
 progress.empty()
 for note in result.notes:
-    st.info(note)
+    st.info(app_state.literal(note))
 
 k = (
     st.slider(
@@ -80,7 +80,7 @@ if st.toggle("Check the stability of each K", value=prepared.n_segmented <= 200_
     st.plotly_chart(charts.stability_figure(stable, selected_k=k), key="stability_chart", width="stretch")
     chosen = next((r for r in stable if r.k == k), None)
     if chosen is not None and chosen.unstable_segments:
-        st.warning(chosen.summary(), icon=":material/warning:")
+        st.warning(app_state.literal(chosen.summary()), icon=":material/warning:")
     elif chosen is not None:
         st.success(chosen.summary(), icon=":material/check_circle:")
 

@@ -16,7 +16,10 @@ upload_col, sample_col = st.columns([3, 1], vertical_alignment="center")
 uploaded = upload_col.file_uploader("Customer file", type=["csv", "tsv", "txt", "xlsx"], key=app_state.uploader_key())
 error = app_state.handle_upload(uploaded)
 if error:
-    st.error(f"{error}\n\nYou are still working on **{app_state.dataset().label}**.", icon=":material/error:")
+    st.error(
+        f"{app_state.literal(str(error))}\n\nYou are still working on **{app_state.literal(app_state.dataset().label)}**.",
+        icon=":material/error:",
+    )
 if not app_state.dataset().is_sample and sample_col.button("Use the sample data", icon=":material/dataset:"):
     app_state.use_sample()
     st.rerun()
@@ -24,7 +27,7 @@ if not app_state.dataset().is_sample and sample_col.button("Use the sample data"
 current, prepared = app_state.require_data()
 table = prepared.table
 
-st.subheader(current.label)
+st.subheader(app_state.literal(current.label))
 size, rows, columns, used = st.columns(4)
 size.metric(
     "File size",
@@ -46,7 +49,7 @@ preview.index = preview.index + 1
 st.dataframe(preview, width="stretch", height=300)
 
 for note in prepared.notes:
-    st.warning(note, icon=":material/info:")
+    st.warning(app_state.literal(note), icon=":material/info:")
 
 st.subheader("How your columns are used")
 opts = app_state.options()
@@ -82,14 +85,14 @@ with st.form("options", border=True):
             app_state.set_options(app_state.PrepOptions(features=chosen, scaler=scaler, outliers=outliers))
             st.rerun()
         except sg.DataError as problem:
-            st.error(f"{problem} The previous choice is kept.", icon=":material/error:")
+            st.error(f"{app_state.literal(problem)} The previous choice is kept.", icon=":material/error:")
 
 audit = prepared.audit().rename(columns={"Details": "What was done and why"}).set_index("Column")
 used = audit[audit["Used"]].drop(columns="Used")
 left_out = audit[~audit["Used"]].drop(columns=["Used", "Filled with"])
 st.markdown(f"**Used to segment ({len(used)})**")
-st.table(used)
+st.table(app_state.literal_table(used))
 if len(left_out):
     st.markdown(f"**Left out ({len(left_out)})**")
-    st.table(left_out)
+    st.table(app_state.literal_table(left_out))
 st.page_link(app_state.ELBOW_PAGE, label="Next: choose the number of segments", icon=":material/arrow_forward:")
