@@ -32,15 +32,20 @@ try:
     table = sg.load_table(data_file.getvalue(), name=data_file.name)
     scored = sg.score(table, model)
 except sg.DataError as error:
-    st.error(str(error), icon=":material/error:")
+    # Messages quote the user's column names and values, which must show as typed.
+    st.error(app_state.literal(str(error)), icon=":material/error:")
     st.stop()
 
-source = model.source.get("file", {}).get("name", "an earlier file")
+source = f"'{app_state.literal(model.file_name)}'" if model.file_name else "an earlier file"
+segmented = sum(scored.sizes)
 st.success(
-    f"{table.n_rows:,} customers put into the {model.k} segments made from {source}.", icon=":material/check_circle:"
+    f"{segmented:,} of {table.n_rows:,} customers put into the {model.k} segments made from {source}."
+    if segmented < table.n_rows
+    else f"{table.n_rows:,} customers put into the {model.k} segments made from {source}.",
+    icon=":material/check_circle:",
 )
 for note in scored.notes:
-    st.warning(note, icon=":material/info:")
+    st.warning(app_state.literal(note), icon=":material/info:")
 counts = pd.DataFrame(
     {
         "Segment": [charts.segment_label(s, n) for s, n in enumerate(model.names, start=1)],

@@ -492,6 +492,10 @@ def _feature_expressions(spec: dict[str, Any], d: _Dialect) -> list[tuple[str, s
             out.append((f"{_PREFIX}f{j}", expression))
         else:
             missing = _text_missing(value, d)
+            if entry["kind"] == "yes/no":
+                # A value the fit never saw counts as missing, as in segmentation.score: left as it is,
+                # it would encode as 0, the first known value.
+                missing = f"({missing} OR {value} NOT IN ({', '.join(d.string(c) for c in entry['categories'])}))"
             for category in entry["encoded"]:
                 j = len(out)
                 c, s = center[j], scale[j]
@@ -545,10 +549,7 @@ def _value_and_feature_ctes(
         column = f"t.{d.identifier(entry['column'])}"
         values.append((f"{_PREFIX}v{i}", _value_expression(entry, column, d)))
     present = " OR ".join(
-        f"NOT {_text_missing(d.identifier(name), d)}"
-        if entry["kind"] in {"yes/no", "category"}
-        else f"{d.identifier(name)} IS NOT NULL"
-        for (name, _), entry in zip(values, spec["columns"], strict=True)
+        _present(d.identifier(name), entry, d) for (name, _), entry in zip(values, spec["columns"], strict=True)
     )
     feature_list = [*features, (f"{_PREFIX}present", f"({present})")]
     source = "" if table is None else "t.*, "
@@ -557,6 +558,16 @@ def _value_and_feature_ctes(
         (f"{_PREFIX}values", f"SELECT {source}{_select_list(values, d)}{origin}"),
         (f"{_PREFIX}features", f"SELECT v.*, {_select_list(feature_list, d)}\n  FROM {_ref(d, 'values')} AS v"),
     ]
+
+
+def _present(value: str, entry: dict[str, Any], d: _Dialect) -> str:
+    """True when the model column has a value (an unseen yes/no value counts as missing)."""
+    if entry["kind"] == "yes/no":
+        known = ", ".join(d.string(c) for c in entry["categories"])
+        return f"(NOT {_text_missing(value, d)} AND {value} IN ({known}))"
+    if entry["kind"] == "category":
+        return f"NOT {_text_missing(value, d)}"
+    return f"{value} IS NOT NULL"
 
 
 def _helper_columns(spec: dict[str, Any], k: int, *, distance: bool) -> list[str]:

@@ -54,7 +54,16 @@ import io  # noqa: E402
 
 from helpers import shared_file  # noqa: E402
 
-from segmentation import DataError, describe, fit, read_run_file, run_config, score, scored_csv  # noqa: E402
+from segmentation import (  # noqa: E402
+    SAMPLE_NAME,
+    DataError,
+    describe,
+    fit,
+    read_run_file,
+    run_config,
+    score,
+    scored_csv,
+)
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +185,239 @@ def test_cli_score_reproduces_segment(tmp_path, sample_bytes):
     bad.write_text("{}")
     assert main(["score", str(data), "--model", str(bad)], stdout=io.StringIO(), stderr=err) == 2
     assert err.getvalue().startswith("error: This is not a run file")
+
+
+# ---------------------------------------------------------------------------------------------
+# Every field a reader uses is checked: a hand-edited run file fails with its field's name.
+# Columns of the sample's run file: 0 Gender (yes/no), 1 Age, 2 Income, 3 Spending, 4 Region
+# (category), 5 Visits, 6 Member Since (date).
+
+
+def _column(index: int, **changes):
+    return lambda m: m["preparation"]["columns"][index].update(**changes)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        # what the score page shows and the CLI prints
+        (lambda m: m.update(file="sample.csv"), "'file'"),
+        (lambda m: m.update(file=["sample.csv"]), "'file'"),
+        (lambda m: m["file"].update(name=12), "'file.name'"),
+        (lambda m: m["file"].update(name={"first": "a"}), "'file.name'"),
+        (lambda m: m["file"].update(rows="3000"), "'file.rows'"),
+        (lambda m: m["file"].update(sha256=["x"]), "'file.sha256'"),
+        (lambda m: m.update(segment_names=[1, 2, 3, 4, 5]), "'segment_names'"),
+        (lambda m: m.update(segment_names="Segment 1"), "'segment_names'"),
+        (lambda m: m.update(created_with=["x"]), "'created_with'"),
+        # the header and the options
+        (lambda m: m.update(version=True), "'version'"),
+        (lambda m: m.update(version="1"), "'version'"),
+        (lambda m: m.update(options=[5]), "'options'"),
+        (lambda m: m["options"].update(k=5.0), "'options.k'"),
+        (lambda m: m["options"].update(features="Age"), "'options.features'"),
+        (lambda m: m["options"].update(features=["Age"]), "'options.features'"),
+        (lambda m: m["options"].update(scaler=["standard"]), "'options.scaler'"),
+        (lambda m: m["options"].update(outliers="trim"), "'options.outliers'"),
+        (lambda m: m["options"].update(seed="0"), "'options.seed'"),
+        # the preparation, column by column
+        (lambda m: m.update(preparation=[1]), "'preparation'"),
+        (lambda m: m["preparation"].update(columns={}), "'preparation.columns'"),
+        (lambda m: m["preparation"]["columns"].append("Age"), r"'preparation.columns\[7\]'"),
+        (_column(1, column=["Age"]), r"columns\[1\].column"),
+        (_column(1, kind=["number"]), r"columns\[1\].kind"),
+        (_column(1, fill=True), r"columns\[1\].fill"),
+        (_column(1, clip=[70, 18]), r"columns\[1\].clip"),
+        (_column(1, clip="18..70"), r"columns\[1\].clip"),
+        (_column(1, range=[1, "x"]), r"columns\[1\].range"),
+        (_column(1, features="Age"), r"columns\[1\].features"),
+        (_column(1, features=["Age", "Age again"]), r"columns\[1\].features"),
+        (_column(6, latest=None), r"columns\[6\].latest"),
+        (_column(6, latest="NaT"), r"columns\[6\].latest"),
+        (_column(6, latest=20240630), r"columns\[6\].latest"),
+        (_column(6, latest="2024-06-30T00:00:00+02:00"), r"columns\[6\].latest"),
+        (_column(6, date_format="%Q"), r"columns\[6\].date_format"),
+        (_column(6, date_format=["%Y-%m-%d"]), r"columns\[6\].date_format"),
+        (_column(0, categories="Female,Male"), r"columns\[0\].categories"),
+        (_column(0, categories=["Female", "Male", "Other"], encoded=["Male", "Other"]), r"columns\[0\].categories"),
+        (_column(0, categories=["Male", "Male"], encoded=["Male"]), r"columns\[0\].categories"),
+        (_column(0, encoded="Male"), r"columns\[0\].encoded"),
+        (_column(0, encoded=["Female"]), r"columns\[0\].encoded"),
+        (_column(0, fill=None), r"columns\[0\].fill"),
+        (_column(0, fill="Other"), r"columns\[0\].fill"),
+        (_column(4, encoded=["East", "North", "South"]), r"columns\[4\].encoded"),
+        (_column(4, categories=[1, 2, 3, 4]), r"columns\[4\].categories"),
+        # the scaler and the segments
+        (lambda m: m["preparation"].update(scaler=None), "'preparation.scaler'"),
+        (lambda m: m["preparation"]["scaler"].update(kind=["standard"]), "'preparation.scaler.kind'"),
+        (lambda m: m["preparation"]["scaler"].update(center=m["preparation"]["scaler"]["center"][:-1]), "center"),
+        (lambda m: m["preparation"]["scaler"]["scale"].__setitem__(0, -1.0), "'preparation.scaler.scale'"),
+        (lambda m: m["centers"][0].__setitem__(0, "1.5"), "'centers'"),
+        (lambda m: m.update(feature_names=m["feature_names"][:-1]), "'feature_names'"),
+        (lambda m: m.update(sizes=[1, 2]), "'sizes'"),
+        (lambda m: m.update(sizes=[-1, 2, 3, 4, 5]), "'sizes'"),
+        (lambda m: m.update(inertia="low"), "'inertia'"),
+        (lambda m: m.update(silhouette=[0.5]), "'silhouette'"),
+    ],
+)
+def test_malformed_run_files_name_the_field(sample_model, change, field):
+    _, model = sample_model
+    broken = copy.deepcopy(model)
+    change(broken)
+    with pytest.raises(DataError, match=field) as error:
+        read_run_file(json.dumps(broken).encode())
+    assert "This run file is not valid" in str(error.value)
+
+
+def test_optional_fields_may_be_absent_and_the_file_name_is_read(sample_model, sample_prepared):
+    _, model = sample_model
+    assert read_run_file(model).file_name == model["file"]["name"] == SAMPLE_NAME
+    trimmed = copy.deepcopy(model)
+    for key in ("file", "created_with", "sizes", "inertia", "silhouette", "feature_names"):
+        trimmed.pop(key)
+    for entry in trimmed["preparation"]["columns"]:
+        entry.pop("features")
+        entry.pop("range", None)
+    for key in ("features", "scaler", "outliers", "seed"):
+        trimmed["options"].pop(key)
+    again = read_run_file(trimmed)
+    assert again.file_name == "" and again.k == 5
+    new = sample_prepared.table.raw.iloc[:40].to_csv(index=False).encode()
+    np.testing.assert_array_equal(score(new, again).labels, score(new, model).labels)
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000 + b"]" * 100_000, "run\x00.json", "{" + "[" * 100_000])
+def test_pathological_run_files_are_refused_with_a_message(content):
+    with pytest.raises(DataError):
+        read_run_file(content)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values the segments were not made with
+
+
+@pytest.fixture(scope="module")
+def mostly_male(sample_prepared):
+    """A run file whose yes/no column's most common value is its second one ('Male')."""
+    raw = sample_prepared.table.raw.copy()
+    raw["Gender"] = np.where(np.arange(len(raw)) % 10 < 7, "Male", "Female")
+    raw.loc[::50, "Gender"] = ""
+    model = run_config(fit(prepare(load_table(raw.to_csv(index=False).encode())), 4))
+    gender = next(e for e in model["preparation"]["columns"] if e["column"] == "Gender")
+    assert gender["fill"] == "Male" and gender["categories"] == ["Female", "Male"]  # 0 would mean 'Female'
+    return raw, model
+
+
+def test_unseen_yes_no_values_count_as_missing(mostly_male):
+    raw, model = mostly_male
+    new = raw.iloc[:40].copy()
+    new.loc[:4, "Gender"] = "unknown"
+    new.loc[5:6, "Gender"] = "M"
+    missing = new.assign(Gender=new["Gender"].where(~new["Gender"].isin(["unknown", "M"]), ""))
+    scored, expected = (
+        score(new.to_csv(index=False).encode(), model),
+        score(missing.to_csv(index=False).encode(), model),
+    )
+    # The same segment and the same distance as with an empty cell, i.e. filled with 'Male'.
+    np.testing.assert_array_equal(scored.labels, expected.labels)
+    np.testing.assert_allclose(scored.distance, expected.distance, rtol=1e-12)
+    (note,) = [n for n in scored.notes if "'Gender'" in n]
+    assert "7 cell(s)" in note and "'unknown' (5 rows), 'M' (2 rows)" in note
+    assert "count as missing and are filled with 'Male'" in note
+
+
+def test_a_row_with_only_an_unseen_yes_no_value_is_not_segmented(mostly_male):
+    raw, model = mostly_male
+    new = raw.iloc[:2].copy()
+    new.loc[0, [c for c in new.columns if c != "CustomerID"]] = ""
+    new.loc[0, "Gender"] = "unknown"
+    scored = score(new.to_csv(index=False).encode(), model)
+    assert scored.labels[0] == 0 and scored.labels[1] > 0
+    assert any("no value in any of the model's columns" in n for n in scored.notes)
+
+
+def test_unseen_category_note_says_what_happens(sample_model, sample_prepared):
+    _, model = sample_model
+    frame = sample_prepared.table.raw.iloc[:20].copy()
+    frame.loc[:2, "Region"] = "Atlantis"
+    frame.loc[3, "Region"] = "*Mars*"
+    scored = score(frame.to_csv(index=False).encode(), model)
+    (note,) = [n for n in scored.notes if "'Region'" in n]
+    assert "4 cell(s)" in note and "'Atlantis' (3 rows), '*Mars*' (1 row)" in note
+    # As OneHotEncoder(handle_unknown="ignore"): a 0 for every known value, not the most common one.
+    assert "none of the known values ('East', 'North', 'South', 'West')" in note
+    assert (scored.labels > 0).all()
+
+
+def test_many_unseen_values_are_summarised(sample_model, sample_prepared):
+    _, model = sample_model
+    frame = sample_prepared.table.raw.iloc[:20].copy()
+    frame.loc[:9, "Region"] = [f"Planet {i}" for i in range(10)]
+    (note,) = [n for n in score(frame.to_csv(index=False).encode(), model).notes if "'Region'" in n]
+    assert "10 cell(s)" in note and "and 6 other value(s)" in note
+
+
+def _income_notes(scored):
+    return [n for n in scored.notes if "'Annual Income (k$)'" in n]
+
+
+def test_numbers_in_another_unit_are_flagged(sample_model, sample_prepared):
+    _, model = sample_model
+    frame = sample_prepared.table.raw.iloc[:200].copy()
+    assert not _income_notes(score(frame.to_csv(index=False).encode(), model))
+    income = pd.to_numeric(frame["Annual Income (k$)"], errors="coerce")
+    dollars = frame.assign(**{"Annual Income (k$)": (income * 1000).astype("Int64").astype(str).replace("<NA>", "")})
+    scored = score(dollars.to_csv(index=False).encode(), model)
+    (note,) = _income_notes(scored)
+    entry = next(e for e in model["preparation"]["columns"] if e["column"] == "Annual Income (k$)")
+    low, high = entry["range"]
+    assert f"median of {income.median() * 1000:,.0f} in this file" in note
+    assert f"(median {entry['fill']:,.0f}, from {low:,.0f} to {high:,.0f})" in note
+    assert "same unit" in note
+    assert (scored.labels > 0).all()  # a warning, not an error: every customer still gets a segment
+
+
+def test_numbers_outside_the_range_are_flagged_and_old_run_files_use_the_median(sample_model, sample_prepared):
+    _, model = sample_model
+    frame = sample_prepared.table.raw.iloc[:50].copy()
+    # Ages below the youngest customer the segments were made from: within 10x the median, outside the range.
+    young = frame.assign(Age="5")
+    assert any(
+        "'Age' has a median of 5 in this file" in n for n in score(young.to_csv(index=False).encode(), model).notes
+    )
+    # A run file written before "range" existed still catches 10x the median.
+    old = copy.deepcopy(model)
+    for entry in old["preparation"]["columns"]:
+        entry.pop("range", None)
+    assert not any("'Age' has a median" in n for n in score(young.to_csv(index=False).encode(), old).notes)
+    older = frame.assign(Age="4100")
+    assert any("'Age' has a median of 4,100" in n for n in score(older.to_csv(index=False).encode(), old).notes)
+
+
+def test_spec_keeps_the_range_of_each_number(sample_prepared):
+    spec = preparation_spec(sample_prepared)
+    age = next(e for e in spec["columns"] if e["column"] == "Age")
+    values = sample_prepared.values["Age"]
+    assert age["range"] == [float(values.min()), float(values.max())]
+    assert all("range" not in e for e in spec["columns"] if e["kind"] != "number")
+
+
+def test_cli_score_prints_the_notes(tmp_path, sample_model, sample_prepared):
+    from segmentation.cli import main
+
+    _, model = sample_model
+    run_file, data = tmp_path / "run.json", tmp_path / "new.csv"
+    run_file.write_text(json.dumps(model))
+    frame = sample_prepared.table.raw.iloc[:30].copy()
+    frame.loc[:1, "Gender"] = "unknown"
+    frame["Age"] = "5"
+    frame.to_csv(data, index=False)
+    out = io.StringIO()
+    assert main(["score", str(data), "--model", str(run_file)], stdout=out) == 0
+    text = out.getvalue()
+    assert "Note: Column 'Gender' has 2 cell(s) with values not seen" in text
+    assert "Note: Column 'Age' has a median of 5 in this file" in text
+    out = io.StringIO()
+    assert main(["score", str(data), "--model", str(run_file), "--json"], stdout=out) == 0
+    notes = json.loads(out.getvalue())["notes"]
+    assert any("filled with 'Female'" in n for n in notes) and any("same unit" in n for n in notes)

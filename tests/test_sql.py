@@ -243,3 +243,20 @@ def _without_dates(model: dict) -> dict:
     model["feature_names"] = [model["feature_names"][i] for i in keep]
     model["options"]["features"] = [c["column"] for c in spec["columns"]]
     return model
+
+
+def test_unseen_yes_no_values_score_as_missing_in_sql():
+    raw = pd.read_csv(io.BytesIO(customers(600)), dtype=str, keep_default_na=False)
+    raw["Gender"] = np.where(np.arange(len(raw)) % 10 < 7, "Male", "Female")
+    data = raw.to_csv(index=False).encode()
+    model = json.loads(sg.run_config_json(sg.fit(sg.prepare(sg.load_table(data)), 5)))
+    assert model["preparation"]["columns"][0]["fill"] == "Male"
+    new = awkward_customers(300)
+    frame = pd.read_csv(io.BytesIO(new), dtype=str, keep_default_na=False)
+    frame.loc[100:140, "Gender"] = "Other"
+    frame.loc[150, [c for c in frame.columns if c != "CustomerID"]] = ""
+    frame.loc[150, "Gender"] = "Other"
+    new = frame.to_csv(index=False).encode()
+    python = sg.score(new, model)
+    np.testing.assert_array_equal(segments(duckdb_labels(new, model)), python.labels)
+    assert python.labels[150] == 0
