@@ -446,7 +446,7 @@ def _decode(data: bytes, *, name: str, encoding: str | None, notes: list[str] | 
         except UnicodeDecodeError as error:
             raise DataError(
                 f"'{name}' is not valid {encoding} text (byte {error.start:,} cannot be read). "
-                "Leave the encoding empty to detect it automatically."
+                "Leave the encoding unset (no --encoding) to detect it automatically."
             ) from None
     if data.startswith(codecs.BOM_UTF8):
         body = data[len(codecs.BOM_UTF8) :]
@@ -678,7 +678,7 @@ def _refuse_single_column_of_lines(raw: pd.DataFrame, text: str, *, delimiter: s
         found = _DELIMITER_NAMES[candidate]
         raise DataError(
             f"'{name}' was read as one column, but its lines hold {found}s (e.g. '{example}'): the file is "
-            f"probably {found}-separated. Leave the separator empty to detect it, or choose {found}."
+            f"probably {found}-separated. Leave the separator unset (no --sep) to detect it, or choose {found}."
         )
 
 
