@@ -23,7 +23,6 @@ customers belong to it is doubtful; 0.75 to 0.85 it is **stable**; above 0.85 **
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,7 @@ from sklearn.metrics import adjusted_rand_score
 from .describe import DOMINANT_SHARE, NOTABLE_Z, Profile, describe
 from .errors import DataError
 from .fit import Segmentation, fit, number_by_size
-from .kmeans import SMALL_ROWS, assign, best_partition, count_distinct, single_threaded
+from .kmeans import SMALL_ROWS, _cores, assign, best_partition, count_distinct, single_threaded
 from .prepare import Prepared
 from .sweep import K_LIMIT, check_k
 from .wording import free_name
@@ -397,10 +396,6 @@ def _run(
             if on_progress is not None:
                 on_progress(i + 1, count)
     return results
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _verdict(jaccard: float) -> str:
