@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -33,7 +33,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
 from .errors import DataError
-from .load import MISSING_MARKERS, Table, parse_numbers
+from .load import DEFAULT_DATE_ORDER, MISSING_MARKERS, Table, day_month_order, parse_numbers
 from .wording import number, quoted
 
 __all__ = [
@@ -77,9 +77,15 @@ _ID_NAME = re.compile(
         .*[ _-](id|uuid|guid|no|nr|num|number|key|code)\.? |
         .*[a-z](Id|ID|Key|No|Nr) |
         (customer|cust|client|user|member|account|acct|contact|person|record|order)[ _-]?
-            (id|no|nr|num|number|key|code|ref|\#)
+            (id|no|nr|num|number|key|code|ref|\#) |
+        .*nummer | (kunden|kd)[ _-]?(id|nr|no)
     )$""",
     re.VERBOSE,
+)
+# Postcodes are written as numbers but are places: 10115 is not "more" than 10114.
+_PLACE_CODE_NAME = re.compile(
+    r"^(zip|zip[ _-]?code|post[ _-]?code|postal[ _-]?code|plz|postleitzahl|code[ _-]postal|cap|cep|pin[ _-]?code)$",
+    re.IGNORECASE,
 )
 _DATE_FORMATS = (
     "%Y-%m-%d",
@@ -319,7 +325,7 @@ def prepare(
         explicit = features is not None and column in features
         report, series = _inspect(table, column, explicit=explicit)
         if features is not None and report.used and not explicit:
-            report = _replace(report, used=False, reason=f"Not chosen. ({report.reason})")
+            report = replace(report, used=False, reason=f"Not chosen. ({report.reason})")
         if explicit and not report.used:
             raise DataError(f"Column '{column}' cannot be used for segmentation: {report.reason}")
         reports[column] = report
@@ -350,9 +356,10 @@ def prepare(
         # that would encode every column twice.
         columns_step, scale_step, weigh_step = (step for _, step in pipeline.steps)
         encoded = columns_step.fit_transform(sklearn_frame)
-        feature_names = _feature_names(pipeline, used, reports)
+        features = _features_by_column(pipeline, used, reports)
+        feature_names = [name for produced in features.values() for name in produced]
         scaled = encoded if scale_step == "passthrough" else scale_step.fit_transform(encoded)
-        matrix = weigh_step.set_params(groups=_block_sizes(feature_names, used, reports)).fit_transform(scaled)
+        matrix = weigh_step.set_params(groups=_block_sizes(features, reports)).fit_transform(scaled)
     matrix = np.ascontiguousarray(matrix, dtype=np.float64)
     finite = np.isfinite(matrix).all(axis=0)
     if not finite.all():
@@ -361,7 +368,7 @@ def prepare(
             f"Some values are too large to compute with (in {quoted(bad[:3])}). "
             "Check the file for values like 1e308 or overflowing numbers."
         )
-    reports = _with_fit_details(reports, pipeline, fit_frame, used, feature_names)
+    reports = _with_fit_details(reports, pipeline, fit_frame, features)
     notes = _table_notes(table, skipped)
     return Prepared(
         table=table,
@@ -393,11 +400,15 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
     if len(present) == 0:
         return ColumnReport(column, "empty", False, "Every value is missing.", missing=missing), None
 
-    is_number = pd.api.types.is_numeric_dtype(series)
+    place_code = not explicit and bool(_PLACE_CODE_NAME.match(column.strip()))
+    if place_code:
+        series = table.raw[column].str.strip().mask(series.isna())
+        present = series.dropna()
+    is_number = pd.api.types.is_numeric_dtype(series) and not place_code
     unreadable = 0
     unreadable_examples: tuple[tuple[int, str], ...] = ()
     converted = 0
-    if not is_number and _may_be_numbers(present, decimal=table.decimal):
+    if not is_number and not place_code and _may_be_numbers(present, decimal=table.decimal):
         numbers, converted, bad = lenient_numbers(series, decimal=table.decimal)
         # Excel's error values (#DIV/0!, #N/A) stand where a formula's number failed: they say the
         # column is numeric, so they do not count against it (they are still reported and missing).
@@ -442,6 +453,13 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         warn = _number_warnings(column, series, table)
         return ColumnReport(column, "number", True, "Number, used as it is.", warnings=warn, **base), series
 
+    if place_code and distinct > MAX_CATEGORIES:
+        reason = (
+            f"Postcode with {distinct:,} different places: a place, not an amount, and too many "
+            "places to compare customers by. A region or city column works better."
+        )
+        return ColumnReport(column, "text", False, reason, distinct=distinct, missing=missing), None
+
     text = series.astype("str")
     dates, date_bad, date_format = _dates(text)
     if dates is not None:
@@ -474,7 +492,7 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
     warn = _rare_value_warnings(present)
     if distinct == 2:
         low, high = sorted(present.unique())
-        reason = f"Two values: encoded as 1 for '{high}', 0 for '{low}'."
+        reason = f"Two values: encoded as 1 for '{high}', 0 for '{low}', at half the weight of a number column."
         return ColumnReport(column, "yes/no", True, reason, warnings=warn, **base), text
     limit = MAX_CATEGORIES if not explicit else 50
     if distinct <= limit and distinct <= max(2, 0.5 * len(present)):
@@ -547,7 +565,13 @@ def lenient_numbers(series: pd.Series, *, decimal: str) -> tuple[pd.Series, int,
 
 
 def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None, str]:
-    """Read text as dates in the format most of it follows; (None, None, "") when it is not dates."""
+    """Read text as dates in the format most of it follows; (None, None, "") when it is not dates.
+
+    Dates such as 03/04/2024 are read day or month first as the whole column shows (a part above
+    12), and as :data:`segmentation.load.DEFAULT_DATE_ORDER` when no value shows it; the loader
+    notes that guess on the table.
+    """
+
     present = text.dropna()
     if len(present) == 0 or not present.str.contains(r"\d", regex=True).all():
         return None, None, ""
@@ -559,6 +583,12 @@ def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None, str]:
             best_format, best_share = fmt, share
     if best_format is None or best_share < DATE_SHARE:
         return None, None, ""
+    if best_format[:2] in ("%d", "%m") and best_format[2] in "/-":
+        # The sample ties when its days are all 12 or less: a later 31/01 or 01/31 must decide it.
+        order = day_month_order(present) or DEFAULT_DATE_ORDER
+        if order != "mixed":  # written both ways: the format that reads most of them stays
+            first, second = ("%d", "%m") if order == "day" else ("%m", "%d")
+            best_format = first + best_format[2] + second + best_format[5:]
     dates = pd.to_datetime(text, format=best_format, errors="coerce")
     if dates.notna().sum() < DATE_SHARE * len(present):
         return None, None, ""
@@ -636,14 +666,21 @@ def _nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
 
 def _number_warnings(column: str, series: pd.Series, table: Table) -> tuple[str, ...]:
     present = series.dropna()
+    found = []
     negative = present < 0
     if 0 < negative.sum() <= 0.02 * len(present):
         first = int(np.flatnonzero((series < 0).to_numpy())[0])
-        return (
+        found.append(
             f"{int(negative.sum())} negative value(s) in a column that is otherwise positive "
-            f"(e.g. {number(series.iloc[first])} in row {first + 1:,}): worth checking.",
+            f"(e.g. {number(series.iloc[first])} in row {first + 1:,}): worth checking."
         )
-    return ()
+    values = present.to_numpy()
+    if len(values) >= 20 and present.is_unique and np.all(values == np.round(values)):
+        found.append(
+            "Every customer has a different whole number here. If it is a customer, order or "
+            "phone number rather than an amount, leave it out of the chosen columns."
+        )
+    return tuple(found)
 
 
 def _rare_value_warnings(present: pd.Series) -> tuple[str, ...]:
@@ -702,19 +739,25 @@ class DaysBeforeLatest(TransformerMixin, BaseEstimator):
 
 
 class CategoryWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Give each one-hot category column the weight of one number column.
+    """Give each category column the weight of one number column, and a yes/no column half that.
 
     After scaling, every one-hot feature counts like a whole number column, so a category with
     six values would count six times as much as Age, and the segments would just be its values.
-    Each of the ``m`` features of a category with ``m >= 3`` values is multiplied by
-    ``1 / sqrt(m)``, so the category's features together carry the weight of one column. Two-valued
-    columns keep the tutorial's single 0/1 feature unchanged.
+    Each of the ``m`` features of a category with ``m`` values is multiplied by ``1 / sqrt(m)``, so
+    the category's features together carry the weight of one column.
+
+    A yes/no column is one 0/1 feature standing for a block of two, so it gets ``1 / sqrt(2)``.
+    At full weight its two values sit two standard deviations apart with nothing in between, the
+    cheapest split K-means can make: on a 50/50 column like Gender every segmentation would first
+    cut customers in two by it, before any real difference in behaviour. At half the weight it
+    still separates customers who differ in it, but no longer on its own.
 
     Parameters
     ----------
     groups : list of int, optional
-        For each feature, the size of the one-hot block it belongs to (1 for other features).
-        Set by :func:`prepare` after the column step is fitted.
+        For each feature, the size of the block it belongs to (1 for number and date features,
+        2 for a yes/no feature, ``m`` for each feature of an ``m``-valued category). Set by
+        :func:`prepare` after the column step is fitted.
     """
 
     def __init__(self, groups: list[int] | None = None):
@@ -723,7 +766,7 @@ class CategoryWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         X = np.asarray(X)
         groups = np.ones(X.shape[1]) if self.groups is None else np.asarray(self.groups, dtype=np.float64)
-        self.weights_ = 1.0 / np.sqrt(np.where(groups >= 3, groups, 1.0))
+        self.weights_ = 1.0 / np.sqrt(groups)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -791,35 +834,36 @@ def transform(prepared: Prepared, values: pd.DataFrame) -> np.ndarray:
     return np.ascontiguousarray(out, dtype=np.float64)
 
 
-def _feature_names(pipeline: Pipeline, columns: list[str], reports: dict[str, ColumnReport]) -> list[str]:
-    names = []
+def _features_by_column(
+    pipeline: Pipeline, columns: list[str], reports: dict[str, ColumnReport]
+) -> dict[str, tuple[str, ...]]:
+    """The model features each chosen column produced, in order (a column's name may contain ': ')."""
     transformers = pipeline.named_steps["columns"].named_transformers_
+    features = {}
     for column in columns:
         kind = reports[column].kind
         if kind == "date":
-            names.append(f"{column} (days before latest)")
+            features[column] = (f"{column} (days before latest)",)
         elif kind in {"yes/no", "category"}:
-            encoder = transformers[column].named_steps["encode"]
-            categories = list(encoder.categories_[0])
-            if kind == "yes/no":
-                names.append(f"{column}: {categories[1]}")
-            else:
-                names.extend(f"{column}: {value}" for value in categories)
+            categories = list(transformers[column].named_steps["encode"].categories_[0])
+            shown = categories[1:] if kind == "yes/no" else categories
+            features[column] = tuple(f"{column}: {value}" for value in shown)
         else:
-            names.append(column)
-    return names
+            features[column] = (column,)
+    return features
 
 
-def _block_sizes(feature_names: list[str], columns: list[str], reports: dict[str, ColumnReport]) -> list[int]:
-    """For each feature, how many one-hot features its column produced (1 for other columns)."""
+def _block_sizes(features: dict[str, tuple[str, ...]], reports: dict[str, ColumnReport]) -> list[int]:
+    """For each feature, the size of the category block it belongs to (1 for number and date columns).
+
+    A yes/no column counts as a block of two: one-hot encoded without dropping a value it would be
+    two features, and its single 0/1 feature stands for both.
+    """
     sizes = []
-    for column in columns:
-        produced = (
-            [f for f in feature_names if f.startswith(f"{column}: ")]
-            if reports[column].kind == "category"
-            else [column]
-        )
-        sizes.extend([len(produced)] * len(produced))
+    for column, produced in features.items():
+        kind = reports[column].kind
+        size = 2 if kind == "yes/no" else len(produced) if kind == "category" else 1
+        sizes.extend([size] * len(produced))
     return sizes
 
 
@@ -827,12 +871,11 @@ def _with_fit_details(
     reports: dict[str, ColumnReport],
     pipeline: Pipeline,
     fit_frame: pd.DataFrame,
-    columns: list[str],
-    feature_names: list[str],
+    features: dict[str, tuple[str, ...]],
 ) -> dict[str, ColumnReport]:
     transformers = pipeline.named_steps["columns"].named_transformers_
     out = dict(reports)
-    for column in columns:
+    for column in features:
         report = reports[column]
         steps = transformers[column].named_steps
         fill = steps["fill"].statistics_[0]
@@ -850,10 +893,7 @@ def _with_fit_details(
                 raw = pd.Series(steps["days"].transform(raw.to_frame())[:, 0])
             raw = raw.to_numpy(dtype=np.float64)
             clipped = int(np.sum((raw < clip.lower_[0]) | (raw > clip.upper_[0])))
-        features = tuple(
-            f for f in feature_names if f == column or f.startswith(f"{column}: ") or f.startswith(f"{column} (")
-        )
-        out[column] = _replace(report, filled_with=filled, clipped=clipped, features=features)
+        out[column] = replace(report, filled_with=filled, clipped=clipped, features=features[column])
     return out
 
 
@@ -892,9 +932,3 @@ def _table_from_frame(frame: pd.DataFrame) -> Table:
         else:
             typed[column] = series.astype("str").str.strip().mask(series.isna())
     return Table(raw=raw, frame=pd.DataFrame(typed, index=frame.index), name="data")
-
-
-def _replace(report: ColumnReport, **changes) -> ColumnReport:
-    from dataclasses import replace
-
-    return replace(report, **changes)

@@ -53,11 +53,11 @@ from .describe import Profile, category_strength, importance_table, segment_name
 from .errors import DataError
 from .export import run_document
 from .load import load_table
-from .model import RunModel, preparation_spec, read_run_file
+from .model import RunModel, preparation_spec, read_run_file, units_note, unseen_note
 from .prepare import ColumnReport, Prepared
 from .prepare import prepare as prepare_table
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
-from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, _knee, check_k
+from .sweep import SILHOUETTE_ROWS, Sweep, _knee, check_k, check_range, cut_range
 from .wording import free_name, number, quoted
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -543,8 +543,9 @@ def _fit_scaler(
     groups = []
     for entry in spec["columns"]:
         size = len(_entry_features(entry))
-        groups.extend([size if entry["kind"] == "category" else 1] * size)
-    weights = 1.0 / np.sqrt(np.where(np.asarray(groups) >= 3, groups, 1.0))
+        # As CategoryWeights: a category block counts as one column, a yes/no column as a block of two.
+        groups.extend([size if entry["kind"] == "category" else 2 if entry["kind"] == "yes/no" else 1] * size)
+    weights = 1.0 / np.sqrt(np.asarray(groups, dtype=np.float64))
     scale = np.asarray(scale, dtype=np.float64) / weights
     return {
         **spec,
@@ -626,15 +627,8 @@ def sweep(
     -------
     Sweep
     """
-    if not (1 <= k_min <= k_max <= K_LIMIT):
-        raise DataError(f"The K range must satisfy 1 <= K min <= K max <= {K_LIMIT}; got {k_min}..{k_max}.")
-    distinct = _count_distinct(prepared, limit=k_max)
-    notes = []
-    if distinct < k_min:
-        check_k(k_min, distinct)
-    if distinct < k_max:
-        notes.append(f"The data has only {distinct} different customers, so K stops at {distinct} instead of {k_max}.")
-        k_max = distinct
+    check_range(k_min, k_max)
+    k_max, notes = cut_range(k_min, k_max, _count_distinct(prepared, limit=k_max))
     ks = list(range(k_min, k_max + 1))
     sample = _silhouette_sample(prepared, random_state=random_state)
     sample_rows = sample.count()
@@ -1169,6 +1163,9 @@ def score_summary(frame: DataFrame, model: RunModel | dict[str, Any]) -> dict[st
             unread = raw.try_cast("double").isNull() if entry["kind"] == "number" else _col(column).isNull()
             aggregates.append(F.sum(written.cast("long")).alias(f"written{i}"))
             aggregates.append(F.sum((written & unread).cast("long")).alias(f"bad{i}"))
+            if entry["kind"] == "number":
+                # The exact median, as pandas takes it (percentile_approx could differ).
+                aggregates.append(F.percentile(_col(column), F.lit(0.5)).alias(f"median{i}"))
     row = values.agg(*aggregates).first()
     sizes_rows = values.where(_col(label).isNotNull()).groupBy(label).count().collect()
     counts = {int(r[label]): int(r["count"]) for r in sizes_rows}
@@ -1186,22 +1183,23 @@ def score_summary(frame: DataFrame, model: RunModel | dict[str, Any]) -> dict[st
                 )
             if bad and entry["kind"] == "number":
                 notes.append(f"Column '{name}' has {bad:,} cell(s) that are not numbers; treated as missing.")
+            median = row[f"median{i}"] if entry["kind"] == "number" else None
+            note = None if median is None else units_note(entry, float(median))
+            if note:
+                notes.append(note)
         else:
-            unseen = (
+            grouped = (
                 values.where(_col(column).isNotNull() & ~_col(column).isin(*entry["categories"]))
                 .withColumn("_segmentation_order", F.monotonically_increasing_id())
                 .groupBy(column)
                 .agg(F.count(F.lit(1)).alias("count"), F.min("_segmentation_order").alias("first"))
-                .orderBy(F.desc("count"), F.col("first"))  # ties in order of appearance, as pandas lists them
-                .limit(4)
-                .collect()
             )
-            if unseen:
-                listed = ", ".join(f"'{r[column]}' ({r['count']:,} row{'s' if r['count'] > 1 else ''})" for r in unseen)
-                notes.append(
-                    f"Column '{name}' has values not seen when the segments were made: {listed}; "
-                    "those customers count as having none of the known values."
-                )
+            totals = grouped.agg(F.sum("count").alias("total"), F.count(F.lit(1)).alias("distinct")).first()
+            if totals["distinct"]:
+                # Ties in order of appearance, as pandas lists them.
+                top = grouped.orderBy(F.desc("count"), F.col("first")).limit(4).collect()
+                examples = [(r[column], int(r["count"])) for r in top]
+                notes.append(unseen_note(entry, examples, total=int(totals["total"]), distinct=int(totals["distinct"])))
     not_segmented = int(row["rows"]) - int(row["segmented"])
     if not_segmented:
         notes.append(

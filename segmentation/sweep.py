@@ -15,7 +15,6 @@ for each K: 2.5 s per K). Above a few thousand rows the K run in parallel, one p
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ import pandas as pd
 from kneed import KneeLocator
 
 from .errors import DataError
-from .kmeans import SMALL_ROWS, best_partition, count_distinct, single_threaded
+from .kmeans import SMALL_ROWS, _cores, best_partition, count_distinct, single_threaded
 from .prepare import Prepared
 
 __all__ = [
@@ -126,7 +125,9 @@ class Sweep:
         if knee is None and best is None:
             return f"Try K={self.suggested_k}; the range is too short to suggest one with confidence."
         if knee is None:
-            text = f"The SSE curve has no clear elbow in this range; the silhouette is best at K={best}, so start there."
+            text = (
+                f"The SSE curve has no clear elbow in this range; the silhouette is best at K={best}, so start there."
+            )
         elif best is None or knee == best:
             text = f"Both criteria point to K={knee}: the elbow of the SSE curve and the best silhouette."
         else:
@@ -148,6 +149,25 @@ class Sweep:
         if best == tried[0] and tried[0] > 2:
             return f" The silhouette is best at the smallest K tried ({best}): a smaller K may be better still."
         return ""
+
+
+def check_range(k_min: int, k_max: int) -> None:
+    """Raise :class:`DataError` unless ``1 <= k_min <= k_max <=`` :data:`K_LIMIT`."""
+    if not (1 <= k_min <= k_max <= K_LIMIT):
+        raise DataError(f"The K range must satisfy 1 <= K min <= K max <= {K_LIMIT}; got {k_min}..{k_max}.")
+
+
+def cut_range(k_min: int, k_max: int, n_distinct: int) -> tuple[int, list[str]]:
+    """The largest K to try given ``n_distinct`` different customers, and a note when it is cut.
+
+    Raises :class:`DataError` when not even ``k_min`` segments can be made.
+    """
+    if n_distinct < k_min:
+        check_k(k_min, n_distinct)
+    if n_distinct < k_max:
+        note = f"The data has only {n_distinct} different customers, so K stops at {n_distinct} instead of {k_max}."
+        return n_distinct, [note]
+    return k_max, []
 
 
 def check_k(k: int, n_distinct: int) -> None:
@@ -199,16 +219,8 @@ def sweep(
     (500.0, 0.0)
     """
     X = prepared.matrix if isinstance(prepared, Prepared) else np.asarray(prepared, dtype=np.float64)
-    if not (1 <= k_min <= k_max <= K_LIMIT):
-        raise DataError(f"The K range must satisfy 1 <= K min <= K max <= {K_LIMIT}; got {k_min}..{k_max}.")
-    distinct = count_distinct(X, limit=k_max)
-    notes = []
-    if distinct < k_min:
-        check_k(k_min, distinct)
-    if distinct < k_max:
-        notes.append(f"The data has only {distinct} different customers, so K stops at {distinct} instead of {k_max}.")
-        k_max = distinct
-
+    check_range(k_min, k_max)
+    k_max, notes = cut_range(k_min, k_max, count_distinct(X, limit=k_max))
     ks = list(range(k_min, k_max + 1))
     sample = silhouette_rows(len(X), random_state=random_state)
     measured: dict[int, _Measured] = {}
@@ -483,10 +495,6 @@ def _parallel(n_rows: int, n_k: int) -> Iterator[Executor | None]:
         return
     with single_threaded(), ThreadPoolExecutor(workers, "sweep") as pool:
         yield pool
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _knee(ks: list[int], inertia: list[float]) -> int | None:

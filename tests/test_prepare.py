@@ -21,11 +21,28 @@ def test_mall_matches_the_tutorial_preparation(mall_path):
     assert prepared.feature_names == ("Gender: Male", "Age", "Annual Income (k$)", "Spending Score (1-100)")
     id_report = prepared.report("CustomerID")
     assert (id_report.kind, id_report.used) == ("identifier", False)
-    # The tutorial: drop the ID, label-encode Gender (Male=1), StandardScaler on every column.
+    # The tutorial: drop the ID, label-encode Gender (Male=1), StandardScaler on every column;
+    # then Gender, a yes/no column, at weight 1/sqrt(2) so it cannot split customers on its own.
     raw = pd.read_csv(mall_path).drop(columns="CustomerID")
     raw["Gender"] = (raw["Gender"] == "Male").astype(int)
-    expected = StandardScaler().fit_transform(raw)
+    expected = StandardScaler().fit_transform(raw) * np.array([1 / np.sqrt(2), 1, 1, 1])
     np.testing.assert_allclose(prepared.matrix, expected, rtol=1e-12, atol=1e-12)
+    assert "half the weight" in prepared.report("Gender").reason
+
+
+def test_a_two_valued_column_does_not_split_the_sample_on_its_own(sample_prepared):
+    # The sample's five planted segments each mix both genders. At full weight a 50/50 yes/no
+    # column is K-means' cheapest cut, and the best-separated K (silhouette) was 8, half of them
+    # gender splits; at half weight every criterion agrees on the five planted segments.
+    from segmentation import fit, sweep
+
+    result = sweep(sample_prepared, k_min=2, k_max=10)
+    assert result.knee_k == result.best_silhouette_k == result.suggested_k == 5
+    segmentation = fit(sample_prepared, k=5)
+    gender = sample_prepared.table.frame["Gender"].to_numpy()
+    for segment in range(1, 6):
+        share_female = np.mean(gender[segmentation.labels == segment] == "Female")
+        assert 0.1 < share_female < 0.9
 
 
 @pytest.mark.parametrize("name", ["id", "ID", "CustomerID", "CUST_ID", "customer id", "Client No", "user_key"])
@@ -129,7 +146,8 @@ def test_missing_values_are_filled_and_counted():
     assert (age.missing, age.filled_with) == (1, "median 30")
     assert (city.missing, city.filled_with) == (1, "most frequent value 'Paris'")
     assert prepared.matrix[:, 0].tolist() == [20.0, 30.0, 40.0, 30.0]
-    assert prepared.matrix[:, 1].tolist() == [0.0, 0.0, 0.0, 1.0]  # City: Rome
+    # City: Rome, a yes/no feature at weight 1/sqrt(2).
+    np.testing.assert_allclose(prepared.matrix[:, 1], [0.0, 0.0, 0.0, 1 / np.sqrt(2)])
 
 
 def test_shared_missing_file_audit():
@@ -238,3 +256,40 @@ def test_transform_applies_the_fitted_preparation_to_new_rows(sample_prepared):
 
     again = transform(sample_prepared, sample_prepared.values.iloc[sample_prepared.rows])
     np.testing.assert_allclose(again, sample_prepared.matrix)
+
+
+def test_columns_are_mapped_to_their_own_features_even_when_a_name_contains_a_colon():
+    rows = "\n".join(f"{['N', 'S', 'E'][i % 3]},{['a', 'b', 'c', 'd'][i % 4]},{20 + i % 30},{i % 7}" for i in range(40))
+    prepared = prepare(table(f"Region,Region: zone,Age,Visits\n{rows}\n"))
+    assert prepared.report("Region").features == ("Region: E", "Region: N", "Region: S")
+    assert prepared.report("Region: zone").features == tuple(f"Region: zone: {v}" for v in "abcd")
+    # Each category block together weighs one column: 3 features at 1/sqrt(3), 4 at 1/sqrt(4).
+    variance = prepared.matrix.var(axis=0)
+    np.testing.assert_allclose(variance[:3].sum(), 1.0)
+    np.testing.assert_allclose(variance[3:7].sum(), 1.0)
+
+
+@pytest.mark.parametrize("name", ["Zip", "ZIP code", "Postcode", "postal_code", "PLZ"])
+def test_postcodes_are_places_not_amounts(name):
+    many = "\n".join(f"{10000 + (i * 37) % 900},{20 + i % 30}" for i in range(300))
+    prepared = prepare(table(f"{name},Age\n{many}\n"))
+    report = prepared.report(name)
+    assert (report.kind, report.used) == ("text", False)
+    assert "Postcode" in report.reason and "not an amount" in report.reason
+    few = "\n".join(f"{[10115, 20095, 80331][i % 3]},{20 + i % 30}" for i in range(300))
+    assert prepare(table(f"{name},Age\n{few}\n")).report(name).kind == "category"
+
+
+def test_numbers_named_like_an_identifier_in_german_are_identifiers():
+    rows = "\n".join(f"{5000 + 3 * i},{20 + i % 30},{i % 7}" for i in range(40))
+    prepared = prepare(table(f"Kundennummer,Alter,Besuche\n{rows}\n"))
+    assert prepared.report("Kundennummer").kind == "identifier"
+
+
+def test_unique_whole_numbers_get_a_warning_but_stay_numbers():
+    rows = "\n".join(f"{1000 + 7 * i + i * i % 5},{20 + i % 30}" for i in range(40))
+    prepared = prepare(table(f"Ref,Age\n{rows}\n"))
+    report = prepared.report("Ref")
+    assert report.kind == "number"
+    assert any("different whole number" in w for w in report.warnings)
+    assert not prepared.report("Age").warnings
