@@ -379,6 +379,22 @@ def literal(text: str) -> str:
     return _MARKDOWN.sub(lambda m: "\\" + m.group(0), text)
 
 
+#: Up to this many rows a download's bytes are made with the page; above, only when clicked.
+EAGER_DOWNLOAD_ROWS = 20_000
+
+
+def download_data(make: Callable[[], bytes | str], *, rows: int) -> bytes | str | Callable[[], bytes | str]:
+    """What to give ``st.download_button``: the bytes themselves for a file of up to
+    :data:`EAGER_DOWNLOAD_ROWS` rows, else ``make`` to run when the button is clicked.
+
+    Bytes made with the page belong to the session until its next run. A callable's file is made at
+    the click and belongs to no session, so Streamlit's clean-up after any session's run may delete
+    it before the browser has fetched it: on a busy server such a download is cancelled. Large files
+    keep the callable because making them on every run would slow every page.
+    """
+    return make() if rows <= EAGER_DOWNLOAD_ROWS else make
+
+
 def literal_table(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` for ``st.table``, which renders Markdown in cells: every text cell shown as typed."""
     shown = frame.map(lambda v: literal(v) if isinstance(v, str) else v)

@@ -207,11 +207,12 @@ with fits_tab:
 st.subheader("Download")
 flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
 stem = Path(current.name).stem
+n_customers = len(result.labels)
 top, bottom = st.columns(2), st.columns(2)
 labelled, summary, cards_html, run = top[0], top[1], bottom[0], bottom[1]
 labelled.download_button(
     "Customers with their segment (CSV)",
-    data=lambda: sg.labelled_csv(result, names=names, unusual=flag),
+    data=app_state.download_data(lambda: sg.labelled_csv(result, names=names, unusual=flag), rows=n_customers),
     file_name=f"{stem}_segments_K{k}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -221,7 +222,7 @@ labelled.download_button(
 )
 summary.download_button(
     "Segment summary (CSV)",
-    data=lambda: sg.summary_csv(profile),
+    data=app_state.download_data(lambda: sg.summary_csv(profile), rows=n_customers),
     file_name=f"{stem}_segment_summary_K{k}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -229,7 +230,10 @@ summary.download_button(
 )
 cards_html.download_button(
     "Segment cards (HTML)",
-    data=lambda: sg.cards_html(sg.segment_cards(profile), title=f"{k} customer segments · {current.name}"),
+    data=app_state.download_data(
+        lambda: sg.cards_html(sg.segment_cards(profile), title=f"{k} customer segments · {current.name}"),
+        rows=n_customers,
+    ),
     file_name=f"{stem}_segment_cards_K{k}.html",
     mime="text/html",
     on_click="ignore",
@@ -238,7 +242,7 @@ cards_html.download_button(
 )
 run.download_button(
     "Run file (JSON)",
-    data=lambda: sg.run_config_json(result, names=names),
+    data=app_state.download_data(lambda: sg.run_config_json(result, names=names), rows=n_customers),
     file_name=f"{stem}_run_K{k}.json",
     mime="application/json",
     on_click="ignore",

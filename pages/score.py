@@ -63,7 +63,7 @@ st.dataframe(
 )
 st.download_button(
     "New customers with their segment (CSV)",
-    data=lambda: sg.scored_csv(scored),
+    data=app_state.download_data(lambda: sg.scored_csv(scored), rows=table.n_rows),
     file_name=f"{Path(data_file.name).stem}_segments.csv",
     mime="text/csv",
     on_click="ignore",

@@ -27,18 +27,24 @@ def sample_prepared(sample_bytes) -> sg.Prepared:
 
 @pytest.fixture
 def downloads(monkeypatch) -> dict:
-    """The bytes behind every download button an AppTest run draws, by file name, made on demand as
-    a click would (the app passes its downloads as callables, generated only when clicked)."""
+    """The bytes behind every download button an AppTest run draws, by file name, as a click gets
+    them: a callable (the app passes small files' bytes directly, large files' as callables)."""
     from streamlit.runtime.media_file_manager import MediaFileManager
 
     captured: dict = {}
-    original = MediaFileManager.add_deferred
+    original_deferred, original_add = MediaFileManager.add_deferred, MediaFileManager.add
 
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **options):
+    def deferred(self, data_callable, mimetype, coordinates, file_name=None, **options):
         captured[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
+        return original_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
 
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    def add(self, path_or_data, mimetype, coordinates, file_name=None, **options):
+        if file_name is not None:
+            captured[file_name] = lambda: path_or_data
+        return original_add(self, path_or_data, mimetype, coordinates, file_name=file_name, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", deferred)
+    monkeypatch.setattr(MediaFileManager, "add", add)
     return captured
 
 

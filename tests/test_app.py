@@ -375,3 +375,28 @@ def test_compare_offers_only_the_k_the_customers_allow():
     options = [int(o) for o in at.selectbox(key="compare_k").options]
     assert options == [c for c in range(2, 6) if c != k]
     assert not at.error
+
+
+def test_downloads_are_the_same_made_with_the_page_or_at_the_click(monkeypatch, downloads):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    import app_state
+
+    at = visit(app(), "pages/clusters.py")
+    k = at.session_state[app_state.CHOSEN_K]
+    name = f"sample_customers_segments_K{k}.csv"
+    eager = downloads.pop(name)()
+    # Above the limit the file is made only when the button is clicked.
+    monkeypatch.setattr(app_state, "EAGER_DOWNLOAD_ROWS", 0)
+    clicked = []
+    original = MediaFileManager.add_deferred
+    monkeypatch.setattr(
+        MediaFileManager,
+        "add_deferred",
+        lambda self, make, *a, file_name=None, **o: (
+            clicked.append(file_name) or original(self, make, *a, file_name=file_name, **o)
+        ),
+    )
+    at.run()
+    assert name in clicked
+    assert downloads[name]() == eager and len(pd.read_csv(io.BytesIO(eager))) == 3000
