@@ -678,7 +678,8 @@ def _refuse_single_column_of_lines(raw: pd.DataFrame, text: str, *, delimiter: s
         found = _DELIMITER_NAMES[candidate]
         raise DataError(
             f"'{name}' was read as one column, but its lines hold {found}s (e.g. '{example}'): the file is "
-            f"probably {found}-separated. Leave the separator unset (no --sep) to detect it, or choose {found}."
+            f"probably {found}-separated. If its first line is 'sep=' with another separator, remove that "
+            f"line and upload again (on the command line, leave out --sep or give {found})."
         )
 
 
@@ -934,8 +935,10 @@ def _without_title_rows(frame: pd.DataFrame, *, sheet: str) -> tuple[pd.DataFram
 
     Reports often start with a title, a date or a filter line, each in a single cell, then the
     column names. Leading rows with one filled cell are dropped when the row after them looks like
-    those column names: two or more text cells, as many as the widest of the rows below it. Anything
-    else is left as it is, so a customer row is never taken for a title.
+    those column names: two or more text cells, as many as the widest of the rows below it, none of
+    them repeated as a value below it, and when the title reads like one (words, a blank row under
+    it, or numbers in the table). Anything else is left as it is, so a customer row is not taken for
+    a title.
 
     ``frame`` holds the sheet's non-blank rows; its index is the sheet row number minus one.
     """
@@ -954,6 +957,18 @@ def _without_title_rows(frame: pd.DataFrame, *, sheet: str) -> tuple[pd.DataFram
     lines = [
         next(str(v).strip() for v in row if not _blank_cell(v)) for row in head.iloc[:titles].itertuples(index=False)
     ]
+    # Column names do not come back as values below them; a customer's "F" or "Paris" usually does.
+    header_row = head.iloc[titles]
+    if any(
+        not _blank_cell(name) and (below[column].astype("str").str.strip() == str(name).strip()).any()
+        for column, name in header_row.items()
+    ):
+        return frame, []
+    # And a title reads like one: words, a blank row under it, or numbers in the table below.
+    gap = int(frame.index[titles]) > int(frame.index[titles - 1]) + 1
+    numbers_below = any(isinstance(v, int | float) and not _blank_cell(v) for v in below.to_numpy().ravel())
+    if not (gap or numbers_below or any(" " in line for line in lines)):
+        return frame, []
     rows = [int(i) + 1 for i in frame.index[:titles]]
     what = f"Row {rows[0]}" if titles == 1 else f"Rows {_number_list(rows)}"
     note = (
@@ -1323,7 +1338,8 @@ def _all_match(values: pd.Series, patterns: tuple[re.Pattern, ...]) -> bool:
 
 
 #: A date with day and month in either order, then the year: "03/04/2024", "3-4-24".
-_DAY_MONTH_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})$")
+# Dates like 03/04/2024, 03/04/24 and 03-04-2024 (ASCII digits only, as the preparation reads them).
+_DAY_MONTH_DATE = re.compile(r"^([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})$")
 #: Share of a column's first values that must be such dates for the column to count as dates.
 _DATE_SHARE = 0.9
 
@@ -1346,12 +1362,18 @@ def _date_order_notes(frame: pd.DataFrame) -> list[str]:
         example = next((m for m in matches if m is not None and _parts_differ(m)), None)
         if example is None:
             continue
-        _, sep, _, year = example.groups()
-        year_format = "%Y" if len(year) == 4 else "%y"
-        readings = {
-            "day": ("day/month", datetime.strptime(example.group(0), f"%d{sep}%m{sep}{year_format}")),
-            "month": ("month/day", datetime.strptime(example.group(0), f"%m{sep}%d{sep}{year_format}")),
-        }
+        first, sep, second, year = example.groups()
+        if sep == "-" and len(year) == 2:
+            continue  # 03-04-24 is not a layout the preparation reads as a date
+        # Two-digit years as strptime's %y reads them: 69-99 are 1900s, 00-68 are 2000s.
+        year = int(year) if len(year) == 4 else int(year) + (1900 if int(year) >= 69 else 2000)
+        try:
+            readings = {
+                "day": ("day/month", datetime(year, int(second), int(first))),
+                "month": ("month/day", datetime(year, int(first), int(second))),
+            }
+        except ValueError:
+            continue  # not a real date either way (a year 0000 placeholder): nothing to explain
         order, read = readings[DEFAULT_DATE_ORDER]
         other_order, other = readings["month" if DEFAULT_DATE_ORDER == "day" else "day"]
         notes.append(

@@ -302,11 +302,14 @@ def test_xlsx_title_rows_above_the_header_are_skipped_and_noted(tmp_path):
         ([["Spend"], [10], [20], [30]], ["Spend"]),  # a one-column table: every row has one cell
         ([["Name"], ["Ana", 31], ["Bo", 45], ["Cy", 50]], ["Name", "Column 2"]),  # a header with a blank
         ([["Title"], ["A", "B", None], [1, 2, 3], [4, 5, 6]], ["Title", "Column 2", "Column 3"]),
+        # A header with one name above text rows: "F" comes back below, so the row under it is a customer.
+        ([["Name", None, None], ["Ana", "F", "Paris"], ["Bo", "M", "Lyon"], ["Cy", "F", "Nice"]], None),
+        ([["Name", None, None], ["Ana", "F", "Paris"], ["Bo", "M", "Lyon"], ["Cy", "X", "Nice"]], None),
     ],
 )
 def test_xlsx_rows_are_taken_for_a_title_only_above_a_full_header(tmp_path, rows, columns):
     table = load_table(_workbook(rows, tmp_path / "table.xlsx"), name="table.xlsx")
-    assert table.columns == columns
+    assert table.columns == columns or (columns is None and table.columns[0] == "Name")
     assert table.n_rows == 3
     assert not any("title" in note for note in table.notes)
 
@@ -498,3 +501,18 @@ def test_one_telling_date_anywhere_decides_the_whole_column(last, date_format, s
 def test_dates_that_read_the_same_either_way_need_no_note():
     table = load_table(b"Name,Signup,Spend\nA,05/05/2024,1\nB,06/06/2023,2\nC,01/01/2022,3\n")
     assert table.notes == ()
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["03/04/0000", "04/05/0000"],  # a placeholder year: not a date either way
+        ["٠٣/٠٤/٢٠٢٤", "٠٤/٠٥/٢٠٢٤"],  # non-ASCII digits: not read as dates
+        ["3-4-24", "10-1-24"],  # a layout the preparation does not read as dates
+    ],
+)
+def test_dates_that_are_not_read_as_dates_get_no_day_month_note(dates):
+    data = ("Signup,Spend\n" + "\n".join(f"{d},{i}" for i, d in enumerate(dates * 5)) + "\n").encode()
+    table = load_table(data)
+    assert table.n_rows == 10
+    assert not any("day/month" in note for note in table.notes)
