@@ -8,12 +8,14 @@ per-call overhead dominates. This module does better and faster:
 * **Small data** (up to :data:`SMALL_ROWS` rows): many k-means++ starts run at once as NumPy
   arrays, the best is polished with Hartigan's single-customer moves (which escape the local optima
   where Lloyd's algorithm stops), then an *iterated local search* relocates the centre whose removal
-  costs least to a new place and keeps the result when it lowers the SSE.
+  costs least to a new place and keeps the result when it lowers the SSE. Two such searches run
+  from fresh starts and the better is kept: one alone can settle in a basin no single relocation
+  leaves (the Mall data at K=12).
 * **Medium data** (up to :data:`FULL_SEARCH_ROWS` rows): the customers are summarised twice as 200
   weighted micro-segments; a hundred k-means++ starts on a summary cost less than one start on
   every row. The best few partitions of each summary are refined on every row with Lloyd's
-  algorithm, the best three of those by the split-merge search below, and the winner by Hartigan's
-  moves. Where customers share a few yes/no answers (a region, a gender) the SSE landscape has
+  algorithm, the best three of those by the split-merge search below, and the winner (up to
+  :data:`HARTIGAN_ROWS` rows) by Hartigan's moves. Where customers share a few yes/no answers (a region, a gender) the SSE landscape has
   many basins of nearly equal depth: on the built-in 3,000-customer sample one k-means++ start in
   a hundred lands within 0.5% of the best of a hundred at K=10..15, and ten full-data starts ended
   1-2% above it. The summaries depend on the data and the seed, not on K: a sweep builds them once.

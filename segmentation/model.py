@@ -243,7 +243,7 @@ def read_run_file(source: bytes | str | Path | dict[str, Any]) -> RunModel:
         except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deep
             raise DataError(
                 "This is not a run file: it is not valid JSON. Use the run file (JSON) downloaded "
-                "from the clusters page or written by 'segment --config'."
+                "from the Segments page or written by 'segment --config'."
             ) from None
     return _validate(data)
 
@@ -414,9 +414,10 @@ def unseen_note(entry: dict[str, Any], examples: list[tuple[str, int]], *, total
 def units_note(entry: dict[str, Any], median: float) -> str | None:
     """A warning when a number column's median in a new file is far from the data the segments were made from.
 
-    Far means more than 10 times the median the segments were made from, or outside its lowest..highest
-    value (``entry["range"]``, when the run file has it): the usual sign of another unit, such as
-    dollars where the segments were made on thousands of dollars.
+    Far means more than 10 times the median the segments were made from, or less than a tenth of
+    it, or beyond its lowest..highest values (``entry["range"]``, when the run file has it) by more
+    than their distance: the usual sign of another unit, such as dollars where the segments were
+    made on thousands of dollars.
 
     Parameters
     ----------
@@ -438,8 +439,10 @@ def units_note(entry: dict[str, Any], median: float) -> str | None:
     """
     typical = float(entry["fill"])
     seen = entry.get("range")
-    far = typical != 0 and abs(median) > 10 * abs(typical)
-    outside = seen is not None and not seen[0] <= median <= seen[1]
+    far = typical != 0 and not abs(typical) / 10 <= abs(median) <= 10 * abs(typical)
+    # Beyond the range by more than its own width: older customers than any seen are no reason.
+    span = 0.0 if seen is None else seen[1] - seen[0]
+    outside = seen is not None and not seen[0] - span <= median <= seen[1] + span
     if not (far or outside):
         return None
     then = f"median {number(typical)}" + (f", from {number(seen[0])} to {number(seen[1])}" if seen else "")
@@ -468,7 +471,7 @@ def _validate(data: Any) -> RunModel:
     if not isinstance(data, dict) or data.get("format") != RUN_FORMAT:
         raise DataError(
             "This is not a run file of this tool (its 'format' is not "
-            f"'{RUN_FORMAT}'). Use the run file (JSON) downloaded from the clusters page."
+            f"'{RUN_FORMAT}'). Use the run file (JSON) downloaded from the Segments page."
         )
     if not _whole(data.get("version")) or data["version"] != 1:
         raise _invalid("version", "must be 1 (this tool reads run files of version 1)")

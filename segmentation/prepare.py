@@ -62,6 +62,8 @@ SCALER_NAMES: dict[str, str] = {"standard": "Standard", "robust": "Robust", "min
 
 #: Text columns with more distinct values than this are not one-hot encoded (too many columns).
 MAX_CATEGORIES = 20
+#: The same for a column the user chose by name.
+_CHOSEN_CATEGORIES = 50
 #: A text column counts as numeric when at least this share of its values read as numbers.
 NUMERIC_SHARE = 0.8
 #: A text column counts as dates when at least this share of its values read as dates.
@@ -400,7 +402,8 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
     if len(present) == 0:
         return ColumnReport(column, "empty", False, "Every value is missing.", missing=missing), None
 
-    place_code = not explicit and bool(_PLACE_CODE_NAME.match(column.strip()))
+    # Chosen or not, a postcode is a place: only the number of places it may have changes.
+    place_code = bool(_PLACE_CODE_NAME.match(column.strip()))
     if place_code:
         series = table.raw[column].str.strip().mask(series.isna())
         present = series.dropna()
@@ -453,7 +456,7 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         warn = _number_warnings(column, series, table)
         return ColumnReport(column, "number", True, "Number, used as it is.", warnings=warn, **base), series
 
-    if place_code and distinct > MAX_CATEGORIES:
+    if place_code and distinct > (MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES):
         reason = (
             f"Postcode with {distinct:,} different places: a place, not an amount, and too many "
             "places to compare customers by. A region or city column works better."
@@ -494,7 +497,7 @@ def _inspect(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport
         low, high = sorted(present.unique())
         reason = f"Two values: encoded as 1 for '{high}', 0 for '{low}', at half the weight of a number column."
         return ColumnReport(column, "yes/no", True, reason, warnings=warn, **base), text
-    limit = MAX_CATEGORIES if not explicit else 50
+    limit = MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES
     if distinct <= limit and distinct <= max(2, 0.5 * len(present)):
         reason = f"Category with {distinct} values: one 0/1 feature per value."
         return ColumnReport(column, "category", True, reason, warnings=warn, **base), text
@@ -675,7 +678,8 @@ def _number_warnings(column: str, series: pd.Series, table: Table) -> tuple[str,
             f"(e.g. {number(series.iloc[first])} in row {first + 1:,}): worth checking."
         )
     values = present.to_numpy()
-    if len(values) >= 20 and present.is_unique and np.all(values == np.round(values)):
+    # In a small file whole-euro amounts often all differ; over hundreds of customers they repeat.
+    if len(values) >= 200 and present.is_unique and np.all(values == np.round(values)):
         found.append(
             "Every customer has a different whole number here. If it is a customer, order or "
             "phone number rather than an amount, leave it out of the chosen columns."

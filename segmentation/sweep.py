@@ -86,6 +86,9 @@ class Sweep:
         The seed.
     notes : tuple of str
         E.g. the range was cut because the data has fewer distinct customers than ``k_max``.
+    largest_possible_k : int
+        The largest K the data allows as far as the sweep knows: its number of different customers
+        when that cut the range, else :data:`K_LIMIT`.
     """
 
     k: tuple[int, ...]
@@ -101,6 +104,7 @@ class Sweep:
     sampled: bool = False
     random_state: int = 0
     notes: tuple[str, ...] = ()
+    largest_possible_k: int = K_LIMIT
 
     @property
     def criteria_agree(self) -> bool:
@@ -144,7 +148,7 @@ class Sweep:
         tried = [k for k, s in zip(ks, self.silhouette, strict=True) if s is not None]
         if best is None or len(tried) < 3:
             return ""
-        if best == tried[-1] and ks[-1] < K_LIMIT:
+        if best == tried[-1] and ks[-1] < self.largest_possible_k:
             return f" The silhouette is best at the largest K tried ({best}): a wider range may find a better one."
         if best == tried[0] and tried[0] > 2:
             return f" The silhouette is best at the smallest K tried ({best}): a smaller K may be better still."
@@ -221,6 +225,7 @@ def sweep(
     X = prepared.matrix if isinstance(prepared, Prepared) else np.asarray(prepared, dtype=np.float64)
     check_range(k_min, k_max)
     k_max, notes = cut_range(k_min, k_max, count_distinct(X, limit=k_max))
+    largest = k_max if notes else K_LIMIT  # cut: no more different customers than this
     ks = list(range(k_min, k_max + 1))
     sample = silhouette_rows(len(X), random_state=random_state)
     measured: dict[int, _Measured] = {}
@@ -260,6 +265,7 @@ def sweep(
         sampled=sampled,
         random_state=random_state,
         notes=tuple(notes),
+        largest_possible_k=largest,
     )
 
 
@@ -545,6 +551,7 @@ def combine_sweeps(parts: list[Sweep], *, requested_k_max: int | None = None) ->
         sampled=any(part.sampled for part in parts),
         random_state=first.random_state,
         notes=tuple(notes),
+        largest_possible_k=ks[-1] if notes else min(part.largest_possible_k for part in parts),
     )
 
 

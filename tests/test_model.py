@@ -380,16 +380,19 @@ def test_numbers_in_another_unit_are_flagged(sample_model, sample_prepared):
 def test_numbers_outside_the_range_are_flagged_and_old_run_files_use_the_median(sample_model, sample_prepared):
     _, model = sample_model
     frame = sample_prepared.table.raw.iloc[:50].copy()
-    # Ages below the youngest customer the segments were made from: within 10x the median, outside the range.
-    young = frame.assign(Age="5")
+    # Ages far beyond the oldest customer (by more than the range's width), yet within 10x the median.
+    ancient = frame.assign(Age="300")
     assert any(
-        "'Age' has a median of 5 in this file" in n for n in score(young.to_csv(index=False).encode(), model).notes
+        "'Age' has a median of 300 in this file" in n for n in score(ancient.to_csv(index=False).encode(), model).notes
     )
+    # Just beyond the range is no sign of another unit.
+    older_than_any = frame.assign(Age="95")
+    assert not any("'Age' has a median" in n for n in score(older_than_any.to_csv(index=False).encode(), model).notes)
     # A run file written before "range" existed still catches 10x the median.
     old = copy.deepcopy(model)
     for entry in old["preparation"]["columns"]:
         entry.pop("range", None)
-    assert not any("'Age' has a median" in n for n in score(young.to_csv(index=False).encode(), old).notes)
+    assert not any("'Age' has a median" in n for n in score(ancient.to_csv(index=False).encode(), old).notes)
     older = frame.assign(Age="4100")
     assert any("'Age' has a median of 4,100" in n for n in score(older.to_csv(index=False).encode(), old).notes)
 
@@ -410,13 +413,13 @@ def test_cli_score_prints_the_notes(tmp_path, sample_model, sample_prepared):
     run_file.write_text(json.dumps(model))
     frame = sample_prepared.table.raw.iloc[:30].copy()
     frame.loc[:1, "Gender"] = "unknown"
-    frame["Age"] = "5"
+    frame["Age"] = "300"
     frame.to_csv(data, index=False)
     out = io.StringIO()
     assert main(["score", str(data), "--model", str(run_file)], stdout=out) == 0
     text = out.getvalue()
     assert "Note: Column 'Gender' has 2 cell(s) with values not seen" in text
-    assert "Note: Column 'Age' has a median of 5 in this file" in text
+    assert "Note: Column 'Age' has a median of 300 in this file" in text
     out = io.StringIO()
     assert main(["score", str(data), "--model", str(run_file), "--json"], stdout=out) == 0
     notes = json.loads(out.getvalue())["notes"]

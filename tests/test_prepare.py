@@ -278,6 +278,9 @@ def test_postcodes_are_places_not_amounts(name):
     assert "Postcode" in report.reason and "not an amount" in report.reason
     few = "\n".join(f"{[10115, 20095, 80331][i % 3]},{20 + i % 30}" for i in range(300))
     assert prepare(table(f"{name},Age\n{few}\n")).report(name).kind == "category"
+    # Chosen by name, it is still a place (the same segments whether columns were picked or not).
+    chosen = prepare(table(f"{name},Age\n{few}\n"), features=[name, "Age"]).report(name)
+    assert (chosen.kind, chosen.used) == ("category", True)
 
 
 def test_numbers_named_like_an_identifier_in_german_are_identifiers():
@@ -287,9 +290,12 @@ def test_numbers_named_like_an_identifier_in_german_are_identifiers():
 
 
 def test_unique_whole_numbers_get_a_warning_but_stay_numbers():
-    rows = "\n".join(f"{1000 + 7 * i + i * i % 5},{20 + i % 30}" for i in range(40))
+    rows = "\n".join(f"{1000 + 7 * i + i * i % 5},{20 + i % 30}" for i in range(300))
     prepared = prepare(table(f"Ref,Age\n{rows}\n"))
     report = prepared.report("Ref")
     assert report.kind == "number"
     assert any("different whole number" in w for w in report.warnings)
     assert not prepared.report("Age").warnings
+    # Forty customers' whole-euro totals all differ by chance: no warning.
+    few = "\n".join(f"{100 + 13 * i},{20 + i % 30}" for i in range(40))
+    assert not prepare(table(f"Total spend (EUR),Age\n{few}\n")).report("Total spend (EUR)").warnings

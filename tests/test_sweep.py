@@ -112,6 +112,14 @@ def test_advice_says_which_criterion_gives_fewer_segments_and_when_to_widen_the_
     assert "smallest K tried (3)" in at_the_start
 
 
+def test_no_wider_range_is_asked_for_when_the_customers_cut_it():
+    X = np.repeat(np.array([[0.0, 0.0], [0.0, 5.0], [5.0, 0.0], [9.0, 9.0], [4.0, 4.0], [9.0, 0.0]]), 5, axis=0)
+    result = sweep(X, k_min=2, k_max=10)
+    assert result.k[-1] == 6 and result.largest_possible_k == 6
+    assert "only 6 different customers" in result.notes[0]
+    assert "wider range" not in result.advice()
+
+
 def test_range_is_cut_to_the_distinct_customers():
     X = np.repeat(np.arange(4.0)[:, None], 5, axis=0)
     result = sweep(X, k_min=2, k_max=10)
