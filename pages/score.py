@@ -29,7 +29,7 @@ if model_file is None or data_file is None:
 
 try:
     model = sg.read_run_file(model_file.getvalue())
-    table = sg.load_table(data_file.getvalue(), name=data_file.name)
+    table = sg.load_table(data_file.getvalue(), name=data_file.name, min_rows=1)
     scored = sg.score(table, model)
 except sg.DataError as error:
     # Messages quote the user's column names and values, which must show as typed.

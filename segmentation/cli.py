@@ -395,7 +395,7 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
             summary["notes"],
         )
     else:
-        table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding)
+        table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding, min_rows=1)
         scored = score(table, model)
         if args.out:
             args.out.write_bytes(scored_csv(scored))

@@ -198,6 +198,7 @@ def load_table(
     encoding: str | None = None,
     sheet: str | None = None,
     max_bytes: int | None = None,
+    min_rows: int = MIN_ROWS,
 ) -> Table:
     """Read a customer file, sniffing its format, and return both raw and typed views.
 
@@ -216,6 +217,9 @@ def load_table(
         For Excel workbooks, the sheet to read; defaults to the first sheet that holds data.
     max_bytes : int, optional
         Refuse files larger than this, with a message saying the limit.
+    min_rows : int, default :data:`MIN_ROWS`
+        Refuse files with fewer customer rows. Segmenting needs two; scoring new customers
+        against saved segments works for one (``min_rows=1``).
 
     Returns
     -------
@@ -226,8 +230,8 @@ def load_table(
     DataError
         If the file is empty, binary (an image, an archive, NUL bytes), a web page or JSON, has
         merge-conflict markers, an unclosed quote, every line wrapped in quotes, rows with more
-        fields than the header, more than :data:`MAX_COLUMNS` columns, or fewer than two customer
-        rows.
+        fields than the header, more than :data:`MAX_COLUMNS` columns, or fewer than ``min_rows``
+        customer rows.
 
     Examples
     --------
@@ -287,7 +291,7 @@ def load_table(
         del data, decoded, text, source
         fmt = "csv"
 
-    raw, more_notes, header_repeats = _clean_header_and_rows(raw, name=name)
+    raw, more_notes, header_repeats = _clean_header_and_rows(raw, name=name, min_rows=min_rows)
     notes = notes + more_notes
     if fmt == "csv":
         decimal = _sniff_decimal(raw, delimiter, notes=notes)
@@ -1022,7 +1026,9 @@ def _excel_cell_text(value: object) -> str:
 # Header and types
 
 
-def _clean_header_and_rows(raw: pd.DataFrame, *, name: str) -> tuple[pd.DataFrame, list[str], list[int]]:
+def _clean_header_and_rows(
+    raw: pd.DataFrame, *, name: str, min_rows: int = MIN_ROWS
+) -> tuple[pd.DataFrame, list[str], list[int]]:
     if raw.shape[0] == 0:
         raise DataError(f"'{name}' is empty. Export the customer table again and upload the new file.")
     first = [str(v).strip() for v in raw.iloc[0]]
@@ -1045,10 +1051,10 @@ def _clean_header_and_rows(raw: pd.DataFrame, *, name: str) -> tuple[pd.DataFram
             f"'{name}' has column names ({_short_list(header)}) but no customer rows. "
             "Export the table again with its data."
         )
-    if body.shape[0] < MIN_ROWS:
+    if body.shape[0] < min_rows:
         raise DataError(
             f"'{name}' has only {body.shape[0]} customer row; segmentation needs at least "
-            f"{MIN_ROWS} (and usually hundreds). Upload the full customer table."
+            f"{min_rows} (and usually hundreds). Upload the full customer table."
         )
     repeats = [] if headerless else _header_repeats(body, first)
     if repeats:

@@ -285,7 +285,7 @@ def score(data: Table | pd.DataFrame | bytes | str | Path, model: RunModel | dic
 
         table = _table_from_frame(data)
     else:
-        table = load_table(data)
+        table = load_table(data, min_rows=1)  # one new customer can be scored
 
     missing = [c for c in model.columns if c not in table.columns]
     if missing:

@@ -424,3 +424,23 @@ def test_cli_score_prints_the_notes(tmp_path, sample_model, sample_prepared):
     assert main(["score", str(data), "--model", str(run_file), "--json"], stdout=out) == 0
     notes = json.loads(out.getvalue())["notes"]
     assert any("filled with 'Female'" in n for n in notes) and any("same unit" in n for n in notes)
+
+
+def test_a_single_new_customer_can_be_scored(sample_model, sample_prepared, tmp_path):
+    from segmentation.cli import main
+
+    _, model = sample_model
+    one = sample_prepared.table.raw.iloc[[7]].to_csv(index=False).encode()
+    scored = score(one, model)
+    everyone = score(sample_prepared.table.raw.iloc[:20].to_csv(index=False).encode(), model)
+    assert scored.labels.tolist() == [everyone.labels[7]]
+    path = tmp_path / "one.csv"
+    path.write_bytes(one)
+    run_file = tmp_path / "run.json"
+    run_file.write_text(json.dumps(model))
+    out = io.StringIO()
+    assert main(["score", str(path), "--model", str(run_file), "--json"], stdout=out) == 0
+    assert json.loads(out.getvalue())["rows"] == 1
+    # Segmenting still needs two customers.
+    with pytest.raises(DataError, match="only 1 customer row"):
+        load_table(one)
