@@ -10,7 +10,7 @@ cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
 ``_candidates_cached``     16           5 MB      the columns the upload page offers for a file
 ``_prepare_cached``        8            1.5 GB    the loaded + prepared file (raw text, typed, matrix)
-``_sweep_k_cached``        600          20 MB     the criteria of one K (a few numbers each)
+``_sweep_range_cached``    200          < 1 MB    the criteria of a range of K (own LRU, see there)
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
 ``_fit_cached``            24           600 MB    labels, fit scores and distances of one segmentation
 ``_profile_cached``        48           50 MB     the per-segment summary tables
@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ _UPLOADER_GENERATION = "_uploader_generation"
 _LAST_UPLOAD = "_last_upload"
 _PREPARED = "_prepared"
 _SEGMENTATION = "_segmentation"
+_SWEEP_PARTS = "_sweep_parts"
 
 DEFAULT_K_RANGE = (2, 10)
 SEED = 0
@@ -298,9 +300,46 @@ def _prepare_cached(
     return sg.prepare(table, features=opts.features, scaler=opts.scaler, outliers=opts.outliers)
 
 
-@st.cache_data(max_entries=600, max_size="20MB", show_spinner=False)
-def _sweep_k_cached(_prepared: sg.Prepared, digest: str, opts: PrepOptions, k: int, seed: int) -> sg.Sweep:
-    return sg.sweep(_prepared, k_min=k, k_max=k, random_state=seed)
+#: Ranges of K whose criteria are kept for every session (a few numbers per K each).
+_SWEEP_RANGES_KEPT = 200
+_sweep_ranges: OrderedDict[tuple, sg.Sweep] = OrderedDict()
+_sweep_ranges_lock = threading.Lock()
+
+
+def clear_caches() -> None:
+    """Forget every cached result, shared or not (for tests, and for an admin after an upgrade)."""
+    st.cache_data.clear()
+    with _sweep_ranges_lock:
+        _sweep_ranges.clear()
+
+
+def _sweep_range_cached(
+    prepared: sg.Prepared,
+    digest: str,
+    opts: PrepOptions,
+    k_min: int,
+    k_max: int,
+    seed: int,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> sg.Sweep:
+    """The sweep of one range of K, kept for every session (least recently used dropped first).
+
+    Not ``st.cache_data``: the sweep moves the page's progress bar while it runs, and
+    ``st.cache_data`` records such calls to replay them on a hit, in another session whose page
+    has no such bar (Streamlit then fails with a CacheReplayClosureError).
+    """
+    key = (digest, opts, k_min, k_max, seed)
+    with _sweep_ranges_lock:
+        if key in _sweep_ranges:
+            _sweep_ranges.move_to_end(key)
+            return _sweep_ranges[key]
+    # Outside the lock: a long sweep must not hold up other sessions (two may compute it at once).
+    result = sg.sweep(prepared, k_min=k_min, k_max=k_max, random_state=seed, on_progress=on_progress)
+    with _sweep_ranges_lock:
+        _sweep_ranges[key] = result
+        while len(_sweep_ranges) > _SWEEP_RANGES_KEPT:
+            _sweep_ranges.popitem(last=False)
+    return result
 
 
 @st.cache_data(max_entries=24, max_size="600MB", show_spinner="Finding the segments…")
@@ -332,19 +371,29 @@ def distinct_customers(prepared: sg.Prepared, *, limit: int) -> int:
 def sweep(
     prepared: sg.Prepared, k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | None = None
 ) -> sg.Sweep:
-    """The sweep over ``k_min..k_max``; each K is cached alone, so widening the range is cheap."""
+    """The sweep over ``k_min..k_max``.
+
+    The K this session has measured are kept in its state, so widening the range measures only the
+    new K; those are measured in one core call (they share the silhouette's distance matrix and the
+    cores: about four times faster than one K at a time on 100,000 rows), cached across sessions.
+    """
     current, opts = dataset(), options()
     distinct = distinct_customers(prepared, limit=k_max)
     if distinct < k_min:
         check_k(k_min, distinct)
     top = min(k_max, distinct)
-    parts = []
-    ks = range(k_min, top + 1)
-    for done, k in enumerate(ks, start=1):
-        parts.append(_sweep_k_cached(prepared, current.digest, opts, k, SEED))
-        if on_progress is not None:
-            on_progress(done, len(ks))
-    return combine_sweeps(parts, requested_k_max=k_max)
+    key = (current.digest, opts, SEED)
+    memo = st.session_state.get(_SWEEP_PARTS)
+    parts: dict[int, sg.Sweep] = dict(memo[1]) if memo is not None and memo[0] == key else {}
+    missing = [k for k in range(k_min, top + 1) if k not in parts]
+    if missing:
+        # One span, even when a K inside it is known: cheaper than two calls.
+        measured = _sweep_range_cached(prepared, current.digest, opts, missing[0], missing[-1], SEED, on_progress)
+        parts.update((part.k[0], part) for part in measured.per_k())
+        st.session_state[_SWEEP_PARTS] = (key, parts)
+    elif on_progress is not None:
+        on_progress(1, 1)
+    return combine_sweeps([parts[k] for k in range(k_min, top + 1)], requested_k_max=k_max)
 
 
 def stability(

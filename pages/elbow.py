@@ -33,9 +33,7 @@ result = app_state.or_explain(
     prepared,
     k_min,
     k_max,
-    on_progress=lambda done, total: progress.progress(
-        done / total, text=f"Tried K={k_min + done - 1} ({done} of {total})…"
-    ),
+    on_progress=lambda done, total: progress.progress(done / total, text=f"Tried {done} of {total} values of K…"),
 )
 progress.empty()
 for note in result.notes:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -110,6 +110,28 @@ class Sweep:
     def criteria_agree(self) -> bool:
         """True when the knee and the best silhouette point to the same K (or only one exists)."""
         return self.knee_k is None or self.best_silhouette_k is None or self.knee_k == self.best_silhouette_k
+
+    def per_k(self) -> list[Sweep]:
+        """The sweep as one single-K sweep per K (:func:`combine_sweeps` puts them together again).
+
+        Each K's numbers do not depend on the range it was measured in, so the parts are what
+        ``sweep(X, k_min=k, k_max=k)`` would give.
+        """
+        return [
+            replace(
+                self,
+                k=(k,),
+                inertia=(self.inertia[i],),
+                silhouette=(self.silhouette[i],),
+                calinski_harabasz=(self.calinski_harabasz[i],),
+                davies_bouldin=(self.davies_bouldin[i],),
+                suggested_k=k,
+                knee_k=None,
+                best_silhouette_k=None if self.silhouette[i] is None else k,
+                notes=(),
+            )
+            for i, k in enumerate(self.k)
+        ]
 
     def frame(self) -> pd.DataFrame:
         """The sweep as a table, one row per K."""

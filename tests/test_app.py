@@ -7,7 +7,6 @@ import json
 
 import pandas as pd
 import pytest
-import streamlit as st
 from helpers import ROOT, SHARED_DATA, plain, plain_table
 from streamlit.testing.v1 import AppTest
 
@@ -19,9 +18,11 @@ PAGES = ("pages/upload.py", "pages/elbow.py", "pages/clusters.py", "pages/score.
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    st.cache_data.clear()
+    import app_state
+
+    app_state.clear_caches()
     yield
-    st.cache_data.clear()
+    app_state.clear_caches()
 
 
 def app() -> AppTest:
@@ -169,7 +170,7 @@ def test_the_k_slider_does_not_recompute_the_sweep(monkeypatch):
     original = segmentation.sweep
 
     def counting(*args, **kwargs):
-        calls.append(kwargs.get("k_min"))
+        calls.extend(range(kwargs["k_min"], kwargs["k_max"] + 1))
         return original(*args, **kwargs)
 
     monkeypatch.setattr(segmentation, "sweep", counting)
@@ -193,11 +194,15 @@ def test_the_k_slider_does_not_recompute_the_sweep(monkeypatch):
 def test_widening_the_k_range_only_computes_the_new_k(monkeypatch):
     calls = []
     original = segmentation.sweep
-    monkeypatch.setattr(segmentation, "sweep", lambda *a, **k: calls.append(k["k_min"]) or original(*a, **k))
+    monkeypatch.setattr(
+        segmentation, "sweep", lambda *a, **k: calls.append((k["k_min"], k["k_max"])) or original(*a, **k)
+    )
     at = visit(app(), "pages/elbow.py")
     at.slider[0].set_value((2, 12)).run()
     assert not at.exception
-    assert sorted(calls) == list(range(2, 13))
+    assert calls == [(2, 10), (11, 12)]  # the first range in one call, then only the new K
+    at.slider[0].set_value((4, 8)).run()
+    assert calls == [(2, 10), (11, 12)]  # a narrower range is all known
 
 
 def test_clusters_page_draws_a_3d_scatter_tables_and_downloads(downloads):
@@ -400,3 +405,17 @@ def test_downloads_are_the_same_made_with_the_page_or_at_the_click(monkeypatch, 
     at.run()
     assert name in clicked
     assert downloads[name]() == eager and len(pd.read_csv(io.BytesIO(eager))) == 3000
+
+
+def test_a_second_session_reuses_the_first_ones_sweep_without_errors(monkeypatch):
+    # The sweep moves the page's progress bar; a shared result must not try to replay that bar in
+    # another session (st.cache_data would, and fail).
+    calls = []
+    original = segmentation.sweep
+    monkeypatch.setattr(segmentation, "sweep", lambda *a, **k: calls.append(k["k_min"]) or original(*a, **k))
+    first = visit(app(), "pages/elbow.py")
+    second = visit(app(), "pages/elbow.py")
+    assert calls == [2]
+    assert not second.exception and not second.error
+    spec = json.loads(second.get("plotly_chart")[0].proto.spec)
+    assert spec == json.loads(first.get("plotly_chart")[0].proto.spec)

@@ -8,7 +8,6 @@ import io
 
 import pandas as pd
 import pytest
-import streamlit as st
 from helpers import ROOT, plain
 from streamlit.testing.v1 import AppTest
 from test_bad_files import CORPUS, Refused, Segmented
@@ -22,11 +21,11 @@ APP = str(ROOT / "app.py")
 @pytest.fixture(scope="module")
 def session():
     """One browser session for the whole corpus, as a user trying file after file would be."""
-    st.cache_data.clear()
+    app_state.clear_caches()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     yield at
-    st.cache_data.clear()
+    app_state.clear_caches()
 
 
 def upload(at: AppTest, corpus, name: str, monkeypatch) -> None:

@@ -9,7 +9,6 @@ import json
 
 import pandas as pd
 import pytest
-import streamlit as st
 from helpers import ROOT, plain
 from streamlit.testing.v1 import AppTest
 
@@ -25,9 +24,11 @@ SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&=^/@")
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    st.cache_data.clear()
+    import app_state
+
+    app_state.clear_caches()
     yield
-    st.cache_data.clear()
+    app_state.clear_caches()
 
 
 def score_page(run_file: bytes, data: bytes, *, data_name: str = "next_month.csv") -> AppTest:

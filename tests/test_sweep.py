@@ -147,3 +147,12 @@ def test_combined_single_k_sweeps_equal_one_sweep(sample_prepared):
     assert combine_sweeps(parts) == whole
     with pytest.raises(ValueError):
         combine_sweeps([parts[0], parts[2]])
+
+
+def test_a_sweep_split_per_k_is_what_each_k_alone_gives():
+    from segmentation.sweep import combine_sweeps
+
+    X = np.random.default_rng(4).normal(size=(400, 3))
+    whole = sweep(X, k_min=1, k_max=6)
+    assert whole.per_k() == [sweep(X, k_min=k, k_max=k) for k in range(1, 7)]
+    assert combine_sweeps(whole.per_k()) == whole
