@@ -208,7 +208,10 @@ def _importance(numbers: pd.DataFrame, categories: pd.DataFrame, labels: np.ndar
         filled = values.fillna(values.median()).to_numpy()
         if k < 2 or np.ptp(filled) == 0:
             continue
-        f_stat, p_value = f_classif(filled.reshape(-1, 1), labels)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Segments of identical customers have no spread inside: F is infinite (or undefined
+            # with one customer per segment), which is the right answer, not a problem to warn of.
+            f_stat, p_value = f_classif(filled.reshape(-1, 1), labels)
         grand = filled.mean()
         between = sum(((filled[labels == s].mean() - grand) ** 2) * (labels == s).sum() for s in np.unique(labels))
         total = ((filled - grand) ** 2).sum()
