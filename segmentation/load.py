@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from .errors import DataError
+from .wording import clipped
 
 __all__ = [
     "DEFAULT_DATE_ORDER",
@@ -672,7 +673,7 @@ def _refuse_single_column_of_lines(raw: pd.DataFrame, text: str, *, delimiter: s
         counts = cells.str.count(re.escape(candidate))
         if counts.iloc[0] == 0 or (counts == counts.iloc[0]).mean() < 0.8:
             continue
-        example = _clip(cells.iloc[1])
+        example = clipped(cells.iloc[1], 60)
         if candidate == delimiter or text.lstrip().startswith('"'):
             raise DataError(
                 f"Every line of '{name}' is wrapped in quotes, so each line reads as a single value "
@@ -685,10 +686,6 @@ def _refuse_single_column_of_lines(raw: pd.DataFrame, text: str, *, delimiter: s
             f"probably {found}-separated. If its first line is 'sep=' with another separator, remove that "
             f"line and upload again (on the command line, leave out --sep or give {found})."
         )
-
-
-def _clip(value: str, limit: int = 60) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -862,7 +859,7 @@ def _ragged_message(text: str, *, delimiter: str, name: str, error: Exception) -
     where = ", ".join(f"line {line:,} has {n:,}" for line, n in bad)
     sep = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
     if header == 1 and not extra_empty:
-        title = _clip(next(line for line in text.splitlines() if line.strip()).strip())
+        title = clipped(next(line for line in text.splitlines() if line.strip()).strip(), 60)
         return (
             f"'{name}' starts with a title ('{title}') instead of the column names; the table itself "
             f"seems to start on line {bad[0][0]:,}. Delete the lines above the column names and upload again."
@@ -976,7 +973,7 @@ def _without_title_rows(frame: pd.DataFrame, *, sheet: str) -> tuple[pd.DataFram
     rows = [int(i) + 1 for i in frame.index[:titles]]
     what = f"Row {rows[0]}" if titles == 1 else f"Rows {_number_list(rows)}"
     note = (
-        f"{what} of sheet '{sheet}' ({_short_list([_clip(t) for t in lines], limit=2)}) "
+        f"{what} of sheet '{sheet}' ({_short_list([clipped(t, 60) for t in lines], limit=2)}) "
         f"{'is' if titles == 1 else 'are'} a title above the table, not customers: skipped, and the column "
         f"names were read from row {int(frame.index[titles]) + 1}."
     )

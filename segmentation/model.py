@@ -37,7 +37,7 @@ from .errors import DataError
 from .kmeans import assign
 from .load import Table, load_table
 from .prepare import _DATE_FORMATS, PercentileClipper, Prepared, lenient_numbers
-from .wording import number, quoted
+from .wording import clipped, number, quoted
 
 __all__ = ["RunModel", "Scored", "apply_spec", "preparation_spec", "read_run_file", "score"]
 
@@ -396,7 +396,7 @@ def unseen_note(entry: dict[str, Any], examples: list[tuple[str, int]], *, total
     >>> "'unknown' (3 rows)" in note, note.endswith("filled with 'Female', as empty cells are.")
     (True, True)
     """
-    listed = ", ".join(f"'{_clipped(value)}' ({n:,} row{'s' if n > 1 else ''})" for value, n in examples)
+    listed = ", ".join(f"'{clipped(value, 40)}' ({n:,} row{'s' if n > 1 else ''})" for value, n in examples)
     if distinct > len(examples):
         listed += f" and {distinct - len(examples):,} other value(s)"
     head = (
@@ -405,7 +405,7 @@ def unseen_note(entry: dict[str, Any], examples: list[tuple[str, int]], *, total
     if entry["kind"] == "yes/no":
         return head + f"they count as missing and are filled with '{entry['fill']}', as empty cells are."
     categories = entry["categories"]
-    known = quoted(_clipped(c) for c in categories[:6]) + (", ..." if len(categories) > 6 else "")
+    known = quoted(clipped(c, 40) for c in categories[:6]) + (", ..." if len(categories) > 6 else "")
     return (
         head + f"those customers count as having none of the known values ({known}), rather than the most common one."
     )
@@ -451,11 +451,6 @@ def units_note(entry: dict[str, Any], median: float) -> str | None:
         f"segments were made from ({then}). Check that it is in the same unit (e.g. dollars, not thousands of "
         "dollars): its customers were put into segments as if it were, which may be wrong."
     )
-
-
-def _clipped(value: object, limit: int = 40) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------------------------------

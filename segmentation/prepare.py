@@ -34,7 +34,7 @@ from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, Sta
 
 from .errors import DataError
 from .load import DEFAULT_DATE_ORDER, MISSING_MARKERS, Table, day_month_order, parse_numbers
-from .wording import number, quoted
+from .wording import clipped, number, quoted
 
 __all__ = [
     "SCALERS",
@@ -600,7 +600,7 @@ def _dates(text: pd.Series) -> tuple[pd.Series | None, pd.Series | None, str]:
 
 def _examples(values: pd.Series, mask: pd.Series) -> tuple[int, tuple[tuple[int, str], ...]]:
     positions = np.flatnonzero(mask.to_numpy(dtype=bool))
-    examples = tuple((int(p) + 1, _clip(str(values.iloc[p]))) for p in positions[:3])
+    examples = tuple((int(p) + 1, clipped(values.iloc[p], 40)) for p in positions[:3])
     return int(len(positions)), examples
 
 
@@ -619,11 +619,6 @@ def _unparsed(table: Table, column: str) -> pd.Series:
     return unparsed
 
 
-def _clip(value: str, limit: int = 40) -> str:
-    """A cell short enough to quote in a message (a pasted e-mail can be a megabyte)."""
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
 def _mixed_date_examples(text: pd.Series) -> str:
     """Two values in different date formats when most values are dates but in several formats, else ""."""
     sample = text.dropna().iloc[:500]
@@ -636,7 +631,7 @@ def _mixed_date_examples(text: pd.Series) -> str:
     if (first_format >= 0).mean() < NUMERIC_SHARE or first_format[first_format >= 0].nunique() < 2:
         return ""
     examples = sample[first_format >= 0].groupby(first_format[first_format >= 0], sort=False).first()
-    return ", ".join(f"'{_clip(v)}'" for v in examples.iloc[:2])
+    return ", ".join(f"'{clipped(v, 40)}'" for v in examples.iloc[:2])
 
 
 def _nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
@@ -652,7 +647,7 @@ def _nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
         for report in reports:
             if report.kind == "constant":
                 value = table.frame[report.column].dropna().iloc[0]
-                shown = number(value) if isinstance(value, (int, float)) else f"'{_clip(str(value))}'"
+                shown = number(value) if isinstance(value, (int, float)) else f"'{clipped(value, 40)}'"
                 same.append(f"'{report.column}' is {shown}")
         more = f" and {len(same) - 4:,} more" if len(same) > 4 else ""
         return (

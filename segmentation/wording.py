@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["free_name", "number", "quoted"]
+__all__ = ["clipped", "free_name", "number", "quoted"]
 
 
 def number(value: float) -> str:
@@ -19,6 +19,18 @@ def number(value: float) -> str:
     if value.is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.4g}"
+
+
+def clipped(value: object, limit: int) -> str:
+    """``value`` as text of at most ``limit`` characters, cut with an ellipsis (for messages).
+
+    Examples
+    --------
+    >>> clipped("Customer export March 2024", 10)
+    'Customer …'
+    """
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def quoted(items: Iterable[object]) -> str:
