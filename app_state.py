@@ -36,7 +36,7 @@ import segmentation as sg
 from segmentation.kmeans import count_distinct
 from segmentation.load import file_hash
 from segmentation.prepare import candidate_columns
-from segmentation.sweep import check_k, combine_sweeps
+from segmentation.sweep import combine_sweeps, cut_range
 
 # Session-state keys: the only place they are spelled out.
 DATASET = "dataset"
@@ -378,10 +378,8 @@ def sweep(
     cores: about four times faster than one K at a time on 100,000 rows), cached across sessions.
     """
     current, opts = dataset(), options()
-    distinct = distinct_customers(prepared, limit=k_max)
-    if distinct < k_min:
-        check_k(k_min, distinct)
-    top = min(k_max, distinct)
+    # The note on a cut range comes back from combine_sweeps (requested_k_max).
+    top, _ = cut_range(k_min, k_max, distinct_customers(prepared, limit=k_max))
     key = (current.digest, opts, SEED)
     memo = st.session_state.get(_SWEEP_PARTS)
     parts: dict[int, sg.Sweep] = dict(memo[1]) if memo is not None and memo[0] == key else {}

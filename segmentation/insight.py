@@ -39,7 +39,7 @@ from .errors import DataError
 from .fit import Segmentation, fit, number_by_size
 from .kmeans import SMALL_ROWS, _cores, assign, best_partition, count_distinct, single_threaded
 from .prepare import Prepared
-from .sweep import K_LIMIT, check_k
+from .sweep import check_k, check_range
 from .wording import free_name
 
 __all__ = [
@@ -325,8 +325,7 @@ def stability_sweep(
     >>> [s.k for s in stability_sweep(X, k_min=2, k_max=4, resamples=2)]
     [2, 3, 4]
     """
-    if not (1 <= k_min <= k_max <= K_LIMIT):
-        raise DataError(f"The K range must satisfy 1 <= K min <= K max <= {K_LIMIT}; got {k_min}..{k_max}.")
+    check_range(k_min, k_max)
     X = _matrix(data)
     k_max = min(k_max, max(k_min, count_distinct(X, limit=k_max)))
     ks = range(k_min, k_max + 1)

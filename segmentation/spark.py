@@ -57,7 +57,7 @@ from .model import RunModel, preparation_spec, read_run_file, units_note, unseen
 from .prepare import ColumnReport, Prepared
 from .prepare import prepare as prepare_table
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
-from .sweep import SILHOUETTE_ROWS, Sweep, _knee, check_k, check_range, cut_range
+from .sweep import SILHOUETTE_ROWS, Sweep, _suggestion, check_k, check_range, cut_range
 from .wording import free_name, number, quoted
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -645,10 +645,7 @@ def sweep(
                 on_progress(done, len(ks))
     finally:
         sample.unpersist()
-    knee = _knee(ks, inertia)
-    valid = [(s, k) for k, s in zip(ks, silhouette, strict=True) if s is not None]
-    best_sil = max(valid, key=lambda t: (t[0], -t[1]))[1] if valid else None
-    suggested = knee if knee is not None else (best_sil if best_sil is not None else ks[0])
+    knee, best_sil, suggested = _suggestion(ks, inertia, silhouette)
     return Sweep(
         k=tuple(ks),
         inertia=tuple(inertia),
