@@ -57,7 +57,7 @@ from .model import RunModel, preparation_spec, read_run_file, units_note, unseen
 from .prepare import ColumnReport, Prepared
 from .prepare import prepare as prepare_table
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
-from .sweep import SILHOUETTE_ROWS, Sweep, _suggestion, check_k, check_range, cut_range
+from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, _suggestion, check_k, check_range, cut_range
 from .wording import free_name, number, quoted
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -660,6 +660,7 @@ def sweep(
         sampled=False,
         random_state=random_state,
         notes=tuple(notes),
+        largest_possible_k=k_max if notes else K_LIMIT,
     )
 
 
