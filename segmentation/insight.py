@@ -37,9 +37,10 @@ from sklearn.metrics import adjusted_rand_score
 from .describe import DOMINANT_SHARE, NOTABLE_Z, Profile, describe
 from .errors import DataError
 from .fit import Segmentation, fit, number_by_size
-from .kmeans import SMALL_ROWS, _cores, assign, best_partition, count_distinct, single_threaded
+from .kmeans import SMALL_ROWS, assign, best_partition, count_distinct
 from .prepare import Prepared
 from .sweep import check_k, check_range
+from .threads import cores, single_threaded
 from .wording import free_name
 
 __all__ = [
@@ -379,7 +380,7 @@ def _run(
     job: Callable[[int], object], count: int, *, parallel: bool, on_progress: ProgressCallback | None
 ) -> list[object]:
     """``[job(0), ..., job(count - 1)]``, on every core for big resamples, reporting progress."""
-    workers = min(_cores(), count) if parallel else 1
+    workers = min(cores(), count) if parallel else 1
     results: list[object] = [None] * count
     if workers <= 1:
         for i in range(count):

@@ -39,17 +39,14 @@ several K at once on the machine's cores.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 from sklearn.cluster import KMeans
-from threadpoolctl import ThreadpoolController
+
+from .threads import one_openmp_thread
 
 __all__ = ["FULL_SEARCH_ROWS", "SAMPLE_ROWS", "Partition", "assign", "best_partition", "count_distinct"]
 
@@ -169,7 +166,7 @@ def best_partition(
         raise ValueError(f"k must be between 1 and the number of rows ({n}), not {k}")
     rng = np.random.default_rng([random_state, k])
     sampled = n > full_search_rows and k > 1
-    with _one_openmp_thread():
+    with one_openmp_thread():
         centers = None
         if sampled:
             # The same rows for every K (they depend on the seed only), in random order: each stage
@@ -245,104 +242,6 @@ def _squared_to(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.nd
         np.subtract(X[start:stop], diff, out=diff)
         squared[start:stop] = np.einsum("ij,ij->i", diff, diff)
     return squared
-
-
-@cache
-def _threadpools() -> ThreadpoolController:
-    # Inspecting the loaded libraries takes milliseconds; once per process is enough.
-    return ThreadpoolController()
-
-
-class _SharedLimit:
-    """One BLAS thread for as long as anyone in the process asks for it.
-
-    The BLAS thread count is process-wide, and in the app several sessions run sweeps in threads
-    at once. Had each caller set the limit and restored what it found, the first to leave would
-    hand every thread back to BLAS while another was still inside, and a caller that entered while
-    the limit was on would later restore the limit itself, for good. Here the first caller to enter
-    sets it and the last to leave, often another thread, restores BLAS's own count, as found the
-    first time: a count found later may be someone else's passing limit (scikit-learn sets one
-    around every fit), and restoring it could leave BLAS on one thread for good.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._first = None  # the first limit set: it remembers BLAS's own thread count
-
-    def enter(self) -> None:
-        with self._lock:
-            if self._users == 0:
-                # Only the BLAS libraries: restoring must not touch this thread's OpenMP count.
-                limiter = _threadpools().select(user_api="blas").limit(limits=1)
-                self._first = self._first or limiter
-                _let_go_of_blas()
-            self._users += 1
-
-    def exit(self) -> None:
-        with self._lock:
-            self._users -= 1
-            if self._users == 0:
-                self._first.restore_original_limits()
-                _let_go_of_blas()
-
-
-def _let_go_of_blas() -> None:
-    """Let another thread change OpenBLAS's thread count next.
-
-    threadpoolctl (3.8 and later) lets one thread at a time change OpenBLAS's shared pool: the
-    first to set it keeps that right until it lets go, and the others' changes are ignored. The
-    shared limit is often lifted by another thread than the one that set it, so let go at once.
-    """
-    for library in _threadpools().lib_controllers:
-        release = getattr(library, "clear_controlling_thread", None)
-        if release is not None:
-            release()  # only lets go if this thread holds it
-
-
-_one_blas_thread = _SharedLimit()
-
-
-@contextmanager
-def single_threaded() -> Iterator[None]:
-    """Run BLAS on one thread while this block runs, for work spread over threads.
-
-    With a thread per core already busy, more BLAS threads than cores only slowed things down (2x
-    on the silhouette blocks). The BLAS limit is process-wide: it is set when the first caller (of
-    any thread) enters and lifted when the last one leaves, so blocks may overlap and nest. Results
-    never depend on it. OpenMP's thread count is per thread: each search sets it for itself (see
-    :func:`_one_openmp_thread`), so it is left alone here.
-
-    Examples
-    --------
-    >>> with single_threaded():
-    ...     best_partition(np.array([[0.0], [1.0], [9.0]]), 2).inertia
-    0.5
-    """
-    _one_blas_thread.enter()
-    try:
-        yield
-    finally:
-        _one_blas_thread.exit()
-
-
-def _cores() -> int:
-    """CPU cores this process may use (its affinity mask where the platform has one)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-@contextmanager
-def _one_openmp_thread() -> Iterator[None]:
-    """Run scikit-learn's OpenMP loops (Lloyd's algorithm) on one thread, in this thread only.
-
-    Their summation order changes with the thread count, so each K always runs on one thread and
-    gives the same partition alone, in a sweep of any range, or on a machine with more cores.
-    ``omp_set_num_threads`` is per thread: no race with other threads (other K, other users). The
-    search's own matrix products have a short inner dimension (the features) or avoid BLAS, so
-    BLAS's thread count cannot change them.
-    """
-    with _threadpools().limit(limits=1, user_api="openmp"):
-        yield
 
 
 # --------------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ from .model import RunModel, preparation_spec, read_run_file, units_note, unseen
 from .prepare import ColumnReport, Prepared
 from .prepare import prepare as prepare_table
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
-from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, _suggestion, check_k, check_range, cut_range
+from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, check_k, check_range, cut_range
 from .wording import free_name, number, quoted
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -645,21 +645,16 @@ def sweep(
                 on_progress(done, len(ks))
     finally:
         sample.unpersist()
-    knee, best_sil, suggested = _suggestion(ks, inertia, silhouette)
-    return Sweep(
-        k=tuple(ks),
-        inertia=tuple(inertia),
-        silhouette=tuple(silhouette),
-        calinski_harabasz=tuple(ch),
-        davies_bouldin=tuple(db),
-        suggested_k=int(suggested),
-        knee_k=knee,
-        best_silhouette_k=best_sil,
+    return Sweep.from_criteria(
+        ks,
+        inertia,
+        silhouette,
+        ch,
+        db,
         n_rows=prepared.n_segmented,
         silhouette_rows=sample_rows,
-        sampled=False,
         random_state=random_state,
-        notes=tuple(notes),
+        notes=notes,
         largest_possible_k=k_max if notes else K_LIMIT,
     )
 

@@ -25,8 +25,9 @@ import pandas as pd
 from kneed import KneeLocator
 
 from .errors import DataError
-from .kmeans import SMALL_ROWS, _cores, best_partition, count_distinct, single_threaded
+from .kmeans import SMALL_ROWS, best_partition, count_distinct
 from .prepare import Prepared
+from .threads import cores, single_threaded
 
 __all__ = [
     "K_LIMIT",
@@ -105,6 +106,48 @@ class Sweep:
     random_state: int = 0
     notes: tuple[str, ...] = ()
     largest_possible_k: int = K_LIMIT
+
+    @classmethod
+    def from_criteria(
+        cls,
+        ks: list[int],
+        inertia: list[float],
+        silhouette: list[float | None],
+        calinski_harabasz: list[float | None],
+        davies_bouldin: list[float | None],
+        *,
+        n_rows: int,
+        silhouette_rows: int,
+        sampled: bool = False,
+        random_state: int = 0,
+        notes: list[str] | tuple[str, ...] = (),
+        largest_possible_k: int = K_LIMIT,
+    ) -> Sweep:
+        """A sweep from the criteria measured per K, with the knee, best silhouette and suggestion.
+
+        Every engine measures the criteria its own way and suggests K by this one rule: the knee
+        of the SSE curve when it has one, else the best silhouette, else the smallest K.
+        """
+        knee = _knee(list(ks), list(inertia))
+        valid = [(s, k) for k, s in zip(ks, silhouette, strict=True) if s is not None]
+        best_sil = max(valid, key=lambda t: (t[0], -t[1]))[1] if valid else None
+        suggested = knee if knee is not None else (best_sil if best_sil is not None else ks[0])
+        return cls(
+            k=tuple(int(k) for k in ks),
+            inertia=tuple(inertia),
+            silhouette=tuple(silhouette),
+            calinski_harabasz=tuple(calinski_harabasz),
+            davies_bouldin=tuple(davies_bouldin),
+            suggested_k=int(suggested),
+            knee_k=knee,
+            best_silhouette_k=best_sil,
+            n_rows=n_rows,
+            silhouette_rows=silhouette_rows,
+            sampled=sampled,
+            random_state=random_state,
+            notes=tuple(notes),
+            largest_possible_k=largest_possible_k,
+        )
 
     @property
     def criteria_agree(self) -> bool:
@@ -272,21 +315,17 @@ def sweep(
     db = [measured[k].davies_bouldin for k in ks]
     sampled = any(measured[k].sampled for k in ks)
 
-    knee, best_sil, suggested = _suggestion(ks, inertia, silhouette)
-    return Sweep(
-        k=tuple(ks),
-        inertia=tuple(inertia),
-        silhouette=tuple(silhouette),
-        calinski_harabasz=tuple(ch),
-        davies_bouldin=tuple(db),
-        suggested_k=int(suggested),
-        knee_k=knee,
-        best_silhouette_k=best_sil,
+    return Sweep.from_criteria(
+        ks,
+        inertia,
+        silhouette,
+        ch,
+        db,
         n_rows=len(X),
         silhouette_rows=len(X) if sample is None else len(sample),
         sampled=sampled,
         random_state=random_state,
-        notes=tuple(notes),
+        notes=notes,
         largest_possible_k=largest,
     )
 
@@ -389,10 +428,10 @@ def silhouette_values(
     blocks = range(0, n, _SILHOUETTE_BLOCK)
     if executor is not None:
         list(executor.map(block, blocks))
-    elif len(blocks) > 1 and _cores() > 1:
+    elif len(blocks) > 1 and cores() > 1:
         # A block per core, each on one BLAS thread (more threads than cores ran 2x slower); the
         # sums are exact, so the thread count cannot change them.
-        with single_threaded(), ThreadPoolExecutor(_cores(), "silhouette") as pool:
+        with single_threaded(), ThreadPoolExecutor(cores(), "silhouette") as pool:
             list(pool.map(block, blocks))
     else:
         for start in blocks:
@@ -513,11 +552,11 @@ def _parallel(n_rows: int, n_k: int) -> Iterator[Executor | None]:
     """A thread per core for big data; None for small data (the calling thread: the GIL would win).
 
     With a thread per core, BLAS and OpenMP run on one thread each for the whole sweep (see
-    :func:`segmentation.kmeans.single_threaded`): more threads than cores only slowed each other
+    :func:`segmentation.threads.single_threaded`): more threads than cores only slowed each other
     down, and scikit-learn's own BLAS limit inside every KMeans fit, entered and left by parallel
     fits in any order, then cannot hand more threads back halfway through the sweep.
     """
-    workers = min(_cores(), n_k) if n_rows > SMALL_ROWS else 1
+    workers = min(cores(), n_k) if n_rows > SMALL_ROWS else 1
     if workers <= 1:
         yield None
         return
@@ -552,37 +591,22 @@ def combine_sweeps(parts: list[Sweep], *, requested_k_max: int | None = None) ->
         raise ValueError(f"the sweeps must cover consecutive K values, not {ks}")
     inertia = [v for part in parts for v in part.inertia]
     silhouette = [v for part in parts for v in part.silhouette]
-    knee, best_sil, suggested = _suggestion(ks, inertia, silhouette)
     notes = []
     if requested_k_max is not None and requested_k_max > ks[-1]:
         notes.append(
             f"The data has only {ks[-1]} different customers, so K stops at {ks[-1]} instead of {requested_k_max}."
         )
     first = parts[0]
-    return Sweep(
-        k=tuple(ks),
-        inertia=tuple(inertia),
-        silhouette=tuple(silhouette),
-        calinski_harabasz=tuple(v for part in parts for v in part.calinski_harabasz),
-        davies_bouldin=tuple(v for part in parts for v in part.davies_bouldin),
-        suggested_k=suggested,
-        knee_k=knee,
-        best_silhouette_k=best_sil,
+    return Sweep.from_criteria(
+        ks,
+        inertia,
+        silhouette,
+        [v for part in parts for v in part.calinski_harabasz],
+        [v for part in parts for v in part.davies_bouldin],
         n_rows=first.n_rows,
         silhouette_rows=first.silhouette_rows,
         sampled=any(part.sampled for part in parts),
         random_state=first.random_state,
-        notes=tuple(notes),
+        notes=notes,
         largest_possible_k=ks[-1] if notes else min(part.largest_possible_k for part in parts),
     )
-
-
-def _suggestion(
-    ks: list[int], inertia: list[float], silhouette: list[float | None]
-) -> tuple[int | None, int | None, int]:
-    """The knee, the best-silhouette K, and the K to suggest (the knee when there is one)."""
-    knee = _knee(ks, inertia)
-    valid = [(s, k) for k, s in zip(ks, silhouette, strict=True) if s is not None]
-    best_sil = max(valid, key=lambda t: (t[0], -t[1]))[1] if valid else None
-    suggested = knee if knee is not None else (best_sil if best_sil is not None else ks[0])
-    return knee, best_sil, int(suggested)

@@ -12,7 +12,8 @@ from sklearn.datasets import make_blobs
 from threadpoolctl import threadpool_info
 
 from segmentation import kmeans
-from segmentation.kmeans import assign, best_partition, count_distinct, single_threaded
+from segmentation.kmeans import assign, best_partition, count_distinct
+from segmentation.threads import single_threaded
 
 
 def blobs(n, d=4, centers=5, seed=1):
