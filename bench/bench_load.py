@@ -19,7 +19,6 @@ stage of ``load_table`` and shows the resident memory after it.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import resource
@@ -59,7 +58,8 @@ def stages(path: str) -> list[tuple[str, float, float, float]]:
     """``load_table``'s CSV path stage by stage: (stage, seconds, resident MB after, peak MB so far)."""
     import psutil
 
-    load = importlib.import_module("segmentation.load")
+    import segmentation
+
     rows, process = [], psutil.Process()
     clock = time.perf_counter()
 
@@ -71,35 +71,7 @@ def stages(path: str) -> list[tuple[str, float, float, float]]:
         clock = now
 
     mark("imports")
-    data = Path(path).read_bytes()
-    mark("read bytes")
-    load.file_hash(data)
-    mark("SHA-256")
-    text, encoding = load._decode(data, name="x", encoding=None)
-    decoded = text
-    mark("decode (sniff encoding)")
-    text = load._without_eof_mark(text)
-    load._refuse_binary_text(text, "x")
-    load._refuse_merge_conflict(text, "x")
-    load._refuse_other_formats(text, "x")
-    mark("refusal checks")
-    text, hinted, _ = load._excel_sep_line(text)
-    delimiter = hinted or load._sniff_delimiter(text)
-    mark("sniff separator")
-    source = data if text is decoded and load._same_as_text(data, encoding) else None
-    if source is not None:
-        text = decoded = None
-    mark("(text released)")
-    raw, _ = load._read_csv_text(text, delimiter=delimiter, name="x", source=source)
-    mark("parse cells (raw)")
-    del data, decoded, text, source
-    decimal = load._sniff_decimal(raw, delimiter)
-    raw, _, repeats = load._clean_header_and_rows(raw, name="x")
-    mark("decimal mark, header")
-    frame = load._typed(raw, decimal=decimal, blank_rows=repeats)
-    mark("typed view (frame)")
-    load._totals_row(raw, frame)
-    mark("totals row check")
+    segmentation.load_table(path, on_stage=mark)
     return rows
 
 

@@ -14,6 +14,7 @@ Plain Python (no Streamlit), so the same calls serve the app, the command line
 (``python -m segmentation``) and notebooks.
 """
 
+from .columns import ColumnReport
 from .describe import Profile, describe
 from .errors import DataError
 from .export import (
@@ -41,7 +42,7 @@ from .insight import (
 )
 from .load import Table, load, load_table
 from .model import RunModel, Scored, read_run_file, score
-from .prepare import SCALER_NAMES, SCALERS, ColumnReport, Prepared, prepare
+from .prepare import SCALER_NAMES, SCALERS, Prepared, prepare
 from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .sweep import Sweep, sweep
 

@@ -33,10 +33,12 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
+from .cells import lenient_numbers
+from .dates import DATE_FORMATS
 from .errors import DataError
 from .kmeans import assign
 from .load import Table, load_table
-from .prepare import _DATE_FORMATS, PercentileClipper, Prepared, lenient_numbers
+from .prepare import PercentileClipper, Prepared
 from .wording import clipped, number, quoted
 
 __all__ = ["RunModel", "Scored", "apply_spec", "preparation_spec", "read_run_file", "score"]
@@ -281,9 +283,7 @@ def score(data: Table | pd.DataFrame | bytes | str | Path, model: RunModel | dic
     if isinstance(data, Table):
         table = data
     elif isinstance(data, pd.DataFrame):
-        from .prepare import _table_from_frame
-
-        table = _table_from_frame(data)
+        table = Table.from_frame(data)
     else:
         table = load_table(data, min_rows=1)  # one new customer can be scored
 
@@ -589,10 +589,10 @@ def _check_entry(entry: Any, where: str) -> int:
                 raise _invalid(f"{where}.latest", "must be a date and time such as '2024-06-30T00:00:00'")
             date_format = entry.get("date_format")
             # Only the formats the loader reads: the SQL and Spark engines translate exactly these.
-            if date_format not in (None, "", *_DATE_FORMATS):
+            if date_format not in (None, "", *DATE_FORMATS):
                 raise _invalid(
                     f"{where}.date_format",
-                    f"must be one of the date formats this tool reads ({', '.join(_DATE_FORMATS)})",
+                    f"must be one of the date formats this tool reads ({', '.join(DATE_FORMATS)})",
                 )
         n_features = 1
     else:

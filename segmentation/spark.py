@@ -49,12 +49,13 @@ from urllib.parse import urlparse
 import numpy as np
 import pandas as pd
 
+from .columns import ColumnReport
 from .describe import Profile, category_strength, importance_table, segment_names
 from .errors import DataError
 from .export import run_document
 from .load import load_table
 from .model import RunModel, preparation_spec, read_run_file, units_note, unseen_note
-from .prepare import ColumnReport, Prepared
+from .prepare import Prepared
 from .prepare import prepare as prepare_table
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
 from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, check_k, check_range, cut_range
@@ -1237,7 +1238,7 @@ def _quoted(name: str) -> str:
 
 
 def _markers() -> list[str]:
-    from .load import MISSING_MARKERS
+    from .cells import MISSING_MARKERS
 
     return sorted(MISSING_MARKERS)
 

@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cells import MISSING_MARKERS
 from .errors import DataError
-from .load import MISSING_MARKERS
 from .model import RunModel, read_run_file
 
 __all__ = [

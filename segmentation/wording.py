@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["clipped", "free_name", "number", "quoted"]
+__all__ = ["clipped", "free_name", "number", "number_list", "quoted", "short_list"]
 
 
 def number(value: float) -> str:
@@ -53,3 +53,27 @@ def free_name(name: str, taken: Iterable[str]) -> str:
     while f"{name} ({i})" in taken:
         i += 1
     return f"{name} ({i})"
+
+
+def short_list(items: list[str], limit: int = 4) -> str:
+    """The first ``limit`` items in single quotes, and how many more.
+
+    Examples
+    --------
+    >>> short_list(["Age", "Income", "Region"], limit=2)
+    "'Age', 'Income' and 1 more"
+    """
+    shown = ", ".join(f"'{i}'" for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def number_list(numbers: list[int], limit: int = 5) -> str:
+    """The first ``limit`` numbers with thousands separators, and how many more.
+
+    Examples
+    --------
+    >>> number_list([3, 1200, 7], limit=2)
+    '3, 1,200 and 1 more'
+    """
+    shown = ", ".join(f"{n:,}" for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit:,} more" if len(numbers) > limit else "")

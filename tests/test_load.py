@@ -11,7 +11,8 @@ import pytest
 from helpers import shared_file
 
 from segmentation import DataError, load, load_table, prepare
-from segmentation.load import DEFAULT_DATE_ORDER, MAX_COLUMNS, day_month_order
+from segmentation.dates import DEFAULT_DATE_ORDER, day_month_order
+from segmentation.limits import MAX_COLUMNS
 
 
 @pytest.mark.parametrize(
@@ -434,7 +435,7 @@ def test_big_files_read_by_arrow_equal_the_c_reader(monkeypatch):
     # be exactly what the C reader and the pandas steps give (zero-padded IDs, markers, thousands).
     import importlib
 
-    load_module = importlib.import_module("segmentation.load")  # the module, not the load() function
+    load_module = importlib.import_module("segmentation.read_text")
     rng = np.random.default_rng(0)
     n = 20_000
     ages = np.where(rng.random(n) < 0.02, "NA", rng.integers(18, 90, n).astype(str))

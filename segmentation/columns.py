@@ -1,0 +1,346 @@
+"""Decide what each column of a customer file is, and why: the audit a marketer reads.
+
+Identifiers (unique per row, or named like ``id``/``CustomerID``/``CUST_ID``), constant columns,
+empty columns and free text are left out; numbers are used as they are, even with a little text in
+them (``n/a``, ``$12``, ``1,234``, ``12%``, ``#DIV/0!``, named with their rows); a column with two
+values is a yes/no column, other text with few values a category; dates become days before the
+latest date. Each decision is a :class:`ColumnReport`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .cells import EXCEL_ERROR, MAX_MAGNITUDE, MISSING_MARKERS, NUMERIC_SHARE, lenient_numbers, may_be_numbers
+from .dates import mixed_date_examples, read_dates
+from .load import Table
+from .wording import clipped, number
+
+__all__ = ["MAX_CATEGORIES", "ColumnReport", "candidate_columns", "inspect_column", "nothing_usable"]
+
+
+#: Text columns with more distinct values than this are not one-hot encoded (too many columns).
+MAX_CATEGORIES = 20
+
+
+#: The same for a column the user chose by name.
+_CHOSEN_CATEGORIES = 50
+
+
+_ID_NAME = re.compile(
+    r"""^(
+        id | uuid | guid | key | index | idx | row | row[ _-]?(id|no|num|number) |
+        .*[ _-](id|uuid|guid|no|nr|num|number|key|code)\.? |
+        .*[a-z](Id|ID|Key|No|Nr) |
+        (customer|cust|client|user|member|account|acct|contact|person|record|order)[ _-]?
+            (id|no|nr|num|number|key|code|ref|\#) |
+        .*nummer | (kunden|kd)[ _-]?(id|nr|no)
+    )$""",
+    re.VERBOSE,
+)
+
+
+# Postcodes are written as numbers but are places: 10115 is not "more" than 10114.
+_PLACE_CODE_NAME = re.compile(
+    r"^(zip|zip[ _-]?code|post[ _-]?code|postal[ _-]?code|plz|postleitzahl|code[ _-]postal|cap|cep|pin[ _-]?code)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ColumnReport:
+    """What :func:`prepare` decided about one column, and why.
+
+    Attributes
+    ----------
+    column : str
+        The column's name in the file.
+    kind : str
+        ``"number"``, ``"yes/no"`` (two values, one 0/1 feature), ``"category"`` (one-hot),
+        ``"date"``, ``"identifier"``, ``"constant"``, ``"empty"`` or ``"text"``.
+    used : bool
+        Whether the column is a feature of the segmentation.
+    reason : str
+        The decision in plain words.
+    distinct : int
+        Number of different values (missing not counted).
+    missing : int
+        Missing cells, including cells that could not be read (see ``unreadable``).
+    filled_with : str
+        How missing cells were filled, e.g. ``"median 61.5"``; empty when nothing was filled.
+    unreadable : int
+        Cells of a number or date column that hold something else (text, Excel errors, infinities);
+        they are treated as missing.
+    unreadable_examples : tuple of (int, str)
+        Up to three ``(row, value)`` pairs, rows counted from 1.
+    converted : int
+        Number cells written with symbols (``$``, ``%``, thousands separators) that were read as numbers.
+    clipped : int
+        Values moved to the 1st/99th percentile (only with ``outliers="clip"``).
+    features : tuple of str
+        The feature names this column produced.
+    date_format : str
+        For date columns, the ``strftime`` format the dates were read with.
+    warnings : tuple of str
+        Things worth a look that were not changed: negative values, rare values that may be typos.
+    """
+
+    column: str
+    kind: str
+    used: bool
+    reason: str
+    distinct: int = 0
+    missing: int = 0
+    filled_with: str = ""
+    unreadable: int = 0
+    unreadable_examples: tuple[tuple[int, str], ...] = ()
+    converted: int = 0
+    clipped: int = 0
+    features: tuple[str, ...] = ()
+    date_format: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One sentence about the column for the audit table."""
+        parts = [self.reason]
+        if self.unreadable:
+            examples = ", ".join(f"'{v}' in row {r:,}" for r, v in self.unreadable_examples)
+            parts.append(
+                f"Column '{self.column}' has text in {self.unreadable:,} row(s), e.g. {examples}; treated as missing."
+            )
+        if self.converted:
+            parts.append(
+                f"{self.converted:,} value(s) written with $, %, or thousands separators were read as numbers."
+            )
+        if self.used and self.missing:
+            parts.append(f"{self.missing:,} missing value(s) filled with the {self.filled_with}.")
+        if self.clipped:
+            parts.append(f"{self.clipped:,} extreme value(s) clipped to the 1st/99th percentile.")
+        parts.extend(self.warnings)
+        return " ".join(parts)
+
+
+def candidate_columns(table: Table) -> list[str]:
+    """Columns a user may pick as features: everything but empty, constant and free-text columns."""
+    reports = [inspect_column(table, column, explicit=False)[0] for column in table.columns]
+    return [r.column for r in reports if r.kind in {"number", "yes/no", "category", "date"} or r.used]
+
+
+def inspect_column(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport, pd.Series | None]:
+    """Decide one column's kind; return its report and its values in original units."""
+    series = table.frame[column]
+    n = len(series)
+    present = series.dropna()
+    missing = int(n - len(present))
+    distinct = int(present.nunique())
+    if len(present) == 0:
+        return ColumnReport(column, "empty", False, "Every value is missing.", missing=missing), None
+
+    # Chosen or not, a postcode is a place: only the number of places it may have changes.
+    place_code = bool(_PLACE_CODE_NAME.match(column.strip()))
+    if place_code:
+        series = table.raw[column].str.strip().mask(series.isna())
+        present = series.dropna()
+    is_number = pd.api.types.is_numeric_dtype(series) and not place_code
+    unreadable = 0
+    unreadable_examples: tuple[tuple[int, str], ...] = ()
+    converted = 0
+    if not is_number and not place_code and may_be_numbers(present, decimal=table.decimal):
+        numbers, converted, bad = lenient_numbers(series, decimal=table.decimal)
+        # Excel's error values (#DIV/0!, #N/A) stand where a formula's number failed: they say the
+        # column is numeric, so they do not count against it (they are still reported and missing).
+        errors = int(series.str.strip().str.upper().str.match(EXCEL_ERROR.pattern).fillna(False).sum())
+        readable = int(numbers.notna().sum())
+        if readable and readable >= NUMERIC_SHARE * (len(present) - errors):
+            is_number = True
+            unreadable, unreadable_examples = cell_examples(series, bad)
+            series = numbers
+        else:
+            converted = 0
+
+    if is_number:
+        series = series.astype("float64")
+        extreme = ~np.isfinite(series) | (series.abs() > MAX_MAGNITUDE)
+        extreme &= series.notna()
+        if pd.api.types.is_numeric_dtype(table.frame[column]):
+            extreme |= unparsed_cells(table, column)
+        if extreme.any():
+            raw = table.raw[column].str.strip()
+            count, examples = cell_examples(raw, extreme)
+            unreadable += count
+            unreadable_examples = (unreadable_examples + examples)[:3]
+            series = series.mask(extreme)
+        present = series.dropna()
+        distinct = int(present.nunique())
+        missing = int(n - len(present))
+        base = dict(
+            distinct=distinct,
+            missing=missing,
+            unreadable=unreadable,
+            unreadable_examples=unreadable_examples,
+            converted=converted,
+        )
+        if len(present) == 0:
+            return ColumnReport(column, "empty", False, "No value in it can be read as a number.", **base), None
+        if not explicit and _looks_like_identifier(column, present, n):
+            return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
+        if distinct == 1:
+            reason = f"Same value ({number(present.iloc[0])}) in every row, so it cannot tell customers apart."
+            return ColumnReport(column, "constant", False, reason, **base), None
+        warn = _number_warnings(column, series, table)
+        return ColumnReport(column, "number", True, "Number, used as it is.", warnings=warn, **base), series
+
+    if place_code and distinct > (MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES):
+        reason = (
+            f"Postcode with {distinct:,} different places: a place, not an amount, and too many "
+            "places to compare customers by. A region or city column works better."
+        )
+        return ColumnReport(column, "text", False, reason, distinct=distinct, missing=missing), None
+
+    text = series.astype("str")
+    dates, date_bad, date_format = read_dates(text)
+    if dates is not None:
+        unreadable, unreadable_examples = cell_examples(text, date_bad)
+        days_present = dates.dropna()
+        base = dict(
+            distinct=int(days_present.nunique()),
+            missing=int(n - len(days_present)),
+            unreadable=unreadable,
+            unreadable_examples=unreadable_examples,
+        )
+        if (days_present == days_present.iloc[0]).all():
+            return ColumnReport(column, "constant", False, "The same date in every row.", **base), None
+        reason = "Date, used as days before the latest date."
+        return ColumnReport(column, "date", True, reason, date_format=date_format, **base), dates
+
+    base = dict(distinct=distinct, missing=missing)
+    mixed = mixed_date_examples(text)
+    if mixed:
+        reason = (
+            f"Dates written in more than one way (e.g. {mixed}); write every date the same way "
+            "(for example 2024-01-31) to use this column."
+        )
+        return ColumnReport(column, "text", False, reason, **base), None
+    if not explicit and _looks_like_identifier(column, present, n):
+        return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
+    if distinct == 1:
+        reason = f"Same value ('{present.iloc[0]}') in every row, so it cannot tell customers apart."
+        return ColumnReport(column, "constant", False, reason, **base), None
+    warn = _rare_value_warnings(present)
+    if distinct == 2:
+        low, high = sorted(present.unique())
+        reason = f"Two values: encoded as 1 for '{high}', 0 for '{low}', at half the weight of a number column."
+        return ColumnReport(column, "yes/no", True, reason, warnings=warn, **base), text
+    limit = MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES
+    if distinct <= limit and distinct <= max(2, 0.5 * len(present)):
+        reason = f"Category with {distinct} values: one 0/1 feature per value."
+        return ColumnReport(column, "category", True, reason, warnings=warn, **base), text
+    reason = f"Text with {distinct:,} different values (like names or free text), too many to compare customers by."
+    return ColumnReport(column, "text", False, reason, **base), None
+
+
+def _looks_like_identifier(column: str, present: pd.Series, n: int) -> bool:
+    name = column.strip()
+    if _ID_NAME.match(name) or _ID_NAME.match(name.lower()):
+        # By name only when most values differ: a "Region code" with four values is a category.
+        return present.nunique() >= 0.5 * len(present)
+    unique = present.nunique() == len(present) and len(present) >= 0.95 * n and n >= 3
+    if not unique:
+        return False
+    if pd.api.types.is_numeric_dtype(present):
+        # A unique number column is an identifier only if it counts rows (1, 2, 3, ...): unique
+        # incomes or balances are ordinary with many customers.
+        values = np.sort(present.to_numpy())
+        whole = np.all(values == np.round(values))
+        return bool(whole and np.all(np.diff(values) == 1))
+    return True
+
+
+def _identifier_reason(column: str, distinct: int, n: int) -> str:
+    if distinct >= n:
+        return "Identifier: a different value in every row, so it says nothing about the customer."
+    return f"Identifier (by its name): {distinct:,} different values in {n:,} rows, not a customer trait."
+
+
+def nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
+    """The message when no column can be a feature, saying why in the words that fit the file."""
+    kinds = {r.kind for r in reports}
+    if kinds == {"empty"}:
+        return (
+            f"Every cell of '{table.name}' is empty or a missing-value marker (like 'NA' or '?'), so there "
+            "is nothing to segment. Export the table again with its data."
+        )
+    if kinds <= {"empty", "constant"}:
+        same = []
+        for report in reports:
+            if report.kind == "constant":
+                value = table.frame[report.column].dropna().iloc[0]
+                shown = number(value) if isinstance(value, (int, float)) else f"'{clipped(value, 40)}'"
+                same.append(f"'{report.column}' is {shown}")
+        more = f" and {len(same) - 4:,} more" if len(same) > 4 else ""
+        return (
+            f"Every customer has the same values ({', '.join(same[:4])}{more} in every row), so there is "
+            "nothing to tell them apart. Check that the export holds the real customer rows."
+        )
+    reasons = " ".join(f"'{r.column}': {r.reason}" for r in reports[:4])
+    more = f" (and {len(reports) - 4:,} more columns)" if len(reports) > 4 else ""
+    return (
+        "None of the columns can be used to segment customers (they need numbers, dates or categories). "
+        f"{reasons}{more}"
+    )
+
+
+def _number_warnings(column: str, series: pd.Series, table: Table) -> tuple[str, ...]:
+    present = series.dropna()
+    found = []
+    negative = present < 0
+    if 0 < negative.sum() <= 0.02 * len(present):
+        first = int(np.flatnonzero((series < 0).to_numpy())[0])
+        found.append(
+            f"{int(negative.sum())} negative value(s) in a column that is otherwise positive "
+            f"(e.g. {number(series.iloc[first])} in row {first + 1:,}): worth checking."
+        )
+    values = present.to_numpy()
+    # In a small file whole-euro amounts often all differ; over hundreds of customers they repeat.
+    if len(values) >= 200 and present.is_unique and np.all(values == np.round(values)):
+        found.append(
+            "Every customer has a different whole number here. If it is a customer, order or "
+            "phone number rather than an amount, leave it out of the chosen columns."
+        )
+    return tuple(found)
+
+
+def _rare_value_warnings(present: pd.Series) -> tuple[str, ...]:
+    counts = present.value_counts()
+    if len(present) < 50 or len(counts) < 3:
+        return ()
+    rare = counts[counts <= max(1, 0.01 * len(present))]
+    if len(rare) == 0 or len(rare) == len(counts):
+        return ()
+    listed = ", ".join(f"'{value}' ({count} row{'s' if count > 1 else ''})" for value, count in rare.iloc[:4].items())
+    return (f"Rare values that may be typos: {listed}.",)
+
+
+def cell_examples(values: pd.Series, mask: pd.Series) -> tuple[int, tuple[tuple[int, str], ...]]:
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+    examples = tuple((int(p) + 1, clipped(values.iloc[p], 40)) for p in positions[:3])
+    return int(len(positions)), examples
+
+
+def unparsed_cells(table: Table, column: str) -> pd.Series:
+    """Cells of a number column that hold something but were not read (e.g. a number of 10,000 digits).
+
+    Rows with no value at all in the typed view (repeated headers, a totals row) are not counted.
+    """
+    unparsed = table.frame[column].isna()
+    if not unparsed.any():
+        return unparsed
+    unparsed &= ~table.raw[column].str.strip().str.lower().isin(MISSING_MARKERS)
+    if unparsed.any():
+        rows = table.frame.loc[unparsed].notna().any(axis=1)
+        unparsed.loc[rows.index] = rows
+    return unparsed
