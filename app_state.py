@@ -34,8 +34,8 @@ import streamlit as st
 
 import segmentation as sg
 from segmentation.columns import candidate_columns
-from segmentation.kmeans import count_distinct
 from segmentation.load import file_hash
+from segmentation.nearest import count_distinct
 from segmentation.sweep import combine_sweeps, cut_range
 
 # Session-state keys: the only place they are spelled out.

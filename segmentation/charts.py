@@ -16,6 +16,7 @@ from plotly.colors import hex_to_rgb, unlabel_rgb
 from plotly.subplots import make_subplots
 from sklearn.decomposition import PCA
 
+from . import seeds
 from .describe import Profile
 from .fit import Segmentation
 from .insight import UNSTABLE_JACCARD, Card, Stability, Transitions
@@ -158,7 +159,7 @@ def plot_sample(labels: np.ndarray, *, limit: int = PLOT_ROWS, random_state: int
     rows = np.flatnonzero(labels > 0)
     if len(rows) <= limit:
         return rows
-    rng = np.random.default_rng([random_state, 2])
+    rng = seeds.rng(random_state, seeds.CHART_SAMPLE)
     chosen = []
     segments, counts = np.unique(labels[rows], return_counts=True)
     for segment, count in zip(segments, counts, strict=True):

@@ -13,17 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kmeans import best_partition, count_distinct
+from .kmeans import best_partition
+from .metrics import EXACT_SILHOUETTE_ROWS, centroid_silhouette, silhouette_rows, silhouette_scores, silhouette_values
+from .nearest import count_distinct
 from .prepare import Prepared
-from .sweep import check_k, silhouette_rows, silhouette_scores, silhouette_values
+from .sweep import check_k
 
-__all__ = ["EXACT_SILHOUETTE_ROWS", "Segmentation", "fit", "number_by_size"]
-
-#: Up to this many customers every customer's silhouette is exact; above it, the centroid-based
-#: ("simplified") silhouette is used per customer, which costs O(rows x K) instead of O(rows²).
-EXACT_SILHOUETTE_ROWS = 10_000
-#: Rows per block when measuring every customer's distance to the other centres.
-_BLOCK_ROWS = 16_384
+__all__ = ["Segmentation", "fit", "number_by_size"]
 
 
 @dataclass(frozen=True)
@@ -146,7 +142,7 @@ def fit(prepared: Prepared, k: int, *, random_state: int = 0) -> Segmentation:
             if sample is None:  # the sweep's silhouette is the mean of these very values
                 silhouette = float(values.mean())
         else:
-            values = _centroid_silhouette(X, centers, segment, own)
+            values = centroid_silhouette(X, centers, segment, own)
         if silhouette is None:
             rows = slice(None) if sample is None else sample
             silhouette = silhouette_scores(X[rows], [segment[rows]])[0]
@@ -180,23 +176,3 @@ def number_by_size(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
     # np.lexsort sorts by its last key first: size (descending), then each coordinate in turn.
     coordinates = tuple(np.round(centers[:, j], 9) for j in reversed(range(centers.shape[1])))
     return np.lexsort(coordinates + (-sizes,))
-
-
-def _centroid_silhouette(X: np.ndarray, centers: np.ndarray, labels: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """Silhouette with distances to centres: (b - a) / max(a, b), b = distance to the next centre."""
-    other = np.empty(len(X))
-    c_sq = np.einsum("ij,ij->i", centers, centers)[:, None]
-    # Blocks laid out one centre per row: the minimum over centres is then a vectorised reduction
-    # (over a million rows, 4x faster than a (rows, K) matrix reduced row by row).
-    for start in range(0, len(X), _BLOCK_ROWS):
-        block = X[start : start + _BLOCK_ROWS]
-        d2 = centers @ block.T
-        d2 *= -2.0
-        d2 += c_sq
-        d2 += np.einsum("ij,ij->i", block, block)[None, :]
-        d2[labels[start : start + _BLOCK_ROWS], np.arange(len(block))] = np.inf
-        other[start : start + len(block)] = d2.min(axis=0)
-    np.maximum(other, 0, out=other)
-    np.sqrt(other, out=other)
-    denominator = np.maximum(np.maximum(own, other), 1e-12)
-    return (other - own) / denominator

@@ -37,7 +37,8 @@ from sklearn.metrics import adjusted_rand_score
 from .describe import DOMINANT_SHARE, NOTABLE_Z, Profile, describe
 from .errors import DataError
 from .fit import Segmentation, fit, number_by_size
-from .kmeans import SMALL_ROWS, assign, best_partition, count_distinct
+from .kmeans import SMALL_ROWS, best_partition
+from .nearest import assign, count_distinct
 from .prepare import Prepared
 from .sweep import check_k, check_range
 from .threads import cores, single_threaded

@@ -1,54 +1,36 @@
 """The k-means search shared by the sweep and the fit: the best partition we can find, quickly.
 
-The tutorial ran ``KMeans(n_clusters=k)`` once per K. One random start lands in a poor local optimum
-often enough that its elbow curve is up to 25% above the best reachable SSE and not even monotone.
-Running scikit-learn 100 times per K fixes most of that but costs seconds on 200 rows, because the
-per-call overhead dominates. This module does better and faster:
+The tutorial ran ``KMeans(n_clusters=k)`` once per K, and one random start often lands in a poor
+local optimum. This module searches harder, at a cost that depends on the size of the data:
 
-* **Small data** (up to :data:`SMALL_ROWS` rows): many k-means++ starts run at once as NumPy
-  arrays, the best is polished with Hartigan's single-customer moves (which escape the local optima
-  where Lloyd's algorithm stops), then an *iterated local search* relocates the centre whose removal
-  costs least to a new place and keeps the result when it lowers the SSE. Two such searches run
-  from fresh starts and the better is kept: one alone can settle in a basin no single relocation
-  leaves (the Mall data at K=12).
-* **Medium data** (up to :data:`FULL_SEARCH_ROWS` rows): the customers are summarised twice as 200
-  weighted micro-segments; a hundred k-means++ starts on a summary cost less than one start on
-  every row. The best few partitions of each summary are refined on every row with Lloyd's
-  algorithm, the best three of those by the split-merge search below, and the winner (up to
-  :data:`HARTIGAN_ROWS` rows) by Hartigan's moves. Where customers share a few yes/no answers (a region, a gender) the SSE landscape has
-  many basins of nearly equal depth: on the built-in 3,000-customer sample one k-means++ start in
-  a hundred lands within 0.5% of the best of a hundred at K=10..15, and ten full-data starts ended
-  1-2% above it. The summaries depend on the data and the seed, not on K: a sweep builds them once.
-* **Large data** (a million customers): the search runs on a random sample of a few thousand rows:
-  k-means++ starts (more of them for small K, where they are cheap), then a *split-merge* local
-  search that removes the centre whose customers are cheapest to hand to their next-best centre
-  and splits the cluster that gains most from being cut in two, keeping the move when Lloyd's
-  algorithm then lowers the SSE. Multi-start alone cannot do this on a sample: its basins differ
-  from the full data's, and the best of 16 starts on 4,000 rows stayed 1.7% above scikit-learn's
-  best of 10 full-data starts at K=14 on planted data, where the local search ends within 0.1%.
-  The result is refined on a four times larger sample, then one pass over every row assigns the
-  labels and measures the SSE on all rows.
+* **Small data** (up to :data:`SMALL_ROWS` rows): many k-means++ starts at once as NumPy arrays,
+  Hartigan's single-customer moves, then an *iterated local search* that relocates the centre whose
+  removal costs least; two such searches from fresh starts, the better kept.
+* **Medium data** (up to :data:`FULL_SEARCH_ROWS` rows): the customers are summarised twice as
+  weighted micro-segments; a hundred k-means++ starts on a summary cost less than one on every row.
+  The best partitions are refined on every row, polished by split-merge moves and Hartigan's.
+* **Large data**: the search runs on a random sample (k-means++ starts, then a split-merge local
+  search), is refined on a larger sample, and one pass over every row assigns the labels.
 
-Everything is driven by one seed derived from ``(random_state, k)`` (and, on medium data, the
-summaries by one derived from ``random_state`` alone), and every K runs on one OpenMP thread (the
-summation order of scikit-learn's Lloyd depends on the thread count), so a K gives the same
-partition whether it is fitted alone or as part of a sweep over any range, and a sweep may run
-several K at once on the machine's cores.
+Everything is driven by one seed per ``(random_state, k)`` (see :mod:`segmentation.seeds`) and each
+K runs on one OpenMP thread, so a K gives the same partition alone or in a sweep over any range, on
+any number of cores. How each part was measured against scikit-learn is in ``bench/README.md``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import KMeans
 
+from . import seeds
+from .nearest import assign, centers_of, count_distinct
+from .seeds import search_rng
+from .summaries import summaries
 from .threads import one_openmp_thread
 
-__all__ = ["FULL_SEARCH_ROWS", "SAMPLE_ROWS", "Partition", "assign", "best_partition", "count_distinct"]
+__all__ = ["FULL_SEARCH_ROWS", "SAMPLE_ROWS", "SMALL_ROWS", "Partition", "best_partition"]
 
 #: Up to this many rows the search runs on every row.
 FULL_SEARCH_ROWS = 20_000
@@ -73,15 +55,6 @@ SMALL_ROWS = 2_500
 _SMALL_SEARCHES = 2
 _SMALL_ROUNDS = 10
 _SMALL_STALE_ROUNDS = 3
-#: Above :data:`SMALL_ROWS`: micro-segments per summary of the customers. Enough that a segment
-#: rarely straddles two natural groups at K <= 30, few enough that a start on them costs little.
-_SUMMARY_SEGMENTS = 200
-#: The micro-segments are found on at most this many rows; every row then joins its nearest one.
-_SUMMARY_ROWS = 4_000
-#: Independent summaries. Each has its blind spots (a micro-segment across a boundary of the best
-#: partition), and two rarely share one: on the sample, one summary left 1 K in 70 (5 seeds, K=2..15)
-#: more than 0.5% above the best of 100 scikit-learn starts, two none.
-_SUMMARIES = 2
 #: k-means++ starts on each summary; the best few distinct partitions are refined on every row.
 _SUMMARY_STARTS = 100
 _SUMMARY_CANDIDATES = 3
@@ -89,15 +62,8 @@ _SUMMARY_CANDIDATES = 3
 _POLISHED_CANDIDATES = 3
 #: Split-merge rounds on medium data (each round that helps costs a few Lloyd runs on every row).
 _MEDIUM_SPLIT_MERGE_ROUNDS = 10
-#: Summaries kept for the next K (and the next session on the same data), newest last; each is a
-#: few hundred weighted points.
-_SUMMARY_CACHE_SIZE = 8
 #: Hartigan's polish runs up to this many rows (each move costs a pass over the rows).
 HARTIGAN_ROWS = 5_000
-#: Rows per block when measuring distances to centres (fits the block in the CPU cache).
-_BLOCK_ROWS = 8_192
-#: Rows per block when finding nearest centres (K x 16,384 distances: 2.5 MB at K=19).
-_ASSIGN_ROWS = 16_384
 #: Work budget of one batched Lloyd step (starts x rows x K); bounds memory to ~100 MB.
 _BATCH_CELLS = 4_000_000
 
@@ -164,84 +130,20 @@ def best_partition(
     n = X.shape[0]
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the number of rows ({n}), not {k}")
-    rng = np.random.default_rng([random_state, k])
+    rng = search_rng(random_state, k)
     sampled = n > full_search_rows and k > 1
     with one_openmp_thread():
         centers = None
         if sampled:
             # The same rows for every K (they depend on the seed only), in random order: each stage
             # takes a prefix, so the samples are nested.
-            chosen = np.random.default_rng([random_state, 0]).choice(n, size=min(sample_rows, n), replace=False)
+            chosen = seeds.rng(random_state, seeds.SEARCH_SAMPLE).choice(n, size=min(sample_rows, n), replace=False)
             centers = _search_sampled(X, k, rng, chosen)
         if centers is None:
             sampled = False
             centers = _search(X, k, rng, random_state=random_state)
         labels, distances = assign(X, centers)
     return Partition(centers=centers, labels=labels, inertia=float(distances.sum()), sampled=sampled)
-
-
-def assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Assign each row to its nearest centre.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    centers : ndarray of shape (k, n_features)
-
-    Returns
-    -------
-    labels : ndarray of int
-    squared_distances : ndarray of float
-        Each row's squared distance to its centre.
-
-    Examples
-    --------
-    >>> labels, squared = assign(np.array([[0.0], [4.0]]), np.array([[1.0], [5.0]]))
-    >>> labels.tolist(), squared.tolist()
-    ([0, 1], [1.0, 1.0])
-    """
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    centers = np.ascontiguousarray(centers, dtype=np.float64)
-    labels = _nearest(X, centers)
-    return labels, _squared_to(X, centers, labels)
-
-
-def _nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Index of each row's nearest centre (the first on ties), block by block.
-
-    The distances of a block are laid out one centre per row, and a running minimum walks the
-    centres: each step is a vectorised pass over the block. ``argmin`` over (rows, K) instead works
-    row by row on K values, and was 3x slower on a million rows; scikit-learn's
-    ``pairwise_distances_argmin`` 1.3-3x slower on one thread.
-    """
-    labels = np.zeros(X.shape[0], dtype=np.intp)
-    if len(centers) == 1:
-        return labels
-    c_sq = np.einsum("ij,ij->i", centers, centers)
-    for start in range(0, X.shape[0], _ASSIGN_ROWS):
-        # |x - c|² - |x|²: the part that depends on the centre.
-        distances = centers @ X[start : start + _ASSIGN_ROWS].T
-        distances *= -2.0
-        distances += c_sq[:, None]
-        best = distances[0].copy()
-        nearest = labels[start : start + _ASSIGN_ROWS]
-        for j in range(1, len(centers)):
-            closer = distances[j] < best
-            np.minimum(best, distances[j], out=best)
-            nearest[closer] = j
-    return labels
-
-
-def _squared_to(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Each row's squared distance to its centre, from the differences (exact, unlike the dot trick)."""
-    squared = np.empty(X.shape[0], dtype=np.float64)
-    for start in range(0, X.shape[0], _BLOCK_ROWS):
-        stop = start + _BLOCK_ROWS
-        # np.take with a buffer is twice as fast as fancy indexing, then subtract in place.
-        diff = np.take(centers, labels[start:stop], axis=0)
-        np.subtract(X[start:stop], diff, out=diff)
-        squared[start:stop] = np.einsum("ij,ij->i", diff, diff)
-    return squared
 
 
 # --------------------------------------------------------------------------------------------------
@@ -269,7 +171,7 @@ def _search(X: np.ndarray, k: int, rng: np.random.Generator, *, random_state: in
         labels, inertia = _local_search(X, k, rng)
         if inertia < best_inertia * (1 - 1e-9):
             best_labels, best_inertia = labels, inertia
-    return _centers_of(X, best_labels, k)
+    return centers_of(X, best_labels, k)
 
 
 def _local_search(X: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
@@ -282,7 +184,7 @@ def _local_search(X: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.n
     stale, rounds = 0, 0
     while stale < _SMALL_STALE_ROUNDS and rounds < _SMALL_ROUNDS:
         rounds += 1
-        centers = _centers_of(X, labels, k)
+        centers = centers_of(X, labels, k)
         candidates = _relocated(X, labels, centers, starts, rng)
         candidates, cand_labels, cand_inertia = _lloyd(X, candidates)
         new_labels, new_inertia = _hartigan(X, cand_labels[np.argmin(cand_inertia)], k)
@@ -390,7 +292,7 @@ def _search_medium(X: np.ndarray, k: int, rng: np.random.Generator, *, random_st
     only, not on K, so a sweep builds them once.
     """
     refined = []
-    for points, weights in _summaries(X, random_state):
+    for points, weights in summaries(X, random_state):
         starts = _kmeans_plus_plus(points, k, _SUMMARY_STARTS, rng, weights=weights)
         starts, _, inertia = _lloyd(points, starts, weights=weights)
         for i in _best_distinct(inertia, _SUMMARY_CANDIDATES):
@@ -406,67 +308,7 @@ def _search_medium(X: np.ndarray, k: int, rng: np.random.Generator, *, random_st
     labels, _ = assign(X, centers)
     if len(X) <= HARTIGAN_ROWS:
         labels, _ = _hartigan(X, labels, k, max_moves=len(X))
-    return _centers_of(X, labels, k, previous=centers)
-
-
-@dataclass
-class _SummarySlot:
-    """The summaries of one dataset and seed, once built, and the lock held while building them."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    summaries: tuple[tuple[np.ndarray, np.ndarray], ...] | None = None
-
-
-_summary_cache: OrderedDict[tuple, _SummarySlot] = OrderedDict()
-_summary_lock = threading.Lock()
-
-
-def _summaries(X: np.ndarray, random_state: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """The summaries of ``X`` for this seed, built once and kept for the next K (read-only)."""
-    key = (X.shape, random_state, hashlib.blake2b(X, digest_size=16).digest())
-    with _summary_lock:
-        slot = _summary_cache.get(key)
-        if slot is None:
-            slot = _summary_cache[key] = _SummarySlot()
-            while len(_summary_cache) > _SUMMARY_CACHE_SIZE:
-                _summary_cache.popitem(last=False)
-        else:
-            _summary_cache.move_to_end(key)
-    # The K of a sweep that start together wait for the first to build them rather than build
-    # them too: their threads share the GIL, so a second build only slows the first.
-    with slot.lock:
-        if slot.summaries is None:
-            summaries = _summarise(X, np.random.default_rng([random_state, 0, 1]))
-            for points, weights in summaries:
-                points.setflags(write=False)
-                weights.setflags(write=False)
-            slot.summaries = summaries
-    return slot.summaries
-
-
-def _summarise(X: np.ndarray, rng: np.random.Generator) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Weighted micro-segments standing for the rows: ``(centres, customers in each)`` per summary.
-
-    Each summary is a k-means with :data:`_SUMMARY_SEGMENTS` clusters on a random sample of at
-    most :data:`_SUMMARY_ROWS` rows; every row then joins its nearest micro-segment, so the weights
-    count every customer and each centre is the mean of its customers. Data with at most that many
-    different customers is summarised exactly, once.
-    """
-    if count_distinct(X, limit=_SUMMARY_SEGMENTS) <= _SUMMARY_SEGMENTS:
-        points, counts = np.unique(X, axis=0, return_counts=True)
-        return ((points, counts.astype(np.float64)),)
-    n = len(X)
-    summaries = []
-    for _ in range(_SUMMARIES):
-        rows = X if n <= _SUMMARY_ROWS else X[np.sort(rng.choice(n, size=_SUMMARY_ROWS, replace=False))]
-        # A few Lloyd steps suffice: the summary need not be a local optimum, only fine-grained.
-        seed = int(rng.integers(2**31 - 1))
-        micro = KMeans(_SUMMARY_SEGMENTS, n_init=1, max_iter=20, random_state=seed).fit(rows)
-        labels = _nearest(X, micro.cluster_centers_)
-        counts = np.bincount(labels, minlength=_SUMMARY_SEGMENTS).astype(np.float64)
-        used = counts > 0
-        summaries.append((_centers_of(X, labels, _SUMMARY_SEGMENTS)[used], counts[used]))
-    return tuple(summaries)
+    return centers_of(X, labels, k, previous=centers)
 
 
 def _best_distinct(inertia: np.ndarray, count: int) -> list[int]:
@@ -479,14 +321,6 @@ def _best_distinct(inertia: np.ndarray, count: int) -> list[int]:
         if inertia[i] > inertia[chosen[-1]] * (1 + 1e-9):
             chosen.append(int(i))
     return chosen
-
-
-def count_distinct(X: np.ndarray, *, limit: int) -> int:
-    """Number of different rows in ``X``, or ``limit + 1`` as soon as it is known to be larger."""
-    head = np.unique(X[: min(len(X), 50 * (limit + 1))], axis=0)
-    if len(head) > limit:
-        return limit + 1
-    return len(np.unique(X, axis=0))
 
 
 def _kmeans_plus_plus(
@@ -626,12 +460,3 @@ def _relocated(
     out = np.repeat(centers[None], trials, axis=0)
     out[np.arange(trials), which] = X[points]
     return out
-
-
-def _centers_of(X: np.ndarray, labels: np.ndarray, k: int, previous: np.ndarray | None = None) -> np.ndarray:
-    counts = np.bincount(labels, minlength=k).astype(np.float64)
-    sums = np.column_stack([np.bincount(labels, weights=X[:, j], minlength=k) for j in range(X.shape[1])])
-    centers = sums / np.maximum(counts, 1)[:, None]
-    if previous is not None:
-        centers[counts == 0] = previous[counts == 0]
-    return centers

@@ -36,8 +36,8 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from .cells import lenient_numbers
 from .dates import DATE_FORMATS
 from .errors import DataError
-from .kmeans import assign
 from .load import Table, load_table
+from .nearest import assign
 from .prepare import PercentileClipper, Prepared
 from .wording import clipped, number, quoted
 

@@ -27,7 +27,7 @@ How each stage maps to Spark, and where it differs from the default engine:
   numbered 1..K by size with the same tie rule as :func:`segmentation.fit.number_by_size`. The SSE
   covers every row; the silhouette is ``ClusteringEvaluator``'s (squared Euclidean distances, so
   its values run higher than the default engine's) on a fixed sample of at most
-  :data:`~segmentation.sweep.SILHOUETTE_ROWS` rows.
+  :data:`~segmentation.metrics.SILHOUETTE_ROWS` rows.
 * CSV input: the separator, encoding, decimal mark and header names are sniffed by the Python
   loader from the head of a local file (a remote URI takes ``sep``/``encoding`` as given). Spark
   then reads plain values: numbers written with currency symbols or thousands separators and
@@ -54,11 +54,12 @@ from .describe import Profile, category_strength, importance_table, segment_name
 from .errors import DataError
 from .export import run_document
 from .load import load_table
+from .metrics import SILHOUETTE_ROWS
 from .model import RunModel, preparation_spec, read_run_file, units_note, unseen_note
 from .prepare import Prepared
 from .prepare import prepare as prepare_table
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
-from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, check_k, check_range, cut_range
+from .sweep import K_LIMIT, Sweep, check_k, check_range, cut_range
 from .wording import free_name, number, quoted
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers

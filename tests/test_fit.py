@@ -93,7 +93,7 @@ def test_k_one():
 
 
 def test_centroid_fit_score_above_the_exact_limit():
-    from segmentation.fit import EXACT_SILHOUETTE_ROWS
+    from segmentation.metrics import EXACT_SILHOUETTE_ROWS
 
     rng = np.random.default_rng(0)
     centers = np.array([[0, 0], [10, 0], [0, 10]])

@@ -11,8 +11,9 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from threadpoolctl import threadpool_info
 
-from segmentation import kmeans
-from segmentation.kmeans import assign, best_partition, count_distinct
+from segmentation.kmeans import best_partition
+from segmentation.nearest import assign, count_distinct
+from segmentation.summaries import clear_summaries
 from segmentation.threads import single_threaded
 
 
@@ -45,10 +46,10 @@ def test_medium_search_is_the_same_with_or_without_the_cached_summaries():
     # The summaries are kept for the next K; a K gives the same partition whether it builds them,
     # finds them built, or runs beside another K building them.
     X, _ = blobs(4_000, d=5, centers=8)
-    kmeans._summary_cache.clear()
+    clear_summaries()
     cold = best_partition(X, 7, random_state=5)
     warm = best_partition(X, 7, random_state=5)
-    kmeans._summary_cache.clear()
+    clear_summaries()
     with ThreadPoolExecutor(2) as pool:
         racing = list(pool.map(lambda _: best_partition(X, 7, random_state=5), range(2)))
     for other in (warm, *racing):
