@@ -16,10 +16,12 @@ from plotly.colors import hex_to_rgb, unlabel_rgb
 from plotly.subplots import make_subplots
 from sklearn.decomposition import PCA
 
+from .cards import Card
 from .describe import Profile
 from .fit import Segmentation
-from .insight import UNSTABLE_JACCARD, Card, Stability, Transitions
+from .stability import UNSTABLE_JACCARD, Stability
 from .sweep import Sweep
+from .transitions import Transitions
 
 __all__ = [
     "PLOT_ROWS",
