@@ -3,7 +3,7 @@ them again from other seeds, and measure how well the new segments agree with th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -24,12 +24,15 @@ from .wording import and_joined
 __all__ = [
     "HIGHLY_STABLE_JACCARD",
     "RESAMPLE_SHARE",
+    "STABILITY_BY_DEFAULT_ROWS",
     "STABILITY_ROWS",
     "STABLE_JACCARD",
     "UNSTABLE_JACCARD",
     "Stability",
     "matched_jaccard",
     "stability",
+    "stability_by_default",
+    "stability_ks",
     "stability_sweep",
 ]
 
@@ -45,12 +48,59 @@ RESAMPLE_SHARE = 0.8
 #: Above this many customers, stability is measured on a fixed random sample of this many, so one K
 #: takes a few seconds whatever the size of the file.
 STABILITY_ROWS = 5_000
+#: Up to this many customers stability is checked without being asked (see :func:`stability_by_default`).
+STABILITY_BY_DEFAULT_ROWS = 200_000
 #: Resamples up to this many customers get the careful search of :func:`segmentation.fit`.
 CAREFUL_RESAMPLE_ROWS = 1_000
 #: k-means++ starts per resample above :data:`CAREFUL_RESAMPLE_ROWS`.
 RESAMPLE_STARTS = 4
 
 ProgressCallback = Callable[[int, int], None]
+
+
+def stability_by_default(n_customers: int) -> bool:
+    """Whether stability is checked without being asked: up to :data:`STABILITY_BY_DEFAULT_ROWS` customers.
+
+    Above that, the app leaves the check to the user (it is off until switched on).
+
+    Parameters
+    ----------
+    n_customers : int
+        Customers segmented.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> stability_by_default(10_000), stability_by_default(1_000_000)
+    (True, False)
+    """
+    return n_customers <= STABILITY_BY_DEFAULT_ROWS
+
+
+def stability_ks(ks: Iterable[int]) -> list[int]:
+    """The K whose stability is worth measuring: every K but 1.
+
+    One segment holds every customer, so it always agrees with itself and says nothing.
+
+    Parameters
+    ----------
+    ks : iterable of int
+        The K on screen, e.g. the K of a sweep.
+
+    Returns
+    -------
+    list of int
+        ``ks`` without 1, in the same order.
+
+    Examples
+    --------
+    >>> stability_ks(range(1, 5)), stability_ks([1])
+    ([2, 3, 4], [])
+    """
+    return [k for k in ks if k > 1]
 
 
 @dataclass(frozen=True)

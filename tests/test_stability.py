@@ -13,9 +13,12 @@ from planted_data import FEATURES, planted, run
 from segmentation import DataError, fit, prepare
 from segmentation.charts import stability_figure
 from segmentation.stability import (
+    STABILITY_BY_DEFAULT_ROWS,
     UNSTABLE_JACCARD,
     matched_jaccard,
     stability,
+    stability_by_default,
+    stability_ks,
     stability_sweep,
 )
 
@@ -120,6 +123,13 @@ def test_stability_figure(stable_four, prepared):
     assert fig.data[0].y[1] == pytest.approx(stable_four.ari_mean)
     assert fig.data[1].y[1] == pytest.approx(min(stable_four.segment_jaccard))
     assert any(shape.y0 == UNSTABLE_JACCARD for shape in fig.layout.shapes)
+
+
+def test_the_app_checks_every_k_but_one_and_small_files_by_default():
+    assert stability_ks(range(1, 6)) == [2, 3, 4, 5]
+    assert stability_ks((1,)) == [] and stability_ks([4]) == [4]
+    assert stability_by_default(STABILITY_BY_DEFAULT_ROWS)
+    assert not stability_by_default(STABILITY_BY_DEFAULT_ROWS + 1)
 
 
 # --------------------------------------------------------------------------------------------------
