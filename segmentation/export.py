@@ -33,7 +33,7 @@ from .model import RUN_FORMAT, Scored, preparation_spec
 from .wording import free_name
 
 if TYPE_CHECKING:
-    from .insight import Card, CardFeature
+    from .cards import Card, CardFeature
 
 __all__ = [
     "FORMULA_PREFIX",
@@ -119,7 +119,7 @@ def labelled_frame(
         Segment names, segment 1 first; overrides ``profile``.
     unusual : bool, default False
         Add a ``Fit score`` column (silhouette) and an ``Unusual`` flag (yes for customers who fit
-        their segment worst, see :func:`segmentation.insight.unusual_customers`).
+        their segment worst, see :func:`segmentation.unusual.unusual_customers`).
 
     Returns
     -------
@@ -133,7 +133,7 @@ def labelled_frame(
         names = [f"Segment {i}" for i in range(1, segmentation.k + 1)]
     extra = {}
     if unusual:
-        from .insight import unusual_customers
+        from .unusual import unusual_customers
 
         extra["Fit score"] = np.round(segmentation.fit_score, 4)
         extra["Unusual"] = np.where(unusual_customers(segmentation), "yes", "")
@@ -209,7 +209,7 @@ def cards_html(cards: list[Card] | tuple[Card, ...], *, title: str = "Customer s
     Parameters
     ----------
     cards : list of Card
-        Output of :func:`segmentation.insight.segment_cards`.
+        Output of :func:`segmentation.cards.segment_cards`.
     title : str, default "Customer segments"
         The page's heading.
     note : str, optional
@@ -223,7 +223,7 @@ def cards_html(cards: list[Card] | tuple[Card, ...], *, title: str = "Customer s
     Examples
     --------
     >>> from segmentation import describe, fit, load_table, prepare
-    >>> from segmentation.insight import segment_cards
+    >>> from segmentation.cards import segment_cards
     >>> table = load_table(b"Income,Spending\\n15,80\\n16,82\\n17,79\\n90,10\\n95,12\\n99,15\\n")
     >>> page = cards_html(segment_cards(describe(fit(prepare(table), 2))), title="Q3 <draft>")
     >>> page.startswith("<!DOCTYPE html>"), "Q3 &lt;draft&gt;" in page, "<script" in page
