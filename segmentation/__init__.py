@@ -8,7 +8,8 @@ The stages, one module each, in the order data flows through them::
     fit(prepared, k)          -> Segmentation   # segments numbered by size
     describe(segmentation)    -> Profile        # sizes, averages, indexes, names
     insight: stability, transitions, unusual_customers, segment_cards   # the questions asked next
-    labelled_csv / summary_csv / run_config     # downloads and the run file
+    labelled_csv / summary_csv / cards_html     # downloads
+    run_config / read_run_file / score          # the run file, and new customers into its segments
 
 Plain Python (no Streamlit), so the same calls serve the app, the command line
 (``python -m segmentation``) and notebooks.
@@ -21,8 +22,6 @@ from .export import (
     labelled_csv,
     labelled_frame,
     neutralise,
-    run_config,
-    run_config_json,
     scored_csv,
     summary_csv,
 )
@@ -40,9 +39,10 @@ from .insight import (
     worst_fits,
 )
 from .load import Table, load, load_table
-from .model import RunModel, Scored, read_run_file, score
 from .prepare import SCALER_NAMES, SCALERS, ColumnReport, Prepared, prepare
+from .runfile import RunModel, read_run_file, run_config, run_config_json
 from .sample import SAMPLE_NAME, make_customers, sample_csv
+from .scoring import Scored, score
 from .sweep import Sweep, sweep
 
 __version__ = "0.1.0"

@@ -36,12 +36,13 @@ from typing import Any, TextIO
 
 from .describe import describe
 from .errors import DataError
-from .export import cards_html, labelled_csv, run_config_json, scored_csv, summary_csv
+from .export import cards_html, labelled_csv, scored_csv, summary_csv
 from .fit import fit
 from .insight import segment_cards, stability_sweep, transitions, unusual_customers
 from .load import load_table
-from .model import read_run_file, score
 from .prepare import SCALERS, prepare
+from .runfile import read_run_file, run_config_json
+from .scoring import score
 from .sql import DIALECTS, scoring_sql
 from .sweep import K_LIMIT, sweep
 

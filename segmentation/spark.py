@@ -51,11 +51,11 @@ import pandas as pd
 
 from .describe import Profile, category_strength, importance_table, segment_names
 from .errors import DataError
-from .export import run_document
 from .load import load_table
-from .model import RunModel, preparation_spec, read_run_file, units_note, unseen_note
 from .prepare import ColumnReport, Prepared
 from .prepare import prepare as prepare_table
+from .runfile import RunModel, preparation_spec, read_run_file, run_document
+from .scoring import units_note, unseen_note
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
 from .sweep import K_LIMIT, SILHOUETTE_ROWS, Sweep, check_k, check_range, cut_range
 from .wording import free_name, number, quoted

@@ -6,7 +6,7 @@ that returns every column of a table plus ``Segment`` and ``Segment name``, comp
 fitted preparation (imputation constants, clipping, days before the latest date, one-hot categories,
 scaling) and the nearest centre. Dialects: DuckDB, PostgreSQL, BigQuery, Snowflake and Spark SQL.
 
-It mirrors :func:`segmentation.model.apply_spec` step by step, with SQL's notion of a missing value:
+It mirrors :func:`segmentation.scoring.apply_spec` step by step, with SQL's notion of a missing value:
 
 * number: the value cast to a double; ``NULL``, text that does not cast and non-finite values are
   missing (the Python loader's lenient reading of ``$12`` or ``1,234`` is not repeated in SQL);
@@ -40,7 +40,7 @@ import pandas as pd
 
 from .errors import DataError
 from .load import MISSING_MARKERS
-from .model import RunModel, read_run_file
+from .runfile import RunModel, read_run_file
 
 __all__ = [
     "DIALECTS",

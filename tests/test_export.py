@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from segmentation import describe, fit, labelled_csv, load_table, neutralise, prepare, run_config, summary_csv
-from segmentation.export import FORMULA_PREFIX, labelled_frame, run_config_json
+from segmentation.export import FORMULA_PREFIX, labelled_frame
+from segmentation.runfile import run_config_json
 
 
 def read_back(data: bytes) -> pd.DataFrame:

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from segmentation import load_table, prepare
-from segmentation.model import apply_spec, preparation_spec
+from segmentation.runfile import preparation_spec
+from segmentation.scoring import apply_spec
 
 
 @pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", "none"])
