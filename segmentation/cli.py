@@ -43,7 +43,8 @@ from .load import load_table
 from .prepare import SCALERS, prepare
 from .runfile import read_run_file, run_config_json
 from .scoring import score
-from .sql import DIALECTS, scoring_sql
+from .sql import scoring_sql
+from .sql_dialects import DIALECTS
 from .sweep import K_LIMIT, sweep
 
 __all__ = ["main"]
