@@ -37,12 +37,14 @@ from typing import Any, TextIO
 from .cards import segment_cards
 from .describe import describe
 from .errors import DataError
-from .export import cards_html, labelled_csv, run_config_json, scored_csv, summary_csv
+from .export import cards_html, labelled_csv, scored_csv, summary_csv
 from .fit import fit
 from .load import load_table
-from .model import read_run_file, score
 from .prepare import SCALERS, prepare
-from .sql import DIALECTS, scoring_sql
+from .runfile import read_run_file, run_config_json
+from .scoring import score
+from .sql import scoring_sql
+from .sql_dialects import DIALECTS
 from .stability import stability_sweep
 from .sweep import K_LIMIT, sweep
 from .transitions import transitions

@@ -52,12 +52,12 @@ import pandas as pd
 from .columns import ColumnReport
 from .describe import Profile, category_strength, importance_table, segment_names
 from .errors import DataError
-from .export import run_document
 from .load import load_table
 from .metrics import SILHOUETTE_ROWS
-from .model import RunModel, preparation_spec, read_run_file, units_note, unseen_note
 from .prepare import Prepared
 from .prepare import prepare as prepare_table
+from .runfile import RunModel, preparation_spec, read_run_file, run_document
+from .scoring import units_note, unseen_note
 from .sql import features_sql, scoring_sql, timestamp_sql, values_sql
 from .sweep import K_LIMIT, Sweep, check_k, check_range, cut_range
 from .wording import free_name, number, quoted
@@ -132,7 +132,7 @@ class SparkPrepared:
     ----------
     table : SparkTable
     spec : dict
-        The fitted preparation, in the run file's format (:func:`segmentation.model.preparation_spec`).
+        The fitted preparation, in the run file's format (:func:`segmentation.runfile.preparation_spec`).
     columns : tuple of str
         The columns used as features, in file order.
     feature_names : tuple of str

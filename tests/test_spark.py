@@ -109,7 +109,7 @@ def test_roles_and_audit_match_the_default_engine(segmented, data):
     pd.testing.assert_frame_equal(prepared.audit()[columns], python.audit()[columns])
     assert prepared.feature_names == python.feature_names
     assert prepared.n_rows == prepared.n_segmented == 1_000
-    spark_spec, python_spec = prepared.spec["columns"], sg.model.preparation_spec(python)["columns"]
+    spark_spec, python_spec = prepared.spec["columns"], sg.runfile.preparation_spec(python)["columns"]
     for ours, theirs in zip(spark_spec, python_spec, strict=True):
         assert ours["column"] == theirs["column"] and ours["kind"] == theirs["kind"]
         if "categories" in ours:
@@ -120,7 +120,7 @@ def test_roles_and_audit_match_the_default_engine(segmented, data):
             assert abs(ours["fill"] - theirs["fill"]) <= 1
     # The scaler follows scikit-learn's conventions (population standard deviation).
     np.testing.assert_allclose(
-        prepared.spec["scaler"]["scale"], sg.model.preparation_spec(python)["scaler"]["scale"], rtol=0.02
+        prepared.spec["scaler"]["scale"], sg.runfile.preparation_spec(python)["scaler"]["scale"], rtol=0.02
     )
 
 
