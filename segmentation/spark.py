@@ -52,6 +52,7 @@ import pandas as pd
 from .describe import Profile, category_strength, importance_table, segment_names
 from .errors import DataError
 from .export import run_document
+from .fit import order_by_size
 from .load import load_table
 from .model import RunModel, preparation_spec, read_run_file, units_note, unseen_note
 from .prepare import ColumnReport, Prepared
@@ -681,7 +682,7 @@ def fit(prepared: SparkPrepared, k: int, *, random_state: int = 0) -> SparkSegme
     """
     check_k(k, _count_distinct(prepared, limit=k))
     centers, sizes = _kmeans_centers(prepared, k, random_state=random_state, with_sizes=True)
-    order = _order_by_size(np.asarray(sizes), centers)
+    order = order_by_size(np.asarray(sizes), centers)
     centers = centers[order]
     stats = _cluster_stats(prepared, centers)
     sample = _silhouette_sample(prepared, random_state=random_state)
@@ -729,12 +730,6 @@ def _kmeans_centers(prepared: SparkPrepared, k: int, *, random_state: int, with_
     if not with_sizes:
         return centers
     return centers, list(model.summary.clusterSizes)
-
-
-def _order_by_size(sizes: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Largest first, ties by the centres' coordinates: the rule of :func:`segmentation.fit.number_by_size`."""
-    coordinates = tuple(np.round(centers[:, j], 9) for j in reversed(range(centers.shape[1])))
-    return np.lexsort(coordinates + (-np.asarray(sizes),))
 
 
 def _nearest(feature_columns: Sequence[str], centers: np.ndarray) -> tuple[Column, Column]:
