@@ -26,9 +26,13 @@ from segmentation.cli import main
 from segmentation.fit import number_by_size, order_by_size
 from segmentation.sql import scoring_sql
 
-# PySpark 4.3 warns on import that pandas 3 is "not fully supported"; the engine makes no pandas
-# conversion in Spark (rows come back with collect(), which these tests exercise).
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+pytestmark = [
+    # The tests drive a real Spark session, which is slow to start.
+    pytest.mark.slow,
+    # PySpark 4.3 warns on import that pandas 3 is "not fully supported"; the engine makes no pandas
+    # conversion in Spark (rows come back with collect(), which these tests exercise).
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+]
 
 
 def _missing_requirement() -> str | None:
