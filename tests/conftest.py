@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers import shared_file
+from threadpoolctl import threadpool_limits
 
 import segmentation as sg
 
@@ -27,6 +28,19 @@ def sample_bytes() -> bytes:
 @pytest.fixture(scope="session")
 def sample_prepared(sample_bytes) -> sg.Prepared:
     return sg.prepare(sg.load_table(sample_bytes, name=sg.SAMPLE_NAME))
+
+
+@pytest.fixture
+def scikit_learn_on_one_thread():
+    """Run scikit-learn's OpenMP loops (its KMeans) on one thread in the test's thread.
+
+    For tests that fit scikit-learn's KMeans as a reference. On a machine whose cores are busy with
+    other work, OpenMP's threads wait for each other at every step: a best-of-100 reference took 0.4 s
+    on one thread and 6 to 30 s on two. The core runs its own k-means on one OpenMP thread already
+    (``segmentation.threads.one_openmp_thread``); the reference's inertia does not depend on it.
+    """
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
 
 
 @pytest.fixture
