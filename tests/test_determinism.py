@@ -19,7 +19,7 @@ from helpers import ROOT
 
 import segmentation as sg
 
-pytestmark = pytest.mark.slow  # nine fresh processes, each importing scikit-learn
+pytestmark = pytest.mark.slow  # twelve fresh processes, each importing scikit-learn: 25 s to a minute
 
 #: A stand-in for ``python`` whose process sees N cores, for where ``taskset`` cannot give it them (not
 #: installed, or fewer cores here): ``claimed_cores.py N -m module args...`` or ``claimed_cores.py N -c
@@ -79,6 +79,16 @@ def test_the_sweep_prints_the_same_bytes_on_one_core_and_on_several(customers, p
     }
     several = outputs.pop("several cores")
     assert json.loads(several)["k"] == list(range(2, 11))  # a real result, not the same error twice
+    for name, output in outputs.items():
+        assert output == several, name
+
+
+def test_the_stability_check_prints_the_same_bytes_on_one_core_and_on_several(customers, pythons):
+    # Resamples of 3,200 customers (80%): spread over a thread per core.
+    stability = ["sweep", str(customers), "--k-max", "5", "--stability", "--json"]
+    outputs = {name: run(python, ["-m", "segmentation", *stability]) for name, python in pythons.items()}
+    several = outputs.pop("several cores")
+    assert len(json.loads(several)["stability"]) == 4
     for name, output in outputs.items():
         assert output == several, name
 
