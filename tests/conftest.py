@@ -1,13 +1,18 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the rule that on CI (``CI=true``) a skipped test fails the run."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from helpers import shared_file
+from threadpoolctl import threadpool_limits
 
 import segmentation as sg
+
+# The `pytester` fixture runs pytest on throw-away test files: tests/test_conftest.py checks the CI rule.
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
@@ -33,6 +38,19 @@ def sample_model(sample_prepared) -> tuple[sg.Segmentation, dict]:
 
 
 @pytest.fixture
+def scikit_learn_on_one_thread():
+    """Run scikit-learn's OpenMP loops (its KMeans) on one thread in the test's thread.
+
+    For tests that fit scikit-learn's KMeans as a reference. On a machine whose cores are busy with
+    other work, OpenMP's threads wait for each other at every step: a best-of-100 reference took 0.4 s
+    on one thread and 6 to 30 s on two. The core runs its own k-means on one OpenMP thread already
+    (``segmentation.threads.one_openmp_thread``); the reference's inertia does not depend on it.
+    """
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
+@pytest.fixture
 def downloads(monkeypatch) -> dict:
     """The bytes behind every download button an AppTest run draws, by file name, as a click gets
     them: a callable (the app passes small files' bytes directly, large files' as callables)."""
@@ -55,9 +73,38 @@ def downloads(monkeypatch) -> dict:
     return captured
 
 
+def _on_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def _fail_the_skip(report) -> None:
+    """Turn a skip into a failure that says what was skipped and why.
+
+    CI installs everything the tests need (Chromium, Java, the shared data beside the clone), so a
+    test that skips there would pass without checking anything: "skipped because X is missing" is
+    exactly what CI must not accept. Expected failures (xfail) are left alone.
+    """
+    if not (_on_ci() and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    report.outcome = "failed"
+    report.longrepr = f"Skipped on CI (CI=true), where every test must run: {reason}"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
+    """Keep each phase's report on the test item, so fixtures can tell whether the test failed; on CI,
+    a skip (a skip mark, ``pytest.skip`` or ``pytest.importorskip`` in a test or fixture) fails."""
     outcome = yield
     report = outcome.get_result()
+    _fail_the_skip(report)
     setattr(item, f"report_{report.when}", report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """On CI, a whole module skipped while it is collected (``pytest.importorskip`` at module level,
+    ``pytest.skip(..., allow_module_level=True)``) is a collection error, which fails the run."""
+    outcome = yield
+    _fail_the_skip(outcome.get_result())

@@ -14,6 +14,8 @@ import segmentation
 
 APP = str(ROOT / "app.py")
 PAGES = ("pages/upload.py", "pages/elbow.py", "pages/clusters.py", "pages/score.py")
+# Tests over about three seconds are marked slow: most of them open the elbow page, which checks the
+# stability of every K on the 3,000-customer sample; the quick run keeps the rest.
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +77,7 @@ def mall_like_csv() -> bytes:
     return frame.to_csv(index=False).encode()
 
 
+@pytest.mark.slow
 def test_every_page_renders_on_the_sample():
     at = app()
     assert "sample_customers.csv (built-in sample)" in sidebar_text(at)
@@ -85,6 +88,7 @@ def test_every_page_renders_on_the_sample():
         assert "sample_customers.csv (built-in sample)" in sidebar_text(at)
 
 
+@pytest.mark.slow
 def test_a_first_visit_straight_to_a_page_goes_through_the_router():
     at = AppTest.from_file(APP, default_timeout=90)
     at.switch_page("pages/clusters.py").run()
@@ -111,6 +115,7 @@ def test_upload_replaces_the_data_and_the_audit_explains_the_columns():
     assert len(preview) == 20 and list(preview.columns)[:2] == ["CustomerID", "Gender"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -165,6 +170,7 @@ def test_options_change_the_preparation():
     assert at.session_state[app_state.OPTIONS].scaler == "robust"
 
 
+@pytest.mark.slow
 def test_the_k_slider_does_not_recompute_the_sweep(monkeypatch):
     calls = []
     original = segmentation.sweep
@@ -191,6 +197,7 @@ def test_the_k_slider_does_not_recompute_the_sweep(monkeypatch):
     assert len(calls) == 9
 
 
+@pytest.mark.slow
 def test_widening_the_k_range_only_computes_the_new_k(monkeypatch):
     calls = []
     original = segmentation.sweep
@@ -239,6 +246,7 @@ def test_clusters_page_draws_a_3d_scatter_tables_and_downloads(downloads):
     assert run["options"]["k"] == k
 
 
+@pytest.mark.slow
 def test_renaming_a_segment_changes_every_download(downloads):
     at = visit(app(), "pages/clusters.py")
     import app_state
@@ -265,6 +273,7 @@ def test_renaming_a_segment_changes_every_download(downloads):
     assert at.data_editor[0].value.loc[0, "Name"] == "Loyal core"
 
 
+@pytest.mark.slow
 def test_a_typed_formula_name_is_neutralised_in_the_download(downloads):
     at = visit(app(), "pages/clusters.py")
     import app_state
@@ -294,6 +303,7 @@ def test_pages_without_data_show_a_guide_not_an_error():
         assert any("No customer data is loaded yet" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 def test_elbow_page_shows_stability_beside_the_criteria():
     at = visit(app(), "pages/elbow.py")
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
@@ -306,6 +316,7 @@ def test_elbow_page_shows_stability_beside_the_criteria():
     assert any("adjusted Rand index" in m.value for m in [*at.success, *at.warning])
 
 
+@pytest.mark.slow
 def test_clusters_page_answers_the_next_questions(downloads):
     at = visit(app(), "pages/clusters.py")
     import app_state
@@ -338,6 +349,7 @@ def test_clusters_page_answers_the_next_questions(downloads):
     assert 0 < (labelled["Unusual"] == "yes").sum() < 300
 
 
+@pytest.mark.slow
 def test_score_page_scores_new_customers_with_a_run_file(downloads):
     at = visit(app(), "pages/clusters.py")
     import app_state
@@ -382,6 +394,7 @@ def test_compare_offers_only_the_k_the_customers_allow():
     assert not at.error
 
 
+@pytest.mark.slow
 def test_downloads_are_the_same_made_with_the_page_or_at_the_click(monkeypatch, downloads):
     from streamlit.runtime.media_file_manager import MediaFileManager
 
@@ -407,6 +420,7 @@ def test_downloads_are_the_same_made_with_the_page_or_at_the_click(monkeypatch, 
     assert downloads[name]() == eager and len(pd.read_csv(io.BytesIO(eager))) == 3000
 
 
+@pytest.mark.slow
 def test_a_second_session_reuses_the_first_ones_sweep_without_errors(monkeypatch):
     # The sweep moves the page's progress bar; a shared result must not try to replay that bar in
     # another session (st.cache_data would, and fail).

@@ -16,6 +16,8 @@ from test_bad_files import corpus as corpus  # noqa: F401 - the fixture that wri
 import app_state
 
 APP = str(ROOT / "app.py")
+# Eighty uploads through the app: about 40 s in all, so not part of the quick run.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -168,7 +168,12 @@ def test_real_process_never_prints_a_traceback(tmp_path):
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("path", shared_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    # The large public files (about 1 MB, 7,000 to 12,000 rows) take several seconds each.
+    [pytest.param(p, marks=pytest.mark.slow) if p.stat().st_size > 100_000 else p for p in shared_files()],
+    ids=lambda p: p.name,
+)
 def test_every_shared_file_is_segmented_or_refused(path, tmp_path):
     out_file = tmp_path / "out.csv"
     code, out, err = run("segment", path, "--k", "3", "--out", out_file, "--json")

@@ -22,6 +22,7 @@ def blobs(n, d=4, centers=5, seed=1):
     return (X - X.mean(axis=0)) / X.std(axis=0), truth
 
 
+@pytest.mark.usefixtures("scikit_learn_on_one_thread")
 @pytest.mark.parametrize("n", [300, 4_000])
 def test_as_good_as_scikit_learn_best_of_ten(n):
     X, _ = blobs(n)
@@ -31,6 +32,7 @@ def test_as_good_as_scikit_learn_best_of_ten(n):
         assert ours <= reference * 1.002, (k, ours, reference)
 
 
+@pytest.mark.usefixtures("scikit_learn_on_one_thread")
 @pytest.mark.parametrize("k", [10, 11, 13])
 def test_medium_search_within_half_a_percent_of_scikit_learn_best_of_100(sample_prepared, k):
     # The built-in sample (3,000 customers): yes/no answers (gender, region) give many basins of
@@ -57,6 +59,7 @@ def test_medium_search_is_the_same_with_or_without_the_cached_summaries():
         assert other.inertia == cold.inertia
 
 
+@pytest.mark.usefixtures("scikit_learn_on_one_thread")
 def test_medium_search_with_few_different_customers():
     # 3,000 customers but only 40 different ones: the summary is exact (each different customer,
     # weighted by how many share it), and the search still finds a partition into K.
@@ -125,6 +128,7 @@ def test_deterministic_per_seed_and_k():
     assert first.inertia == second.inertia
 
 
+@pytest.mark.usefixtures("scikit_learn_on_one_thread")
 def test_sampled_search_labels_every_row_and_stays_close_to_full_search():
     X, _ = blobs(30_000, centers=6)
     sampled = best_partition(X, 6, sample_rows=5_000, full_search_rows=10_000)

@@ -3,29 +3,50 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from segmentation import DataError, fit, labelled_csv, load_table, prepare
 from segmentation.export import FORMULA_PREFIX, neutralise
 
-_cell = st.one_of(
+_number = st.one_of(
     st.integers(-1000, 1000).map(str),
     st.floats(-1e6, 1e6, allow_nan=False).map(lambda v: f"{v:.3f}"),
-    st.sampled_from(["", "NA", "n/a", "?", "-", "Male", "Female", "North", "=1+2", "@x", "+cmd", "-5", " x "]),
+)
+_missing = st.sampled_from(["", "NA", "n/a", "?", "-"])
+_label = st.sampled_from(["Male", "Female", "North", "=1+2", "@x", "+cmd", "-5", " x ", "ünïcode"])
+_cell = st.one_of(
+    _number,
+    _missing,
+    _label,
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8),
 )
 
 
 @st.composite
+def _column(draw, n_rows: int) -> list[str]:
+    """One column's cells: mostly numbers or labels with a few gaps (what segments), sometimes anything."""
+    kind = draw(st.sampled_from(["numbers", "numbers", "labels", "anything"]))
+    if kind == "anything":
+        return [draw(_cell) for _ in range(n_rows)]
+    # About one cell in eight is a gap or a stray value, so a usable column still has missing markers,
+    # formulas and odd text in it.
+    usual = _number if kind == "numbers" else _label
+    return [draw(st.one_of(_missing, _cell)) if draw(st.integers(0, 7)) == 0 else draw(usual) for _ in range(n_rows)]
+
+
+@st.composite
 def tables(draw):
-    n_columns = draw(st.integers(1, 5))
-    n_rows = draw(st.integers(0, 25))
-    header = [f"col{i}" for i in range(n_columns)]
-    rows = [[draw(_cell) for _ in range(n_columns)] for _ in range(n_rows)]
-    return header, rows
+    """A header and rows, most of them a table that can be segmented: numbers and labels with gaps in
+    them, formulas and stray text; some too small, empty or unusable, which must be refused clearly."""
+    n_rows = draw(st.integers(0, 30))
+    columns = [draw(_column(n_rows)) for _ in range(draw(st.integers(1, 5)))]
+    header = [f"col{i}" for i in range(len(columns))]
+    return header, [list(row) for row in zip(*columns, strict=True)] if n_rows else []
 
 
 def to_csv(header, rows) -> bytes:
@@ -34,9 +55,9 @@ def to_csv(header, rows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(tables(), st.integers(1, 4))
-def test_load_prepare_fit_export_keeps_every_row(table, k):
+def keeps_every_row_or_refuses(table, k: int) -> str:
+    """The property, for one table: a DataError with a message, or every row out, in order,
+    untouched. Returns how far the table got: "refused" or "exported"."""
     header, rows = table
     data = to_csv(header, rows)
     try:
@@ -44,7 +65,7 @@ def test_load_prepare_fit_export_keeps_every_row(table, k):
         segmentation = fit(prepare(loaded), min(k, 30))
     except DataError as error:
         assert str(error).strip()  # a message, never an empty one
-        return
+        return "refused"
     out = pd.read_csv(io.BytesIO(labelled_csv(segmentation)), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     original = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     assert len(out) == len(original) == loaded.n_rows
@@ -52,6 +73,23 @@ def test_load_prepare_fit_export_keeps_every_row(table, k):
         expected = [neutralise(v) for v in original[column]]
         assert out[column].tolist() == expected
     assert all(v == "" or 1 <= int(v) <= k for v in out["Segment"])
+    return "exported"
+
+
+@pytest.mark.slow  # 150 tables through every stage: about 9 s
+def test_load_prepare_fit_export_keeps_every_row():
+    outcomes = Counter()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(tables(), st.integers(1, 4))
+    def check(table, k):
+        outcome = keeps_every_row_or_refuses(table, k)
+        event(outcome)
+        outcomes[outcome] += 1
+
+    check()
+    # The property is about the export: most tables must get there, not stop at a DataError.
+    assert outcomes["exported"] >= 0.6 * outcomes.total(), outcomes
 
 
 @given(st.text(max_size=30))

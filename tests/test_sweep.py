@@ -33,6 +33,7 @@ def test_mall_sse_within_half_a_percent_of_the_best_of_1000_starts(mall_sweep):
     assert max(excess.values()) <= 0.005, excess
 
 
+@pytest.mark.usefixtures("scikit_learn_on_one_thread")
 def test_the_reference_is_real(mall):
     # The stored best-of-1,000 must beat (or tie) 50 fresh scikit-learn starts at every K.
     for k in (3, 6, 12, 18):
