@@ -8,6 +8,7 @@ import streamlit as st
 import app_state
 import segmentation as sg
 from segmentation import charts
+from segmentation.stability import stability_by_default, stability_ks
 from segmentation.sweep import K_LIMIT
 
 app_state.page_setup("pages/clusters.py")
@@ -22,9 +23,8 @@ else:
 result = app_state.or_explain(app_state.segmentation, prepared, k)
 automatic = app_state.profile(result)
 names = app_state.segment_names(k, automatic.names)
-stable = (
-    app_state.or_explain(app_state.stability, prepared, [k])[0] if k > 1 and prepared.n_segmented <= 200_000 else None
-)
+checked = stability_ks([k]) if stability_by_default(prepared.n_segmented) else []
+stable = app_state.or_explain(app_state.stability, prepared, checked)[0] if checked else None
 
 st.title("Your segments" if k == 1 else f"Your {k} segments")
 st.caption(f"K = {k}, set on the *Number of segments* page, where you can change it.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 import app_state
 from segmentation import charts
+from segmentation.stability import stability_by_default, stability_ks
 
 app_state.page_setup("pages/elbow.py")
 st.title("How many segments?")
@@ -66,12 +67,12 @@ st.write(
     "the same customers end up together every time (agreement near 1); segments that are an "
     "accident of the random start fall apart."
 )
-if st.toggle("Check the stability of each K", value=prepared.n_segmented <= 200_000, key="stability_toggle"):
+if st.toggle("Check the stability of each K", value=stability_by_default(prepared.n_segmented), key="stability_toggle"):
     checking = st.progress(0.0, text="Checking stability…")
     stable = app_state.or_explain(
         app_state.stability,
         prepared,
-        result.k[1:] if result.k[0] == 1 else result.k,
+        stability_ks(result.k),
         on_progress=lambda done, total: checking.progress(done / total, text=f"Checking stability ({done}/{total})…"),
     )
     checking.empty()

@@ -7,13 +7,18 @@ The stages, one module each, in the order data flows through them::
     sweep(prepared, ...)      -> Sweep          # criteria for a range of K, a suggested K
     fit(prepared, k)          -> Segmentation   # segments numbered by size
     describe(segmentation)    -> Profile        # sizes, averages, indexes, names
-    insight: stability, transitions, unusual_customers, segment_cards   # the questions asked next
-    labelled_csv / summary_csv / run_config     # downloads and the run file
+    stability(prepared, k)    -> Stability      # do the segments survive resampling?
+    transitions(...)          -> Transitions    # where each segment's customers go at another K
+    unusual_customers(segmentation)             # who fits worst
+    segment_cards(profile)    -> list[Card]     # one card per segment, in plain words
+    labelled_csv / summary_csv / cards_html     # downloads
+    run_config / read_run_file / score          # the run file, and new customers into its segments
 
 Plain Python (no Streamlit), so the same calls serve the app, the command line
 (``python -m segmentation``) and notebooks.
 """
 
+from .cards import Card, segment_cards
 from .columns import ColumnReport
 from .describe import Profile, describe
 from .errors import DataError
@@ -22,29 +27,19 @@ from .export import (
     labelled_csv,
     labelled_frame,
     neutralise,
-    run_config,
-    run_config_json,
     scored_csv,
     summary_csv,
 )
 from .fit import Segmentation, fit
-from .insight import (
-    Card,
-    Stability,
-    Transitions,
-    compare_segmentations,
-    segment_cards,
-    stability,
-    stability_sweep,
-    transitions,
-    unusual_customers,
-    worst_fits,
-)
 from .load import Table, load, load_table
-from .model import RunModel, Scored, read_run_file, score
 from .prepare import SCALER_NAMES, SCALERS, Prepared, prepare
+from .runfile import RunModel, read_run_file, run_config, run_config_json
 from .sample import SAMPLE_NAME, make_customers, sample_csv
+from .scoring import Scored, score
+from .stability import Stability, stability, stability_sweep
 from .sweep import Sweep, sweep
+from .transitions import Transitions, compare_segmentations, transitions
+from .unusual import unusual_customers, worst_fits
 
 __version__ = "0.1.0"
 

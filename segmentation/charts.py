@@ -17,10 +17,12 @@ from plotly.subplots import make_subplots
 from sklearn.decomposition import PCA
 
 from . import seeds
+from .cards import Card
 from .describe import Profile
 from .fit import Segmentation
-from .insight import UNSTABLE_JACCARD, Card, Stability, Transitions
+from .stability import UNSTABLE_JACCARD, Stability
 from .sweep import Sweep
+from .transitions import Transitions
 
 __all__ = [
     "PLOT_ROWS",

@@ -34,16 +34,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from .cards import segment_cards
 from .describe import describe
 from .errors import DataError
-from .export import cards_html, labelled_csv, run_config_json, scored_csv, summary_csv
+from .export import cards_html, labelled_csv, scored_csv, summary_csv
 from .fit import fit
-from .insight import segment_cards, stability_sweep, transitions, unusual_customers
 from .load import load_table
-from .model import read_run_file, score
 from .prepare import SCALERS, prepare
-from .sql import DIALECTS, scoring_sql
+from .runfile import read_run_file, run_config_json
+from .scoring import score
+from .sql import scoring_sql
+from .sql_dialects import DIALECTS
+from .stability import stability_sweep
 from .sweep import K_LIMIT, sweep
+from .transitions import transitions
+from .unusual import unusual_customers
 
 __all__ = ["main"]
 

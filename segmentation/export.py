@@ -1,10 +1,8 @@
-"""Give the results back: labelled customers, the segment summary and the run file.
+"""Give the results back as downloads: labelled customers, the segment summary and the segment cards.
 
 * :func:`labelled_csv`: every row of the uploaded file, in its order, every original cell exactly as
   read, plus ``Segment`` (1..K, empty for rows that could not be segmented) and ``Segment name``.
 * :func:`summary_csv`: one row per segment with sizes, averages and shares.
-* :func:`run_config`: the run as JSON (file hash, options, seed, K, features, fitted preparation,
-  centres, names), enough to reproduce it and to score new customers.
 * :func:`cards_html`: the segment cards as one self-contained HTML page for a slide deck (inline
   CSS and bars, no script, font or network access; every name escaped).
 
@@ -19,32 +17,28 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .describe import Profile
 from .fit import Segmentation
-from .model import RUN_FORMAT, Scored, preparation_spec
+from .scoring import Scored
 from .wording import free_name
 
 if TYPE_CHECKING:
-    from .insight import Card, CardFeature
+    from .cards import Card, CardFeature
 
 __all__ = [
     "FORMULA_PREFIX",
-    "RUN_FORMAT",
     "cards_html",
     "labelled_csv",
     "labelled_frame",
     "neutralise",
     "neutralise_frame",
-    "run_config",
-    "run_config_json",
     "scored_csv",
     "summary_csv",
     "summary_frame",
@@ -52,7 +46,6 @@ __all__ = [
 
 #: Prepended to a text cell that a spreadsheet would otherwise read as a formula.
 FORMULA_PREFIX = "'"
-RUN_VERSION = 1
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 # Cells that start like a formula but are none, so the prefix would only alter them:
@@ -119,7 +112,7 @@ def labelled_frame(
         Segment names, segment 1 first; overrides ``profile``.
     unusual : bool, default False
         Add a ``Fit score`` column (silhouette) and an ``Unusual`` flag (yes for customers who fit
-        their segment worst, see :func:`segmentation.insight.unusual_customers`).
+        their segment worst, see :func:`segmentation.unusual.unusual_customers`).
 
     Returns
     -------
@@ -133,7 +126,7 @@ def labelled_frame(
         names = [f"Segment {i}" for i in range(1, segmentation.k + 1)]
     extra = {}
     if unusual:
-        from .insight import unusual_customers
+        from .unusual import unusual_customers
 
         extra["Fit score"] = np.round(segmentation.fit_score, 4)
         extra["Unusual"] = np.where(unusual_customers(segmentation), "yes", "")
@@ -209,7 +202,7 @@ def cards_html(cards: list[Card] | tuple[Card, ...], *, title: str = "Customer s
     Parameters
     ----------
     cards : list of Card
-        Output of :func:`segmentation.insight.segment_cards`.
+        Output of :func:`segmentation.cards.segment_cards`.
     title : str, default "Customer segments"
         The page's heading.
     note : str, optional
@@ -223,7 +216,7 @@ def cards_html(cards: list[Card] | tuple[Card, ...], *, title: str = "Customer s
     Examples
     --------
     >>> from segmentation import describe, fit, load_table, prepare
-    >>> from segmentation.insight import segment_cards
+    >>> from segmentation.cards import segment_cards
     >>> table = load_table(b"Income,Spending\\n15,80\\n16,82\\n17,79\\n90,10\\n95,12\\n99,15\\n")
     >>> page = cards_html(segment_cards(describe(fit(prepare(table), 2))), title="Q3 <draft>")
     >>> page.startswith("<!DOCTYPE html>"), "Q3 &lt;draft&gt;" in page, "<script" in page
@@ -309,82 +302,6 @@ _CARD_CSS = (
     "border-left:2px dashed #444}"
     "footer{margin-top:16px;color:#666;font-size:12px}"
 )
-
-
-def run_config(
-    segmentation: Segmentation,
-    *,
-    profile: Profile | None = None,
-    names: list[str] | tuple[str, ...] | None = None,
-) -> dict[str, Any]:
-    """The run as a JSON-ready dict: enough to reproduce it, and to score new customers.
-
-    It holds no timestamp, so the same run always gives the same bytes.
-    """
-    prepared = segmentation.prepared
-    return run_document(
-        segmentation,
-        table=prepared.table,
-        rows=prepared.table.n_rows,
-        preparation=preparation_spec(prepared),
-        profile=profile,
-        names=names,
-    )
-
-
-def run_document(
-    segmentation,
-    *,
-    table,
-    rows: int,
-    preparation: dict[str, Any],
-    profile: Profile | None = None,
-    names=None,
-    engine: str = "",
-) -> dict[str, Any]:
-    """The run file's fields, for any engine's segmentation (same attribute names as :class:`Segmentation`).
-
-    One writer for the schema :func:`segmentation.read_run_file` validates, so a run file from the
-    Spark engine and one from the default engine differ only in their numbers.
-    """
-    from . import __version__
-
-    prepared = segmentation.prepared
-    if names is None:
-        names = profile.names if profile is not None else [f"Segment {i}" for i in range(1, segmentation.k + 1)]
-    return {
-        "format": RUN_FORMAT,
-        "version": RUN_VERSION,
-        "created_with": f"segmentation {__version__}" + (f" ({engine})" if engine else ""),
-        "file": {
-            "name": table.name,
-            "sha256": table.file_hash,
-            "rows": rows,
-            "format": table.format,
-            "delimiter": table.delimiter,
-            "encoding": table.encoding,
-            "decimal": table.decimal,
-        },
-        "options": {
-            "features": list(prepared.columns),
-            "scaler": prepared.scaler,
-            "outliers": prepared.outliers,
-            "seed": segmentation.random_state,
-            "k": segmentation.k,
-        },
-        "preparation": preparation,
-        "feature_names": list(prepared.feature_names),
-        "centers": [[float(v) for v in row] for row in segmentation.centers],
-        "segment_names": [str(n) for n in names],
-        "sizes": list(segmentation.sizes),
-        "inertia": float(segmentation.inertia),
-        "silhouette": None if segmentation.silhouette is None else float(segmentation.silhouette),
-    }
-
-
-def run_config_json(segmentation: Segmentation, **options) -> str:
-    """:func:`run_config` as pretty JSON text."""
-    return json.dumps(run_config(segmentation, **options), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _to_csv(frame: pd.DataFrame, **options) -> bytes:

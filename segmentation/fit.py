@@ -19,7 +19,7 @@ from .nearest import count_distinct
 from .prepare import Prepared
 from .sweep import check_k
 
-__all__ = ["Segmentation", "fit", "number_by_size"]
+__all__ = ["Segmentation", "fit", "number_by_size", "order_by_size"]
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,28 @@ def number_by_size(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
     ndarray of int
         ``order[i]`` is the original cluster that becomes segment ``i + 1``.
     """
-    sizes = np.bincount(labels, minlength=len(centers))
+    return order_by_size(np.bincount(labels, minlength=len(centers)), centers)
+
+
+def order_by_size(sizes: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """:func:`number_by_size` from the clusters' sizes, for engines that count them without labels.
+
+    Parameters
+    ----------
+    sizes : array-like of int, shape (k,)
+        Customers in each cluster.
+    centers : ndarray of shape (k, n_features)
+
+    Returns
+    -------
+    ndarray of int
+        ``order[i]`` is the original cluster that becomes segment ``i + 1``.
+
+    Examples
+    --------
+    >>> order_by_size([2, 5, 2], np.array([[1.0], [0.0], [0.5]])).tolist()
+    [1, 2, 0]
+    """
     # np.lexsort sorts by its last key first: size (descending), then each coordinate in turn.
     coordinates = tuple(np.round(centers[:, j], 9) for j in reversed(range(centers.shape[1])))
-    return np.lexsort(coordinates + (-sizes,))
+    return np.lexsort(coordinates + (-np.asarray(sizes),))

@@ -3,36 +3,14 @@
 A segmentation chosen in the app on a sample must reach every customer in the warehouse with the
 same result as :func:`segmentation.score`. :func:`scoring_sql` turns a run file into one ``SELECT``
 that returns every column of a table plus ``Segment`` and ``Segment name``, computed in SQL from the
-fitted preparation (imputation constants, clipping, days before the latest date, one-hot categories,
-scaling) and the nearest centre. Dialects: DuckDB, PostgreSQL, BigQuery, Snowflake and Spark SQL.
-
-It mirrors :func:`segmentation.model.apply_spec` step by step, with SQL's notion of a missing value:
-
-* number: the value cast to a double; ``NULL``, text that does not cast and non-finite values are
-  missing (the Python loader's lenient reading of ``$12`` or ``1,234`` is not repeated in SQL);
-* date: ``DATE``/``TIMESTAMP`` columns as they are, text parsed with the run file's date format;
-  then days before the fitted latest date, computed from microseconds exactly as pandas does;
-* category: the text with surrounding white space removed; the cells the file loader reads as
-  missing (``''``, ``NA``, ``n/a``, ``null``, ...) are missing too; values never seen in the fit
-  encode as all zeros;
-* clip, fill, then ``(x - center) / scale`` per feature, with every constant computed in Python
-  beforehand so SQL performs the same floating-point operations as NumPy;
-* the nearest centre by squared Euclidean distance, ties to the lowest segment number (NumPy's
-  ``argmin``); rows with no value in any model column get a ``NULL`` Segment.
-
-Nothing from the run file is pasted into the SQL as it is: identifiers are quoted and escaped per
-dialect, text is escaped (or hex-encoded) per dialect, numbers are written from validated floats.
-DuckDB and Spark SQL are tested for real (``tests/test_sql.py``, ``tests/test_spark.py``); the
-PostgreSQL (16 or later), BigQuery and Snowflake texts are tested by inspection only.
+fitted preparation and the nearest centre, step by step as :func:`segmentation.scoring.apply_spec`
+does (see :func:`scoring_sql`). Dialects: DuckDB, PostgreSQL, BigQuery, Snowflake and Spark SQL,
+each spelled by :mod:`segmentation.sql_dialects`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,172 +18,25 @@ import pandas as pd
 
 from .cells import MISSING_MARKERS
 from .errors import DataError
-from .model import RunModel, read_run_file
+from .runfile import RunModel, read_run_file
+from .sql_dialects import Dialect, quote_table
 
 __all__ = [
-    "DIALECTS",
     "NOT_SEGMENTED",
     "assignment_sql",
     "features_sql",
-    "quote_identifier",
-    "quote_table",
     "scoring_sql",
-    "string_literal",
     "timestamp_sql",
     "values_sql",
 ]
 
-#: The SQL dialects :func:`scoring_sql` writes.
-DIALECTS = ("duckdb", "postgres", "bigquery", "snowflake", "spark")
 #: The segment name of rows that have no value in any model column (as in the labelled CSV).
 NOT_SEGMENTED = "Not segmented (no values)"
 
-# Every character Python's str.strip() removes, so SQL trims text exactly as the file loader does.
-_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 # Helper columns of the generated query; the prefix keeps them apart from the user's columns.
 _PREFIX = "_segmentation_"
-_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_DATE_DIRECTIVES = {"Y", "m", "d", "y", "H", "M", "S"}
 _MICROS_PER_SECOND = 1_000_000
 _SECONDS_PER_DAY = 86_400
-
-
-@dataclass(frozen=True)
-class _Dialect:
-    """How one SQL dialect spells the few constructs the scoring query needs."""
-
-    name: str
-    double: str
-    text: str
-
-    def identifier(self, name: str) -> str:
-        _refuse_nul(name, "A column or table name")
-        if self.name == "spark":
-            return "`" + name.replace("`", "``") + "`"
-        if self.name == "bigquery":
-            # BigQuery's quoted identifiers take the escape sequences of its string literals.
-            return "`" + _backslash_escaped(name, quote="`") + "`"
-        return '"' + name.replace('"', '""') + '"'
-
-    def string(self, value: str) -> str:
-        _refuse_nul(value, "A value")
-        plain = value.isprintable()
-        if self.name in {"duckdb", "postgres"}:
-            # Neither has escapes that read the same under every setting (PostgreSQL's
-            # standard_conforming_strings, DuckDB has none): spell such characters with chr().
-            special = value if self.name == "duckdb" else value.replace("\\", "\x00")
-            if special.isprintable():
-                return "'" + value.replace("'", "''") + "'"
-            pieces = _printable_runs(value, keep_backslash=self.name == "duckdb")
-            return "(" + " || ".join(p if isinstance(p, str) else f"chr({p})" for p in pieces) + ")"
-        if self.name == "spark":
-            if plain and "'" not in value and "\\" not in value:
-                return "'" + value + "'"
-            # Spark's escaping depends on spark.sql.parser.escapedStringLiterals; UTF-8 bytes in
-            # hex read the same under every setting.
-            return f"CAST(X'{value.encode('utf-8').hex().upper()}' AS STRING)"
-        return "'" + _backslash_escaped(value, quote="'") + "'"  # bigquery, snowflake
-
-    def number(self, value: float) -> str:
-        value = float(value)
-        if not math.isfinite(value):
-            raise DataError(
-                "This run file gives a value too large to compute with in SQL. Make the segments again in the app."
-            )
-        # A string cast is read with correct rounding by every engine; a bare 0.1 is a DECIMAL in
-        # some dialects and would be rounded twice.
-        return f"CAST('{value!r}' AS {self.double})"
-
-    def try_double(self, column: str) -> str:
-        if self.name == "duckdb":
-            return f"TRY_CAST({column} AS DOUBLE)"
-        if self.name == "spark":
-            return f"try_cast({column} AS DOUBLE)"
-        if self.name == "bigquery":
-            return f"SAFE_CAST({column} AS FLOAT64)"
-        if self.name == "snowflake":
-            # Snowflake's TRY_ functions accept text only.
-            return f"TRY_TO_DOUBLE(TO_VARCHAR({column}))"
-        text = f"CAST({column} AS TEXT)"
-        return f"CASE WHEN pg_input_is_valid({text}, 'float8') THEN CAST({text} AS DOUBLE PRECISION) END"
-
-    def trimmed_text(self, column: str) -> str:
-        chars = self.string(_WHITESPACE)
-        text = f"CAST({column} AS {self.text})"
-        if self.name in {"spark", "postgres"}:
-            return f"TRIM(BOTH {chars} FROM {text})"
-        return f"TRIM({text}, {chars})"
-
-    def timestamp(self, column: str, date_format: str) -> str:
-        """A TIMESTAMP without time zone from a DATE/TIMESTAMP column, or from text in ``date_format``."""
-        text = self.trimmed_text(column)
-        if self.name == "duckdb":
-            typed = f"TRY_CAST({column} AS TIMESTAMP)"
-            if not date_format:
-                return f"TRY_CAST({text} AS TIMESTAMP)"
-            parsed = f"try_strptime({text}, {self.string(date_format)})"
-            return f"CASE WHEN typeof({column}) = 'DATE' OR typeof({column}) LIKE 'TIMESTAMP%' THEN {typed} ELSE {parsed} END"
-        if self.name == "spark":
-            typed = f"try_cast({column} AS TIMESTAMP_NTZ)"
-            if not date_format:
-                return f"try_cast({text} AS TIMESTAMP_NTZ)"
-            parsed = f"CAST(try_to_timestamp({text}, {self.string(_java_format(date_format))}) AS TIMESTAMP_NTZ)"
-            if "%y" in date_format:
-                # Java reads a two-digit year as 2000-2099, Python as 1969-2068.
-                parsed = f"CASE WHEN year({parsed}) >= 2069 THEN {parsed} - INTERVAL '100' YEAR ELSE {parsed} END"
-            return (
-                f"CASE WHEN typeof({column}) IN ('date', 'timestamp', 'timestamp_ntz') THEN {typed} ELSE {parsed} END"
-            )
-        if self.name == "bigquery":
-            typed = f"SAFE_CAST({column} AS DATETIME)"
-            if not date_format:
-                return typed
-            return f"COALESCE(SAFE.PARSE_DATETIME({self.string(date_format)}, {text}), {typed})"
-        if self.name == "snowflake":
-            typed = f"TRY_TO_TIMESTAMP_NTZ(TO_VARCHAR({column}))"
-            if not date_format:
-                return typed
-            return f"COALESCE(TRY_TO_TIMESTAMP_NTZ({text}, {self.string(_oracle_format(date_format))}), {typed})"
-        # PostgreSQL has no TRY_ functions: validate the text before converting it.
-        text = f"CAST({column} AS TEXT)"
-        typed = f"CASE WHEN pg_input_is_valid({text}, 'timestamp') THEN CAST({text} AS TIMESTAMP) END"
-        if not date_format:
-            return typed
-        pattern = self.string(_date_regex(date_format))
-        fmt = self.string(_oracle_format(date_format))
-        parsed = f"CASE WHEN {self.trimmed_text(column)} ~ {pattern} THEN CAST(to_timestamp({self.trimmed_text(column)}, {fmt}) AS TIMESTAMP) END"
-        return f"COALESCE({parsed}, {typed})"
-
-    def micros_before(self, latest: pd.Timestamp, timestamp: str) -> str:
-        """Microseconds from ``timestamp`` to ``latest`` as an exact integer expression."""
-        literal = latest.strftime("%Y-%m-%d %H:%M:%S.%f")
-        if self.name == "duckdb":
-            return f"({_epoch_micros(latest)} - epoch_us({timestamp}))"
-        if self.name == "spark":
-            return f"timestampdiff(MICROSECOND, {timestamp}, TIMESTAMP_NTZ '{literal}')"
-        if self.name == "bigquery":
-            return f"DATETIME_DIFF(DATETIME '{literal}', {timestamp}, MICROSECOND)"
-        if self.name == "snowflake":
-            return f"TIMESTAMPDIFF(MICROSECOND, {timestamp}, TO_TIMESTAMP_NTZ('{literal}'))"
-        return f"CAST(EXTRACT(EPOCH FROM (TIMESTAMP '{literal}' - {timestamp})) * 1000000 AS BIGINT)"
-
-    def least(self, values: list[str]) -> str:
-        return values[0] if len(values) == 1 else f"LEAST({', '.join(values)})"
-
-    def all_but(self, helpers: list[str]) -> str:
-        listed = ", ".join(self.identifier(h) for h in helpers)
-        if self.name in {"duckdb", "snowflake"}:
-            return f"* EXCLUDE ({listed})"
-        return f"* EXCEPT ({listed})"  # spark, bigquery
-
-
-_DIALECT_TYPES = {
-    "duckdb": ("DOUBLE", "VARCHAR"),
-    "postgres": ("DOUBLE PRECISION", "TEXT"),
-    "bigquery": ("FLOAT64", "STRING"),
-    "snowflake": ("DOUBLE", "VARCHAR"),
-    "spark": ("DOUBLE", "STRING"),
-}
 
 
 def scoring_sql(
@@ -247,6 +78,27 @@ def scoring_sql(
     DataError
         If the run file is not valid or a value cannot be written in SQL (a NUL character).
 
+    Notes
+    -----
+    The query mirrors :func:`segmentation.scoring.apply_spec` step by step (imputation constants,
+    clipping, days before the latest date, one-hot categories, scaling), with SQL's notion of a
+    missing value:
+
+    * number: the value cast to a double; ``NULL``, text that does not cast and non-finite values are
+      missing (the Python loader's lenient reading of ``$12`` or ``1,234`` is not repeated in SQL);
+    * date: ``DATE``/``TIMESTAMP`` columns as they are, text parsed with the run file's date format;
+      then days before the fitted latest date, computed from microseconds exactly as pandas does;
+    * category: the text with surrounding white space removed; the cells the file loader reads as
+      missing (``''``, ``NA``, ``n/a``, ``null``, ...) are missing too; values never seen in the fit
+      encode as all zeros;
+    * clip, fill, then ``(x - center) / scale`` per feature, with every constant computed in Python
+      beforehand so SQL performs the same floating-point operations as NumPy;
+    * the nearest centre by squared Euclidean distance, ties to the lowest segment number (NumPy's
+      ``argmin``); rows with no value in any model column get a ``NULL`` Segment.
+
+    DuckDB and Spark SQL are tested for real (``tests/test_sql.py``, ``tests/test_spark.py``); the
+    PostgreSQL (16 or later), BigQuery and Snowflake texts are tested by inspection only.
+
     Examples
     --------
     >>> import segmentation as sg
@@ -287,7 +139,7 @@ def assignment_sql(
     The Spark engine uses it for centres that are not in a run file yet (during the search).
     ``name_column=None`` leaves the names out.
     """
-    d = _dialect(dialect)
+    d = Dialect.named(dialect)
     centers = np.asarray(centers, dtype=np.float64)
     features = _feature_expressions(spec, d)
     if centers.ndim != 2 or centers.shape[1] != len(features):
@@ -356,7 +208,7 @@ def features_sql(spec: dict[str, Any], table: str, *, dialect: str = "duckdb") -
     feature_columns : list of str
         Names of the feature columns, in the order of the spec's features.
     """
-    d = _dialect(dialect)
+    d = Dialect.named(dialect)
     features = _feature_expressions(spec, d)
     ctes = _value_and_feature_ctes(spec, d, table, features)
     listed = ", ".join(d.identifier(name) for name, _ in features)
@@ -389,7 +241,7 @@ def values_sql(
     value_columns : list of str
         Names of the value columns, in spec order.
     """
-    d = _dialect(dialect)
+    d = Dialect.named(dialect)
     _check_free(keep)
     ctes = _value_and_feature_ctes(spec, d, table, [])
     items = []
@@ -413,62 +265,15 @@ def timestamp_sql(column: str, date_format: str = "", *, dialect: str = "duckdb"
     ``DATE``/``TIMESTAMP`` columns are taken as they are; text is parsed with ``date_format``
     (strftime codes ``%Y %m %d %y %H %M %S``), ``NULL`` when it does not match.
     """
-    d = _dialect(dialect)
+    d = Dialect.named(dialect)
     return d.timestamp(d.identifier(column), date_format)
-
-
-def quote_identifier(name: str, *, dialect: str = "duckdb") -> str:
-    """Quote one column or table name for ``dialect``, escaping embedded quote characters.
-
-    Examples
-    --------
-    >>> quote_identifier('a"b'), quote_identifier("a`b", dialect="spark")
-    ('"a""b"', '`a``b`')
-    """
-    return _dialect(dialect).identifier(name)
-
-
-def quote_table(name: str, *, dialect: str = "duckdb") -> str:
-    """Quote a possibly qualified table name: plain parts stay as typed, others are quoted.
-
-    Plain parts (``analytics.customers``) keep the warehouse's own case rules (Snowflake upper-cases
-    them, PostgreSQL lower-cases them); any other part is quoted exactly.
-
-    Examples
-    --------
-    >>> quote_table("crm.Customers 2024")
-    'crm."Customers 2024"'
-    """
-    d = _dialect(dialect)
-    if not name or not name.strip():
-        raise DataError("Give the name of the table to score.")
-    parts = name.split(".")
-    return ".".join(part if _PLAIN_NAME.match(part) else d.identifier(part) for part in parts)
-
-
-def string_literal(value: str, *, dialect: str = "duckdb") -> str:
-    """A text value as a literal of ``dialect`` that reads back exactly ``value``.
-
-    Examples
-    --------
-    >>> string_literal("O'Brien"), string_literal("a\\\\b", dialect="bigquery")
-    ("'O''Brien'", "'a\\\\\\\\b'")
-    """
-    return _dialect(dialect).string(value)
 
 
 # --------------------------------------------------------------------------------------------------
 # The query
 
 
-def _dialect(name: str) -> _Dialect:
-    if name not in _DIALECT_TYPES:
-        raise DataError(f"Unknown SQL dialect '{name}'; choose one of {', '.join(DIALECTS)}.")
-    double, text = _DIALECT_TYPES[name]
-    return _Dialect(name=name, double=double, text=text)
-
-
-def _feature_expressions(spec: dict[str, Any], d: _Dialect) -> list[tuple[str, str]]:
+def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, str]]:
     """(helper column, SQL expression over the values CTE) for every feature, in spec order."""
     center = np.asarray(spec["scaler"]["center"], dtype=np.float64)
     scale = np.asarray(spec["scaler"]["scale"], dtype=np.float64)
@@ -509,7 +314,7 @@ def _feature_expressions(spec: dict[str, Any], d: _Dialect) -> list[tuple[str, s
     return out
 
 
-def _value_expression(entry: dict[str, Any], column: str, d: _Dialect) -> str:
+def _value_expression(entry: dict[str, Any], column: str, d: Dialect) -> str:
     """The model column's value in original units: a double (NULL when missing), or trimmed text."""
     if entry["kind"] == "number":
         number = d.try_double(column)
@@ -522,13 +327,13 @@ def _value_expression(entry: dict[str, Any], column: str, d: _Dialect) -> str:
     return d.trimmed_text(column)  # missing markers are told apart in the features (_text_missing)
 
 
-def _text_missing(value: str, d: _Dialect) -> str:
+def _text_missing(value: str, d: Dialect) -> str:
     """True when a trimmed text cell is missing: NULL, or a marker the file loader reads as missing."""
     markers = ", ".join(d.string(m) for m in sorted(MISSING_MARKERS))
     return f"({value} IS NULL OR LOWER({value}) IN ({markers}))"
 
 
-def _days(micros: str, d: _Dialect) -> str:
+def _days(micros: str, d: Dialect) -> str:
     """Days from microseconds as pandas' ``total_seconds() / 86400`` computes them.
 
     pandas divides the whole seconds and the remaining microseconds separately
@@ -541,7 +346,7 @@ def _days(micros: str, d: _Dialect) -> str:
 
 
 def _value_and_feature_ctes(
-    spec: dict[str, Any], d: _Dialect, table: str | None, features: list[tuple[str, str]]
+    spec: dict[str, Any], d: Dialect, table: str | None, features: list[tuple[str, str]]
 ) -> list[tuple[str, str]]:
     """The values and features CTEs; ``table=None`` reads the cells of an outer row ``t`` (LATERAL)."""
     values = []
@@ -560,7 +365,7 @@ def _value_and_feature_ctes(
     ]
 
 
-def _present(value: str, entry: dict[str, Any], d: _Dialect) -> str:
+def _present(value: str, entry: dict[str, Any], d: Dialect) -> str:
     """True when the model column has a value (an unseen yes/no value counts as missing)."""
     if entry["kind"] == "yes/no":
         known = ", ".join(d.string(c) for c in entry["categories"])
@@ -578,15 +383,15 @@ def _helper_columns(spec: dict[str, Any], k: int, *, distance: bool) -> list[str
     return [_PREFIX + name for name in names]
 
 
-def _ref(d: _Dialect, name: str) -> str:
+def _ref(d: Dialect, name: str) -> str:
     return d.identifier(_PREFIX + name)
 
 
-def _select_list(items: list[tuple[str, str]], d: _Dialect) -> str:
+def _select_list(items: list[tuple[str, str]], d: Dialect) -> str:
     return ",\n    ".join(f"{expression} AS {d.identifier(name)}" for name, expression in items)
 
 
-def _with(ctes: list[tuple[str, str]], d: _Dialect, *, final: str) -> str:
+def _with(ctes: list[tuple[str, str]], d: Dialect, *, final: str) -> str:
     blocks = ",\n".join(f"{d.identifier(name)} AS (\n  {body}\n)" for name, body in ctes)
     return f"WITH\n{blocks}\n{final}"
 
@@ -597,114 +402,3 @@ def _check_free(columns: Sequence[str]) -> None:
         raise DataError(
             f"The table has a column '{clash[0]}', a name the scoring query uses for its own work. Rename it first."
         )
-
-
-def _epoch_micros(latest: pd.Timestamp) -> int:
-    return int((latest - pd.Timestamp("1970-01-01")) // pd.Timedelta(microseconds=1))
-
-
-# --------------------------------------------------------------------------------------------------
-# Text: escaping and date formats
-
-
-def _refuse_nul(value: str, what: str) -> None:
-    if "\x00" in value:
-        raise DataError(f"{what} in this run file holds a NUL character, which SQL cannot hold. Rename it first.")
-
-
-def _printable_runs(value: str, *, keep_backslash: bool) -> list[str | int]:
-    """``value`` as quoted literals of its printable runs and code points of the other characters."""
-    pieces: list[str | int] = []
-    run = ""
-    for ch in value:
-        if ch.isprintable() and (keep_backslash or ch != "\\"):
-            run += ch
-            continue
-        if run:
-            pieces.append("'" + run.replace("'", "''") + "'")
-            run = ""
-        pieces.append(ord(ch))
-    if run:
-        pieces.append("'" + run.replace("'", "''") + "'")
-    return pieces
-
-
-def _backslash_escaped(value: str, *, quote: str) -> str:
-    """Backslash escapes, with every invisible character as a \\u escape (BigQuery, Snowflake)."""
-    out = []
-    for ch in value:
-        if ch == "\\" or ch == quote:
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    return "".join(out)
-
-
-def _format_tokens(date_format: str) -> list[tuple[str, str]]:
-    """Split a strftime format into ("directive", "Y") and ("text", "-") tokens."""
-    tokens, i = [], 0
-    while i < len(date_format):
-        ch = date_format[i]
-        if ch == "%":
-            if i + 1 >= len(date_format):
-                raise _format_error(date_format)
-            code = date_format[i + 1]
-            if code == "%":
-                tokens.append(("text", "%"))
-            elif code in _DATE_DIRECTIVES:
-                tokens.append(("directive", code))
-            else:
-                raise _format_error(date_format)
-            i += 2
-        else:
-            tokens.append(("text", ch))
-            i += 1
-    return tokens
-
-
-def _format_error(date_format: str) -> DataError:
-    return DataError(
-        f"The run file's date format '{date_format}' cannot be written in SQL (only %Y %m %d %y %H %M %S are)."
-    )
-
-
-def _java_format(date_format: str) -> str:
-    """strftime to Spark's datetime pattern; single letters parse one or two digits like strptime."""
-    tokens = _format_tokens(date_format)
-    wide = {"Y": "yyyy", "m": "MM", "d": "dd", "y": "yy", "H": "HH", "M": "mm", "S": "ss"}
-    narrow = {"Y": "yyyy", "m": "M", "d": "d", "y": "yy", "H": "H", "M": "m", "S": "s"}
-    out = []
-    for i, (kind, value) in enumerate(tokens):
-        if kind == "text":
-            out.append(value if not value.isalpha() else f"'{value}'")
-            continue
-        # Adjacent numbers (%Y%m%d) need fixed widths to be told apart.
-        adjacent = any(0 <= j < len(tokens) and tokens[j][0] == "directive" for j in (i - 1, i + 1))
-        out.append((wide if adjacent else narrow)[value])
-    return "".join(out).replace("''", "")
-
-
-def _oracle_format(date_format: str) -> str:
-    """strftime to the PostgreSQL / Snowflake template (YYYY-MM-DD HH24:MI:SS)."""
-    codes = {"Y": "YYYY", "m": "MM", "d": "DD", "y": "YY", "H": "HH24", "M": "MI", "S": "SS"}
-    return "".join(
-        codes[v] if k == "directive" else (f'"{v}"' if v.isalpha() else v) for k, v in _format_tokens(date_format)
-    )
-
-
-def _date_regex(date_format: str) -> str:
-    """A regular expression for text in ``date_format`` (PostgreSQL converts only what matches)."""
-    digits = {
-        "Y": r"\d{4}",
-        "y": r"\d{2}",
-        "m": r"\d{1,2}",
-        "d": r"\d{1,2}",
-        "H": r"\d{1,2}",
-        "M": r"\d{1,2}",
-        "S": r"\d{1,2}",
-    }
-    return "^" + "".join(digits[v] if k == "directive" else re.escape(v) for k, v in _format_tokens(date_format)) + "$"

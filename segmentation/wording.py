@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-__all__ = ["clipped", "free_name", "number", "number_list", "quoted", "short_list"]
+__all__ = ["and_joined", "clipped", "free_name", "number", "number_list", "quoted", "short_list"]
 
 
 def number(value: float) -> str:
@@ -36,6 +36,19 @@ def clipped(value: object, limit: int) -> str:
 def quoted(items: Iterable[object]) -> str:
     """Items in single quotes, comma-separated: ``'Age', 'Income'``."""
     return ", ".join(f"'{i}'" for i in items)
+
+
+def and_joined(items: Sequence[str]) -> str:
+    """Items as a sentence lists them: ``"1, 2 and 3"``.
+
+    Examples
+    --------
+    >>> and_joined(["1", "2", "3"]), and_joined(["1"]), and_joined([])
+    ('1, 2 and 3', '1', '')
+    """
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def free_name(name: str, taken: Iterable[str]) -> str:

@@ -25,6 +25,13 @@ def sample_prepared(sample_bytes) -> sg.Prepared:
     return sg.prepare(sg.load_table(sample_bytes, name=sg.SAMPLE_NAME))
 
 
+@pytest.fixture(scope="module")
+def sample_model(sample_prepared) -> tuple[sg.Segmentation, dict]:
+    """The sample in 5 segments, and their run file (a dict)."""
+    segmentation = sg.fit(sample_prepared, 5)
+    return segmentation, sg.run_config(segmentation, profile=sg.describe(segmentation))
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict:
     """The bytes behind every download button an AppTest run draws, by file name, as a click gets

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import describe, fit, labelled_csv, load_table, neutralise, prepare, run_config, summary_csv
-from segmentation.export import FORMULA_PREFIX, labelled_frame, run_config_json
+from segmentation import describe, fit, labelled_csv, load_table, neutralise, prepare, summary_csv
+from segmentation.export import FORMULA_PREFIX, labelled_frame
 
 
 def read_back(data: bytes) -> pd.DataFrame:
@@ -93,27 +91,6 @@ def test_summary_csv(sample_prepared):
     assert out["Name"].tolist() == ["'=A", "B", "C", "All customers"]
     assert [int(v) for v in out["Customers"]] == [*segmentation.sizes, sum(segmentation.sizes)]
     assert float(out.loc[0, "Age"]) == pytest.approx(profile.summary.loc[1, "Age"], rel=1e-5)
-
-
-def test_run_config_is_complete_and_deterministic(sample_prepared, sample_bytes):
-    segmentation = fit(sample_prepared, 4)
-    config = run_config(segmentation, profile=describe(segmentation))
-    assert config["format"] == "customer-segmentation-run"
-    assert config["file"]["sha256"] == sample_prepared.table.file_hash
-    assert config["file"]["rows"] == 3000
-    assert config["options"] == {
-        "features": list(sample_prepared.columns),
-        "scaler": "standard",
-        "outliers": "keep",
-        "seed": 0,
-        "k": 4,
-    }
-    assert np.allclose(config["centers"], segmentation.centers)
-    assert config["sizes"] == list(segmentation.sizes)
-    assert len(config["preparation"]["scaler"]["center"]) == len(sample_prepared.feature_names)
-    text = run_config_json(segmentation, profile=describe(segmentation))
-    assert json.loads(text) == config
-    assert text == run_config_json(fit(sample_prepared, 4), profile=describe(fit(sample_prepared, 4)))
 
 
 def test_existing_segment_column_is_not_overwritten():

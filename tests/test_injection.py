@@ -108,7 +108,7 @@ def test_labelled_csv_keeps_plain_negative_numbers_as_numbers(segmentation):
 
 
 def test_labelled_csv_fit_scores_stay_numbers(segmentation):
-    pytest.importorskip("segmentation.insight")  # the "Unusual" flag needs it
+    pytest.importorskip("segmentation.unusual")  # the "Unusual" flag needs it
     data = labelled_csv(segmentation, names=NAMES[:2], unusual=True)
     assert_no_formula(data)
     scores = read_back(data)["Fit score"]

@@ -23,13 +23,16 @@ from scoring_data import awkward_customers, customers, run_file
 import segmentation as sg
 from segmentation import DataError
 from segmentation.cli import main
-from segmentation.fit import number_by_size
-from segmentation.spark import _order_by_size
+from segmentation.fit import number_by_size, order_by_size
 from segmentation.sql import scoring_sql
 
-# PySpark 4.3 warns on import that pandas 3 is "not fully supported"; the engine makes no pandas
-# conversion in Spark (rows come back with collect(), which these tests exercise).
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+pytestmark = [
+    # The tests drive a real Spark session, which is slow to start.
+    pytest.mark.slow,
+    # PySpark 4.3 warns on import that pandas 3 is "not fully supported"; the engine makes no pandas
+    # conversion in Spark (rows come back with collect(), which these tests exercise).
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+]
 
 
 def _missing_requirement() -> str | None:
@@ -109,7 +112,7 @@ def test_roles_and_audit_match_the_default_engine(segmented, data):
     pd.testing.assert_frame_equal(prepared.audit()[columns], python.audit()[columns])
     assert prepared.feature_names == python.feature_names
     assert prepared.n_rows == prepared.n_segmented == 1_000
-    spark_spec, python_spec = prepared.spec["columns"], sg.model.preparation_spec(python)["columns"]
+    spark_spec, python_spec = prepared.spec["columns"], sg.runfile.preparation_spec(python)["columns"]
     for ours, theirs in zip(spark_spec, python_spec, strict=True):
         assert ours["column"] == theirs["column"] and ours["kind"] == theirs["kind"]
         if "categories" in ours:
@@ -120,7 +123,7 @@ def test_roles_and_audit_match_the_default_engine(segmented, data):
             assert abs(ours["fill"] - theirs["fill"]) <= 1
     # The scaler follows scikit-learn's conventions (population standard deviation).
     np.testing.assert_allclose(
-        prepared.spec["scaler"]["scale"], sg.model.preparation_spec(python)["scaler"]["scale"], rtol=0.02
+        prepared.spec["scaler"]["scale"], sg.runfile.preparation_spec(python)["scaler"]["scale"], rtol=0.02
     )
 
 
@@ -265,7 +268,7 @@ def test_numbering_by_size_follows_the_default_engine():
         labels = rng.integers(0, k, size=int(rng.integers(k, 40)))
         labels[:k] = np.arange(k)
         sizes = np.bincount(labels, minlength=k)
-        np.testing.assert_array_equal(_order_by_size(sizes, centers), number_by_size(labels, centers))
+        np.testing.assert_array_equal(order_by_size(sizes, centers), number_by_size(labels, centers))
 
 
 def test_the_core_imports_and_the_cli_explains_without_pyspark(tmp_path):

@@ -1,15 +1,20 @@
-"""The preparation spec (JSON) reproduces the scikit-learn pipeline exactly."""
+"""Scoring new customers: the preparation spec reproduces the scikit-learn pipeline exactly, the
+training file gets its own labels back, and values the segments were not made with are reported."""
 
 from __future__ import annotations
 
+import copy
+import io
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import shared_file
 
-from segmentation import load_table, prepare
-from segmentation.model import apply_spec, preparation_spec
+from segmentation import DataError, fit, load_table, prepare, run_config, score, scored_csv
+from segmentation.runfile import preparation_spec
+from segmentation.scoring import apply_spec
 
 
 @pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", "none"])
@@ -19,16 +24,6 @@ def test_spec_reproduces_the_matrix(sample_bytes, scaler, outliers):
     spec = json.loads(json.dumps(preparation_spec(prepared)))  # through JSON, as in a run file
     again = apply_spec(prepared.values.iloc[prepared.rows], spec)
     np.testing.assert_allclose(again, prepared.matrix, rtol=1e-12, atol=1e-12)
-
-
-def test_spec_describes_each_column(sample_prepared):
-    spec = preparation_spec(sample_prepared)
-    by_column = {entry["column"]: entry for entry in spec["columns"]}
-    assert by_column["Gender"]["kind"] == "yes/no"
-    assert by_column["Gender"]["encoded"] == ["Male"]
-    assert by_column["Region"]["encoded"] == ["East", "North", "South", "West"]
-    assert by_column["Age"]["fill"] == float(sample_prepared.values["Age"].median())
-    assert pd.Timestamp(by_column["Member Since"]["latest"]) == sample_prepared.values["Member Since"].max()
 
 
 def test_unseen_categories_encode_as_zeros(sample_prepared):
@@ -43,33 +38,6 @@ def test_unseen_categories_encode_as_zeros(sample_prepared):
     np.testing.assert_allclose(encoded[1], [0, 1, 0, 0], atol=1e-12)
     fill = spec["columns"][[e["column"] for e in spec["columns"]].index("Region")]["fill"]
     np.testing.assert_allclose(encoded[2], [float(fill == r) for r in ("East", "North", "South", "West")], atol=1e-12)
-
-
-# ---------------------------------------------------------------------------------------------
-# Run files as models
-
-
-import copy  # noqa: E402
-import io  # noqa: E402
-
-from helpers import shared_file  # noqa: E402
-
-from segmentation import (  # noqa: E402
-    SAMPLE_NAME,
-    DataError,
-    describe,
-    fit,
-    read_run_file,
-    run_config,
-    score,
-    scored_csv,
-)
-
-
-@pytest.fixture(scope="module")
-def sample_model(sample_prepared):
-    segmentation = fit(sample_prepared, 5)
-    return segmentation, run_config(segmentation, profile=describe(segmentation))
 
 
 @pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", "none"])
@@ -132,39 +100,6 @@ def test_scored_csv_keeps_every_row(sample_model, sample_prepared):
     assert set(out["Segment name"]) <= set(model["segment_names"])
 
 
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        (lambda m: m.update(format="something-else"), "not a run file"),
-        (lambda m: m.update(version=7), "'version'"),
-        (lambda m: m["options"].update(k=0), "'options.k'"),
-        (lambda m: m["options"].update(k="5"), "'options.k'"),
-        (lambda m: m.update(centers=m["centers"][:-1]), "'centers'"),
-        (lambda m: m["centers"][0].append(1.0), "'centers'"),
-        (lambda m: m["preparation"]["columns"][0].update(kind="python"), "kind"),
-        (lambda m: m["preparation"]["columns"][1].update(fill="__import__('os')"), "fill"),
-        (lambda m: m["preparation"]["scaler"].update(scale=[0.0] * len(m["preparation"]["scaler"]["scale"])), "scale"),
-        (lambda m: m.update(segment_names=["x"]), "'segment_names'"),
-        (lambda m: m["preparation"]["columns"][0].update(encoded=["Martian"]), "encoded"),
-    ],
-)
-def test_run_files_are_validated_field_by_field(sample_model, change, field):
-    _, model = sample_model
-    broken = copy.deepcopy(model)
-    change(broken)
-    with pytest.raises(DataError, match=field):
-        read_run_file(json.dumps(broken).encode())
-
-
-@pytest.mark.parametrize(
-    "content",
-    [b"", b"not json", b"\x80\x04\x95pickle", b'{"format": "customer-segmentation-run", "version": NaN}', b"[1, 2]"],
-)
-def test_not_a_run_file(content):
-    with pytest.raises(DataError):
-        read_run_file(content)
-
-
 def test_cli_score_reproduces_segment(tmp_path, sample_bytes):
     from segmentation.cli import main
 
@@ -185,111 +120,6 @@ def test_cli_score_reproduces_segment(tmp_path, sample_bytes):
     bad.write_text("{}")
     assert main(["score", str(data), "--model", str(bad)], stdout=io.StringIO(), stderr=err) == 2
     assert err.getvalue().startswith("error: This is not a run file")
-
-
-# ---------------------------------------------------------------------------------------------
-# Every field a reader uses is checked: a hand-edited run file fails with its field's name.
-# Columns of the sample's run file: 0 Gender (yes/no), 1 Age, 2 Income, 3 Spending, 4 Region
-# (category), 5 Visits, 6 Member Since (date).
-
-
-def _column(index: int, **changes):
-    return lambda m: m["preparation"]["columns"][index].update(**changes)
-
-
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        # what the score page shows and the CLI prints
-        (lambda m: m.update(file="sample.csv"), "'file'"),
-        (lambda m: m.update(file=["sample.csv"]), "'file'"),
-        (lambda m: m["file"].update(name=12), "'file.name'"),
-        (lambda m: m["file"].update(name={"first": "a"}), "'file.name'"),
-        (lambda m: m["file"].update(rows="3000"), "'file.rows'"),
-        (lambda m: m["file"].update(sha256=["x"]), "'file.sha256'"),
-        (lambda m: m.update(segment_names=[1, 2, 3, 4, 5]), "'segment_names'"),
-        (lambda m: m.update(segment_names="Segment 1"), "'segment_names'"),
-        (lambda m: m.update(created_with=["x"]), "'created_with'"),
-        # the header and the options
-        (lambda m: m.update(version=True), "'version'"),
-        (lambda m: m.update(version="1"), "'version'"),
-        (lambda m: m.update(options=[5]), "'options'"),
-        (lambda m: m["options"].update(k=5.0), "'options.k'"),
-        (lambda m: m["options"].update(features="Age"), "'options.features'"),
-        (lambda m: m["options"].update(features=["Age"]), "'options.features'"),
-        (lambda m: m["options"].update(scaler=["standard"]), "'options.scaler'"),
-        (lambda m: m["options"].update(outliers="trim"), "'options.outliers'"),
-        (lambda m: m["options"].update(seed="0"), "'options.seed'"),
-        # the preparation, column by column
-        (lambda m: m.update(preparation=[1]), "'preparation'"),
-        (lambda m: m["preparation"].update(columns={}), "'preparation.columns'"),
-        (lambda m: m["preparation"]["columns"].append("Age"), r"'preparation.columns\[7\]'"),
-        (_column(1, column=["Age"]), r"columns\[1\].column"),
-        (_column(1, kind=["number"]), r"columns\[1\].kind"),
-        (_column(1, fill=True), r"columns\[1\].fill"),
-        (_column(1, clip=[70, 18]), r"columns\[1\].clip"),
-        (_column(1, clip="18..70"), r"columns\[1\].clip"),
-        (_column(1, range=[1, "x"]), r"columns\[1\].range"),
-        (_column(1, features="Age"), r"columns\[1\].features"),
-        (_column(1, features=["Age", "Age again"]), r"columns\[1\].features"),
-        (_column(6, latest=None), r"columns\[6\].latest"),
-        (_column(6, latest="NaT"), r"columns\[6\].latest"),
-        (_column(6, latest=20240630), r"columns\[6\].latest"),
-        (_column(6, latest="2024-06-30T00:00:00+02:00"), r"columns\[6\].latest"),
-        (_column(6, date_format="%Q"), r"columns\[6\].date_format"),
-        (_column(6, date_format=["%Y-%m-%d"]), r"columns\[6\].date_format"),
-        (_column(0, categories="Female,Male"), r"columns\[0\].categories"),
-        (_column(0, categories=["Female", "Male", "Other"], encoded=["Male", "Other"]), r"columns\[0\].categories"),
-        (_column(0, categories=["Male", "Male"], encoded=["Male"]), r"columns\[0\].categories"),
-        (_column(0, encoded="Male"), r"columns\[0\].encoded"),
-        (_column(0, encoded=["Female"]), r"columns\[0\].encoded"),
-        (_column(0, fill=None), r"columns\[0\].fill"),
-        (_column(0, fill="Other"), r"columns\[0\].fill"),
-        (_column(4, encoded=["East", "North", "South"]), r"columns\[4\].encoded"),
-        (_column(4, categories=[1, 2, 3, 4]), r"columns\[4\].categories"),
-        # the scaler and the segments
-        (lambda m: m["preparation"].update(scaler=None), "'preparation.scaler'"),
-        (lambda m: m["preparation"]["scaler"].update(kind=["standard"]), "'preparation.scaler.kind'"),
-        (lambda m: m["preparation"]["scaler"].update(center=m["preparation"]["scaler"]["center"][:-1]), "center"),
-        (lambda m: m["preparation"]["scaler"]["scale"].__setitem__(0, -1.0), "'preparation.scaler.scale'"),
-        (lambda m: m["centers"][0].__setitem__(0, "1.5"), "'centers'"),
-        (lambda m: m.update(feature_names=m["feature_names"][:-1]), "'feature_names'"),
-        (lambda m: m.update(sizes=[1, 2]), "'sizes'"),
-        (lambda m: m.update(sizes=[-1, 2, 3, 4, 5]), "'sizes'"),
-        (lambda m: m.update(inertia="low"), "'inertia'"),
-        (lambda m: m.update(silhouette=[0.5]), "'silhouette'"),
-    ],
-)
-def test_malformed_run_files_name_the_field(sample_model, change, field):
-    _, model = sample_model
-    broken = copy.deepcopy(model)
-    change(broken)
-    with pytest.raises(DataError, match=field) as error:
-        read_run_file(json.dumps(broken).encode())
-    assert "This run file is not valid" in str(error.value)
-
-
-def test_optional_fields_may_be_absent_and_the_file_name_is_read(sample_model, sample_prepared):
-    _, model = sample_model
-    assert read_run_file(model).file_name == model["file"]["name"] == SAMPLE_NAME
-    trimmed = copy.deepcopy(model)
-    for key in ("file", "created_with", "sizes", "inertia", "silhouette", "feature_names"):
-        trimmed.pop(key)
-    for entry in trimmed["preparation"]["columns"]:
-        entry.pop("features")
-        entry.pop("range", None)
-    for key in ("features", "scaler", "outliers", "seed"):
-        trimmed["options"].pop(key)
-    again = read_run_file(trimmed)
-    assert again.file_name == "" and again.k == 5
-    new = sample_prepared.table.raw.iloc[:40].to_csv(index=False).encode()
-    np.testing.assert_array_equal(score(new, again).labels, score(new, model).labels)
-
-
-@pytest.mark.parametrize("content", [b"[" * 100_000 + b"]" * 100_000, "run\x00.json", "{" + "[" * 100_000])
-def test_pathological_run_files_are_refused_with_a_message(content):
-    with pytest.raises(DataError):
-        read_run_file(content)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,14 +225,6 @@ def test_numbers_outside_the_range_are_flagged_and_old_run_files_use_the_median(
     assert not any("'Age' has a median" in n for n in score(ancient.to_csv(index=False).encode(), old).notes)
     older = frame.assign(Age="4100")
     assert any("'Age' has a median of 4,100" in n for n in score(older.to_csv(index=False).encode(), old).notes)
-
-
-def test_spec_keeps_the_range_of_each_number(sample_prepared):
-    spec = preparation_spec(sample_prepared)
-    age = next(e for e in spec["columns"] if e["column"] == "Age")
-    values = sample_prepared.values["Age"]
-    assert age["range"] == [float(values.min()), float(values.max())]
-    assert all("range" not in e for e in spec["columns"] if e["kind"] != "number")
 
 
 def test_cli_score_prints_the_notes(tmp_path, sample_model, sample_prepared):

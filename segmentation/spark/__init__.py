@@ -1,0 +1,42 @@
+"""Segment customers with Apache Spark: the same roles, segments and run file, for tables of any size.
+
+For tens or hundreds of millions of customers in a data lake. A data engineer calls it from their own
+``SparkSession`` (this package never starts a cluster; ``pyspark`` is imported inside the functions,
+so ``import segmentation`` works without it)::
+
+    from segmentation import spark as sgs
+    table = sgs.read(spark, "s3a://lake/customers/")     # CSV or Parquet
+    prepared = sgs.prepare(table, scaler="standard")     # roles and audit, as the default engine
+    segments = sgs.fit(prepared, 5)                      # pyspark.ml KMeans, numbered by size
+    config = sgs.run_config(segments)                    # the run file (JSON), as the app writes it
+    sgs.write(sgs.score(table.frame, config), "s3a://lake/segments.parquet")
+
+One stage per module, as in :mod:`segmentation`: ``read`` (CSV and Parquet in), ``prepare`` (roles
+and scaling), ``kmeans`` (``sweep`` and ``fit``), ``describe`` (profiles and ``run_config``),
+``score`` (``score``, ``score_summary``, ``write``); ``frames`` holds the Spark plumbing they share.
+"""
+
+from .describe import describe, run_config
+from .kmeans import KMEANS_MAX_ITER, KMEANS_TOL, SparkSegmentation, fit, sweep
+from .prepare import SAMPLE_ROWS, SparkPrepared, prepare
+from .read import SNIFF_BYTES, SparkTable, read
+from .score import score, score_summary, write
+
+__all__ = [
+    "KMEANS_MAX_ITER",
+    "KMEANS_TOL",
+    "SAMPLE_ROWS",
+    "SNIFF_BYTES",
+    "SparkPrepared",
+    "SparkSegmentation",
+    "SparkTable",
+    "describe",
+    "fit",
+    "prepare",
+    "read",
+    "run_config",
+    "score",
+    "score_summary",
+    "sweep",
+    "write",
+]

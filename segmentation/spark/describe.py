@@ -1,0 +1,255 @@
+"""Profile Spark segments and write their run file, as the default engine does.
+
+Every figure of :class:`~segmentation.Profile` (sizes, means, approximate medians, shares of
+category values, the index against all customers, how strongly each column separates the
+segments) comes from Spark aggregates over every row; the run file has the schema of
+:func:`segmentation.run_config`, so it scores identically in every engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..describe import Profile, category_strength, importance_table, segment_names
+from ..runfile import read_run_file, run_document
+from ..sql import values_sql
+from ..wording import free_name
+from .frames import TempView, col
+from .kmeans import SparkSegmentation
+from .prepare import SparkPrepared
+from .score import score
+
+if TYPE_CHECKING:  # pragma: no cover - only for type checkers
+    from pyspark.sql import DataFrame
+
+__all__ = ["describe", "run_config"]
+
+
+def describe(segmentation: SparkSegmentation, *, names: Sequence[str] | None = None) -> Profile:
+    """Profile each segment in original units and name it, as :func:`segmentation.describe` does.
+
+    Computed with Spark aggregates on every row: sizes, means and (approximate) medians of the
+    number columns, shares of category values, the index against all customers, and how strongly
+    each column separates the segments.
+    """
+    prepared = segmentation.prepared
+    frame = prepared.table.frame
+    spec = _profile_spec(prepared)
+    config = run_config(segmentation, names=[f"Segment {i}" for i in range(1, segmentation.k + 1)])
+    label = free_name("Segment", frame.columns)
+    scored = score(frame, config, segment_column=label, name_column=None)
+    with TempView(scored) as view:
+        query, value_columns = values_sql(spec, view, dialect="spark", keep=[label])
+        values = frame.sparkSession.sql(query).where(col(label).isNotNull()).persist()
+    try:
+        profile = _profile(values, label, spec, value_columns, segmentation.k, used=set(prepared.columns))
+    finally:
+        values.unpersist()
+    auto = segment_names(profile)
+    chosen = tuple(names) if names is not None else auto
+    if len(chosen) != segmentation.k:
+        raise ValueError(f"names must have {segmentation.k} entries, not {len(chosen)}")
+    summary = profile.summary.copy()
+    summary.insert(0, "Name", list(chosen))
+    return Profile(chosen, summary, profile.medians, profile.index, profile.overall, profile.spread, profile.importance)
+
+
+def run_config(
+    segmentation: SparkSegmentation,
+    *,
+    profile: Profile | None = None,
+    names: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The run file (JSON-ready dict) in exactly the schema of :func:`segmentation.run_config`.
+
+    Validated by :func:`segmentation.read_run_file`; it scores identically in every engine.
+    """
+    prepared = segmentation.prepared
+    config = run_document(
+        segmentation,
+        table=prepared.table,
+        rows=prepared.n_rows,
+        preparation=json.loads(json.dumps(prepared.spec)),
+        profile=profile,
+        names=names,
+        engine="spark",
+    )
+    read_run_file(config)  # the same validation every engine applies when reading it back
+    return config
+
+
+def _profile_spec(prepared: SparkPrepared) -> dict[str, Any]:
+    """Every column the default engine profiles: the features, and the file's other number and category columns."""
+    used = {e["column"]: e for e in prepared.spec["columns"]}
+    columns = []
+    for report in prepared.reports:
+        if report.column in used:
+            columns.append(used[report.column])
+        elif report.kind == "number":
+            columns.append({"column": report.column, "kind": "number"})
+        elif report.kind in {"yes/no", "category"}:
+            columns.append({"column": report.column, "kind": "category"})
+    return {"columns": columns}
+
+
+def _profile(
+    values: DataFrame, label: str, spec: dict[str, Any], value_columns: list[str], k: int, *, used: set[str]
+) -> Profile:
+    """The default engine's :class:`~segmentation.Profile`, from aggregates over the labelled values."""
+    numbers = [
+        (f"{e['column']} (days before latest)" if e["kind"] == "date" else e["column"], c, e["column"])
+        for e, c in zip(spec["columns"], value_columns, strict=True)
+        if e["kind"] in {"number", "date"}
+    ]
+    categories = [
+        (e["column"], c)
+        for e, c in zip(spec["columns"], value_columns, strict=True)
+        if e["kind"] not in {"number", "date"}
+    ]
+    segment_index = pd.Index(range(1, k + 1), name="Segment")
+    overall_row, by_segment = _number_aggregates(values, label, [c for _, c, _ in numbers])
+    counts = np.array([by_segment[s]["n"] if s in by_segment else 0 for s in segment_index], dtype=np.float64)
+    per_segment = {
+        key: pd.DataFrame(
+            {name: [_get(by_segment, s, f"{key}{i}") for s in segment_index] for i, (name, _, _) in enumerate(numbers)},
+            index=segment_index,
+        )
+        for key in ("mean", "median")
+    }
+    crosstabs = {column: _crosstab(values, label, value_column) for column, value_column in categories}
+    shares, overall_shares = _shares(crosstabs, segment_index)
+    summary = pd.DataFrame(
+        {"Customers": counts.astype(np.int64), "Share of customers": counts / counts.sum()}, index=segment_index
+    )
+    summary = pd.concat([summary, per_segment["mean"], shares], axis=1)
+    summary.index.name = "Segment"
+
+    names = [name for name, _, _ in numbers]
+    number_overall = pd.Series([overall_row[f"mean{i}"] for i in range(len(numbers))], index=names, dtype=np.float64)
+    number_spread = pd.Series([overall_row[f"std{i}"] for i in range(len(numbers))], index=names, dtype=np.float64)
+    overall = pd.concat([number_overall, overall_shares])
+    spread = pd.concat([number_spread, np.sqrt(overall_shares * (1 - overall_shares))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        index = 100 * summary[overall.index] / overall
+    # An index (100 = average) only means something for quantities that cannot be negative.
+    signed = [
+        name
+        for i, name in enumerate(names)
+        if (overall_row[f"min{i}"] is not None and overall_row[f"min{i}"] < 0) or not number_overall[name] > 0
+    ]
+    index[signed] = np.nan
+    importance = _importance(values, numbers, overall_row, by_segment, counts, crosstabs, used=used)
+    return Profile((), summary, per_segment["median"], index, overall, spread, importance)
+
+
+def _number_aggregates(values: DataFrame, label: str, columns: list[str]) -> tuple[Any, dict[int, Any]]:
+    """All customers' and each segment's count, mean, spread, range and median of the number columns."""
+    from pyspark.sql import functions as F
+
+    overall = values.agg(
+        F.count(F.lit(1)).alias("n"),
+        *[F.avg(col(c)).alias(f"mean{i}") for i, c in enumerate(columns)],
+        *[F.stddev_pop(col(c)).alias(f"std{i}") for i, c in enumerate(columns)],
+        *[F.min(col(c)).alias(f"min{i}") for i, c in enumerate(columns)],
+        *[F.max(col(c)).alias(f"max{i}") for i, c in enumerate(columns)],
+        *[F.percentile_approx(col(c), 0.5).alias(f"median{i}") for i, c in enumerate(columns)],
+    ).first()
+    # The importance test fills missing values with the overall median, as the default engine does.
+    fills = [overall[f"median{i}"] for i in range(len(columns))]
+    rows = (
+        values.groupBy(label)
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            *[F.avg(col(c)).alias(f"mean{i}") for i, c in enumerate(columns)],
+            *[F.percentile_approx(col(c), 0.5).alias(f"median{i}") for i, c in enumerate(columns)],
+            *[
+                F.sum(F.coalesce(col(c), F.lit(fills[i]))).alias(f"sum{i}")
+                for i, c in enumerate(columns)
+                if fills[i] is not None
+            ],
+        )
+        .collect()
+    )
+    return overall, {int(r[label]): r for r in rows}
+
+
+def _crosstab(values: DataFrame, label: str, column: str) -> pd.DataFrame:
+    """Customers per segment (rows) and category value (columns, sorted); missing values left out."""
+    rows = values.where(col(column).isNotNull()).groupBy(label, column).count().collect()
+    table = pd.DataFrame([(int(r[label]), str(r[column]), int(r["count"])) for r in rows], columns=["s", "v", "n"])
+    crosstab = table.pivot_table(index="s", columns="v", values="n", aggfunc="sum", fill_value=0)
+    return crosstab.reindex(columns=sorted(crosstab.columns))
+
+
+def _shares(crosstabs: dict[str, pd.DataFrame], segment_index: pd.Index) -> tuple[pd.DataFrame, pd.Series]:
+    """Each category value's share per segment (columns ``"Region = North"``) and over all customers."""
+    frames, overall = [], {}
+    for column, crosstab in crosstabs.items():
+        shares = crosstab.div(crosstab.sum(axis=1), axis=0).reindex(segment_index)
+        shares.columns = [f"{column} = {v}" for v in crosstab.columns]
+        frames.append(shares)
+        totals = crosstab.sum(axis=0)
+        overall.update({f"{column} = {v}": n / totals.sum() for v, n in totals.items()})
+    frame = pd.concat(frames, axis=1) if frames else pd.DataFrame(index=segment_index)
+    return frame, pd.Series(overall, dtype=np.float64)
+
+
+def _importance(
+    values: DataFrame,
+    numbers: list[tuple[str, str, str]],
+    overall_row: Any,
+    by_segment: dict[int, Any],
+    counts: np.ndarray,
+    crosstabs: dict[str, pd.DataFrame],
+    *,
+    used: set[str],
+) -> pd.DataFrame:
+    """How strongly each column separates the segments: ANOVA F (eta) for numbers, chi² (Cramér's V)."""
+    from pyspark.sql import functions as F
+    from scipy.stats import f as f_distribution
+
+    present = [s for s in range(1, len(counts) + 1) if counts[s - 1] > 0]
+    groups, sizes, n_total = len(present), counts[np.asarray(present, dtype=np.int64) - 1], counts.sum()
+    grand = {
+        i: sum(_get(by_segment, s, f"sum{i}") for s in present) / n_total
+        for i in range(len(numbers))
+        if overall_row[f"median{i}"] is not None
+    }
+    squares = None
+    if grand:
+        squares = values.agg(
+            *[
+                F.sum(F.pow(F.coalesce(col(numbers[i][1]), F.lit(overall_row[f"median{i}"])) - F.lit(g), 2)).alias(
+                    f"sq{i}"
+                )
+                for i, g in grand.items()
+            ]
+        ).first()
+    rows = []
+    for i, (name, _, source) in enumerate(numbers):
+        if i not in grand or groups < 2 or overall_row[f"min{i}"] == overall_row[f"max{i}"]:
+            continue
+        means = np.array([_get(by_segment, s, f"sum{i}") for s in present]) / sizes
+        between = float((sizes * (means - grand[i]) ** 2).sum())
+        total = float(squares[f"sq{i}"])
+        if total <= 0 or total - between <= 0:
+            continue
+        f_stat = (between / (groups - 1)) / ((total - between) / (n_total - groups))
+        p_value = float(f_distribution.sf(f_stat, groups - 1, n_total - groups))
+        rows.append((name, source in used, "ANOVA F", float(f_stat), p_value, float(np.sqrt(between / total))))
+    for column, crosstab in crosstabs.items():
+        if groups < 2 or crosstab.shape[1] < 2:
+            continue
+        rows.append((column, column in used, "chi-squared", *category_strength(crosstab)))
+    return importance_table(rows)
+
+
+def _get(rows: dict[int, Any], segment: int, key: str) -> float:
+    row = rows.get(segment)
+    value = None if row is None else row[key]
+    return np.nan if value is None else float(value)

@@ -1,0 +1,101 @@
+"""Segment cards on the planted customers: each card names what sets its segment apart."""
+
+from __future__ import annotations
+
+import html.parser
+
+import pandas as pd
+import pytest
+from planted_data import FEATURES, planted
+
+from segmentation import describe, fit, prepare
+from segmentation.cards import segment_cards
+from segmentation.charts import SEGMENT_COLOURS, card_figure
+from segmentation.export import cards_html
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return planted()
+
+
+@pytest.fixture(scope="module")
+def prepared(frame):
+    return prepare(frame.drop(columns="Group"), features=FEATURES)
+
+
+@pytest.fixture(scope="module")
+def four(prepared):
+    return fit(prepared, 4)
+
+
+def test_cards_name_the_features_that_set_each_segment_apart(four):
+    profile = describe(four)
+    cards = segment_cards(profile)
+    assert [c.segment for c in cards] == [1, 2, 3, 4]
+    assert [c.customers for c in cards] == list(four.sizes)
+    assert sum(c.share for c in cards) == pytest.approx(1.0)
+    income = profile.summary["Income"]
+    spend = profile.summary["Spend"]
+    rich_saver = int(((income > 80) & (spend < 40)).idxmax())  # planted group B
+    card = cards[rich_saver - 1]
+    assert {f.feature for f in card.features[:2]} == {"Income", "Spend"}
+    first = {f.feature: f for f in card.features}
+    assert first["Income"].index == pytest.approx(100 * income[rich_saver] / profile.overall["Income"])
+    assert f"income {first['Income'].index / 100:.1f}x the average" in card.description.lower()
+    assert "spend" in card.description.lower()
+    assert card.description.startswith(f"{card.share:.0%} of customers. ")
+    # Group D buys online only: the card says so.
+    online = int(((income > 80) & (spend > 80)).idxmax())
+    assert "mostly Online" in cards[online - 1].description
+    for card in cards:
+        assert len(card.features) <= 5
+        columns = [f.feature.split(" = ")[0] for f in card.features]
+        assert len(columns) == len(set(columns))  # a category column appears once
+
+
+def test_card_figure(four):
+    card = segment_cards(describe(four))[0]
+    fig = card_figure(card)
+    assert list(fig.data[0].x) == pytest.approx([f.index for f in card.features])
+    assert fig.data[0].marker.color == SEGMENT_COLOURS[0]
+
+
+class _Tags(html.parser.HTMLParser):
+    VOID = {"meta", "br", "hr", "img", "input", "link"}
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.seen, self.attributes, self.balanced = [], set(), set(), True
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.add(tag)
+        self.attributes.update(name for name, _ in attrs)
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        self.balanced &= bool(self.open) and self.open.pop() == tag
+
+
+def test_cards_html_is_self_contained_and_escaped(four):
+    evil = "<script>alert(1)</script>"
+    profile = describe(four).with_names([evil, "Big & <b>bold</b>", "C", "D"])
+    page = cards_html(segment_cards(profile), title="Q3 <img src=x onerror=alert(1)>", note="from 'planted.csv'")
+    parser = _Tags()
+    parser.feed(page)
+    assert parser.balanced and not parser.open
+    assert "script" not in parser.seen and "img" not in parser.seen and "b" not in parser.seen
+    assert parser.attributes <= {"lang", "charset", "name", "content", "class", "style"}  # no src, href, on*
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Big &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+    assert "Q3 &lt;img src=x onerror=alert(1)&gt;" in page
+    for external in ("http:", "https:", "//", "@import", "url(", "@font-face"):
+        assert external not in page
+    assert page.count('<section class="card"') == 4
+
+
+def test_cards_html_escapes_column_names():
+    rows = pd.DataFrame({"<i>Spend</i>": [1, 2, 3, 40, 42, 44], "Visits": [9, 8, 9, 1, 2, 1]})
+    page = cards_html(segment_cards(describe(fit(prepare(rows), 2))))
+    assert "<i>" not in page and "&lt;i&gt;Spend&lt;/i&gt;" in page

@@ -1,0 +1,194 @@
+"""Run files: written complete and deterministic, read back field by field, nothing in them executed."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmentation import SAMPLE_NAME, DataError, describe, fit, read_run_file, run_config, score
+from segmentation.runfile import preparation_spec, run_config_json
+
+
+def test_spec_describes_each_column(sample_prepared):
+    spec = preparation_spec(sample_prepared)
+    by_column = {entry["column"]: entry for entry in spec["columns"]}
+    assert by_column["Gender"]["kind"] == "yes/no"
+    assert by_column["Gender"]["encoded"] == ["Male"]
+    assert by_column["Region"]["encoded"] == ["East", "North", "South", "West"]
+    assert by_column["Age"]["fill"] == float(sample_prepared.values["Age"].median())
+    assert pd.Timestamp(by_column["Member Since"]["latest"]) == sample_prepared.values["Member Since"].max()
+
+
+def test_spec_keeps_the_range_of_each_number(sample_prepared):
+    spec = preparation_spec(sample_prepared)
+    age = next(e for e in spec["columns"] if e["column"] == "Age")
+    values = sample_prepared.values["Age"]
+    assert age["range"] == [float(values.min()), float(values.max())]
+    assert all("range" not in e for e in spec["columns"] if e["kind"] != "number")
+
+
+def test_run_config_is_complete_and_deterministic(sample_prepared, sample_bytes):
+    segmentation = fit(sample_prepared, 4)
+    config = run_config(segmentation, profile=describe(segmentation))
+    assert config["format"] == "customer-segmentation-run"
+    assert config["file"]["sha256"] == sample_prepared.table.file_hash
+    assert config["file"]["rows"] == 3000
+    assert config["options"] == {
+        "features": list(sample_prepared.columns),
+        "scaler": "standard",
+        "outliers": "keep",
+        "seed": 0,
+        "k": 4,
+    }
+    assert np.allclose(config["centers"], segmentation.centers)
+    assert config["sizes"] == list(segmentation.sizes)
+    assert len(config["preparation"]["scaler"]["center"]) == len(sample_prepared.feature_names)
+    text = run_config_json(segmentation, profile=describe(segmentation))
+    assert json.loads(text) == config
+    assert text == run_config_json(fit(sample_prepared, 4), profile=describe(fit(sample_prepared, 4)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: a file that is not a run file, or a malformed one, is refused with a message
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda m: m.update(format="something-else"), "not a run file"),
+        (lambda m: m.update(version=7), "'version'"),
+        (lambda m: m["options"].update(k=0), "'options.k'"),
+        (lambda m: m["options"].update(k="5"), "'options.k'"),
+        (lambda m: m.update(centers=m["centers"][:-1]), "'centers'"),
+        (lambda m: m["centers"][0].append(1.0), "'centers'"),
+        (lambda m: m["preparation"]["columns"][0].update(kind="python"), "kind"),
+        (lambda m: m["preparation"]["columns"][1].update(fill="__import__('os')"), "fill"),
+        (lambda m: m["preparation"]["scaler"].update(scale=[0.0] * len(m["preparation"]["scaler"]["scale"])), "scale"),
+        (lambda m: m.update(segment_names=["x"]), "'segment_names'"),
+        (lambda m: m["preparation"]["columns"][0].update(encoded=["Martian"]), "encoded"),
+    ],
+)
+def test_run_files_are_validated_field_by_field(sample_model, change, field):
+    _, model = sample_model
+    broken = copy.deepcopy(model)
+    change(broken)
+    with pytest.raises(DataError, match=field):
+        read_run_file(json.dumps(broken).encode())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not json", b"\x80\x04\x95pickle", b'{"format": "customer-segmentation-run", "version": NaN}', b"[1, 2]"],
+)
+def test_not_a_run_file(content):
+    with pytest.raises(DataError):
+        read_run_file(content)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every field a reader uses is checked: a hand-edited run file fails with its field's name.
+# Columns of the sample's run file: 0 Gender (yes/no), 1 Age, 2 Income, 3 Spending, 4 Region
+# (category), 5 Visits, 6 Member Since (date).
+
+
+def _column(index: int, **changes):
+    return lambda m: m["preparation"]["columns"][index].update(**changes)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        # what the score page shows and the CLI prints
+        (lambda m: m.update(file="sample.csv"), "'file'"),
+        (lambda m: m.update(file=["sample.csv"]), "'file'"),
+        (lambda m: m["file"].update(name=12), "'file.name'"),
+        (lambda m: m["file"].update(name={"first": "a"}), "'file.name'"),
+        (lambda m: m["file"].update(rows="3000"), "'file.rows'"),
+        (lambda m: m["file"].update(sha256=["x"]), "'file.sha256'"),
+        (lambda m: m.update(segment_names=[1, 2, 3, 4, 5]), "'segment_names'"),
+        (lambda m: m.update(segment_names="Segment 1"), "'segment_names'"),
+        (lambda m: m.update(created_with=["x"]), "'created_with'"),
+        # the header and the options
+        (lambda m: m.update(version=True), "'version'"),
+        (lambda m: m.update(version="1"), "'version'"),
+        (lambda m: m.update(options=[5]), "'options'"),
+        (lambda m: m["options"].update(k=5.0), "'options.k'"),
+        (lambda m: m["options"].update(features="Age"), "'options.features'"),
+        (lambda m: m["options"].update(features=["Age"]), "'options.features'"),
+        (lambda m: m["options"].update(scaler=["standard"]), "'options.scaler'"),
+        (lambda m: m["options"].update(outliers="trim"), "'options.outliers'"),
+        (lambda m: m["options"].update(seed="0"), "'options.seed'"),
+        # the preparation, column by column
+        (lambda m: m.update(preparation=[1]), "'preparation'"),
+        (lambda m: m["preparation"].update(columns={}), "'preparation.columns'"),
+        (lambda m: m["preparation"]["columns"].append("Age"), r"'preparation.columns\[7\]'"),
+        (_column(1, column=["Age"]), r"columns\[1\].column"),
+        (_column(1, kind=["number"]), r"columns\[1\].kind"),
+        (_column(1, fill=True), r"columns\[1\].fill"),
+        (_column(1, clip=[70, 18]), r"columns\[1\].clip"),
+        (_column(1, clip="18..70"), r"columns\[1\].clip"),
+        (_column(1, range=[1, "x"]), r"columns\[1\].range"),
+        (_column(1, features="Age"), r"columns\[1\].features"),
+        (_column(1, features=["Age", "Age again"]), r"columns\[1\].features"),
+        (_column(6, latest=None), r"columns\[6\].latest"),
+        (_column(6, latest="NaT"), r"columns\[6\].latest"),
+        (_column(6, latest=20240630), r"columns\[6\].latest"),
+        (_column(6, latest="2024-06-30T00:00:00+02:00"), r"columns\[6\].latest"),
+        (_column(6, date_format="%Q"), r"columns\[6\].date_format"),
+        (_column(6, date_format=["%Y-%m-%d"]), r"columns\[6\].date_format"),
+        (_column(0, categories="Female,Male"), r"columns\[0\].categories"),
+        (_column(0, categories=["Female", "Male", "Other"], encoded=["Male", "Other"]), r"columns\[0\].categories"),
+        (_column(0, categories=["Male", "Male"], encoded=["Male"]), r"columns\[0\].categories"),
+        (_column(0, encoded="Male"), r"columns\[0\].encoded"),
+        (_column(0, encoded=["Female"]), r"columns\[0\].encoded"),
+        (_column(0, fill=None), r"columns\[0\].fill"),
+        (_column(0, fill="Other"), r"columns\[0\].fill"),
+        (_column(4, encoded=["East", "North", "South"]), r"columns\[4\].encoded"),
+        (_column(4, categories=[1, 2, 3, 4]), r"columns\[4\].categories"),
+        # the scaler and the segments
+        (lambda m: m["preparation"].update(scaler=None), "'preparation.scaler'"),
+        (lambda m: m["preparation"]["scaler"].update(kind=["standard"]), "'preparation.scaler.kind'"),
+        (lambda m: m["preparation"]["scaler"].update(center=m["preparation"]["scaler"]["center"][:-1]), "center"),
+        (lambda m: m["preparation"]["scaler"]["scale"].__setitem__(0, -1.0), "'preparation.scaler.scale'"),
+        (lambda m: m["centers"][0].__setitem__(0, "1.5"), "'centers'"),
+        (lambda m: m.update(feature_names=m["feature_names"][:-1]), "'feature_names'"),
+        (lambda m: m.update(sizes=[1, 2]), "'sizes'"),
+        (lambda m: m.update(sizes=[-1, 2, 3, 4, 5]), "'sizes'"),
+        (lambda m: m.update(inertia="low"), "'inertia'"),
+        (lambda m: m.update(silhouette=[0.5]), "'silhouette'"),
+    ],
+)
+def test_malformed_run_files_name_the_field(sample_model, change, field):
+    _, model = sample_model
+    broken = copy.deepcopy(model)
+    change(broken)
+    with pytest.raises(DataError, match=field) as error:
+        read_run_file(json.dumps(broken).encode())
+    assert "This run file is not valid" in str(error.value)
+
+
+def test_optional_fields_may_be_absent_and_the_file_name_is_read(sample_model, sample_prepared):
+    _, model = sample_model
+    assert read_run_file(model).file_name == model["file"]["name"] == SAMPLE_NAME
+    trimmed = copy.deepcopy(model)
+    for key in ("file", "created_with", "sizes", "inertia", "silhouette", "feature_names"):
+        trimmed.pop(key)
+    for entry in trimmed["preparation"]["columns"]:
+        entry.pop("features")
+        entry.pop("range", None)
+    for key in ("features", "scaler", "outliers", "seed"):
+        trimmed["options"].pop(key)
+    again = read_run_file(trimmed)
+    assert again.file_name == "" and again.k == 5
+    new = sample_prepared.table.raw.iloc[:40].to_csv(index=False).encode()
+    np.testing.assert_array_equal(score(new, again).labels, score(new, model).labels)
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000 + b"]" * 100_000, "run\x00.json", "{" + "[" * 100_000])
+def test_pathological_run_files_are_refused_with_a_message(content):
+    with pytest.raises(DataError):
+        read_run_file(content)
