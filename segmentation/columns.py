@@ -16,15 +16,25 @@ import numpy as np
 import pandas as pd
 
 from .amounts import find_codes, is_skewed, words
-from .cells import EXCEL_ERROR, MAX_MAGNITUDE, MISSING_MARKERS, NUMERIC_SHARE, lenient_numbers, may_be_numbers
+from .cells import (
+    EXCEL_ERROR,
+    MAX_MAGNITUDE,
+    MISSING_MARKERS,
+    NUMERIC_SHARE,
+    lenient_numbers,
+    may_be_numbers,
+    number_text,
+)
 from .dates import mixed_date_examples, read_dates
 from .load import Table
 from .wording import clipped, number
 
 __all__ = [
     "KINDS",
+    "NO_SPELLINGS",
     "MAX_CATEGORIES",
     "ROLES",
+    "YES_SPELLINGS",
     "ColumnReport",
     "candidate_columns",
     "default_role",
@@ -90,8 +100,9 @@ _OUTCOME_WORDS = frozenset(
     converted conversion subscribed cancelled canceled fraud fraudulent""".split()
 )
 _OUTCOME_FLAG_WORDS = frozenset({"revenue", "purchase", "purchased", "bought", "default"})
-_YES = frozenset({"yes", "y", "true", "t", "1", "ja", "oui", "si", "sí"})
-_NO = frozenset({"no", "n", "false", "f", "0", "nein", "non"})
+#: How yes and no are written (compared in lower case): a yes/no column matches new values by meaning.
+YES_SPELLINGS = frozenset({"yes", "y", "true", "t", "1", "1.0", "ja", "oui", "si", "sí"})
+NO_SPELLINGS = frozenset({"no", "n", "false", "f", "0", "0.0", "nein", "non"})
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,9 @@ class ColumnReport:
         Impossible values, or values far beyond the rest (named in ``warnings``).
     set_aside : int
         Customers set aside as unusual because of this column (only with ``outliers="set-aside"``).
+    from_numbers : bool
+        A category or yes/no column whose values are numbers in the file (codes, 0/1): its values
+        are read as numbers and written as :func:`segmentation.cells.number_text`.
     """
 
     column: str
@@ -163,6 +177,7 @@ class ColumnReport:
     code_rows: int = 0
     extremes: int = 0
     set_aside: int = 0
+    from_numbers: bool = False
 
     @property
     def used(self) -> bool:
@@ -381,15 +396,16 @@ def _number_column(
     if distinct == 1:
         reason = f"Same value ({number(present.iloc[0])}) in every row, so it cannot tell customers apart."
         return ColumnReport(column, "constant", "ignore", reason, **base), None
-    as_text = series.map(number, na_action="ignore").astype("str")
+    as_text = series.map(number_text, na_action="ignore").astype("str")
     if distinct == 2 and as_kind != "number":
-        return ColumnReport(column, "flag", "segment", _flag_reason(as_text.dropna()), **base), as_text
+        reason = _flag_reason(as_text.dropna())
+        return ColumnReport(column, "flag", "segment", reason, from_numbers=True, **base), as_text
     whole = bool(np.all(present == np.round(present)))
     code_reason = _code_reason(column, present) if whole and as_kind is None else ""
     if as_kind == "category" and distinct <= _CHOSEN_CATEGORIES:
         code_reason = f"Numbers read as a category with {distinct} values (as chosen): one 0/1 feature per value."
     if code_reason:
-        return ColumnReport(column, "category", "segment", code_reason, **base), as_text
+        return ColumnReport(column, "category", "segment", code_reason, from_numbers=True, **base), as_text
 
     codes = find_codes(series)
     code_rows = 0
@@ -415,9 +431,10 @@ def _number_column(
 
 
 def _flag_reason(present: pd.Series) -> str:
-    values = sorted(present.astype("str").unique(), key=lambda v: (truth(v) is not False, v))
-    low, high = values[0], values[-1]
-    return f"Yes/no column: 1 for '{high}', 0 for '{low}', at half the weight of a number column."
+    low, high = sorted(present.astype("str").unique())
+    if {truth(low), truth(high)} == {False, True}:
+        return f"Yes/no column ('{high}' or '{low}')."
+    return f"Two values, '{low}' or '{high}': a yes/no column (1 for '{high}')."
 
 
 def truth(value: str) -> bool | None:
@@ -429,7 +446,7 @@ def truth(value: str) -> bool | None:
     (True, False, None)
     """
     text = str(value).strip().lower()
-    return True if text in _YES else False if text in _NO else None
+    return True if text in YES_SPELLINGS else False if text in NO_SPELLINGS else None
 
 
 def _code_reason(column: str, present: pd.Series) -> str:

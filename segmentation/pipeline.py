@@ -86,7 +86,7 @@ class PercentileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 class LogScale(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """``log(1 + x / unit)``, the unit being the median of the positive values seen in ``fit``.
+    """``log(1 + max(x, 0) / unit)``, the unit being the median of the positive values seen in ``fit``.
 
     The unit makes the transform the same whatever the column's unit (euros or thousands of euros).
     """
@@ -103,8 +103,9 @@ class LogScale(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         X = np.asarray(X, dtype=np.float64)
-        # Values below 0 cannot be on this scale; they only reach it in new customers' files.
-        return np.log1p(np.maximum(X, 0.0) / self.unit_)
+        # Values below 0 cannot be on this scale; they only reach it in new customers' files. log(1 + y)
+        # rather than log1p(y): SQL engines have only LN, and the same steps give the same doubles.
+        return np.log(1.0 + np.maximum(X, 0.0) / self.unit_)
 
 
 class DaysBeforeLatest(TransformerMixin, BaseEstimator):

@@ -248,10 +248,14 @@ def prepare(
             reports[column] = report
             continue
         if report.kind == "number":
-            report = replace(report, transform=_transform(report, series, choice.transforms.get(column, transform)))
+            scale = _transform(report, series, choice.transforms.get(column, transform))
+            if scale == "log":
+                report = replace(report, transform="log", reason="Number (an amount, count or duration).")
+            else:
+                report = replace(report, transform="none")
             is_code = series.isin(report.codes)
             for code in report.codes:
-                values[code_feature(column, code)] = (series == code).astype("float64").mask(series.isna())
+                values[code_feature(column, code)] = (series == code).astype("float64")
             series = series.mask(is_code)
             found = find_extremes(column, series, log=report.transform == "log")
             if found.count:
@@ -269,7 +273,8 @@ def prepare(
     segment_reports = [reports[c] for c in used]
     code_names = [code_feature(r.column, code) for r in segment_reports for code in r.codes]
 
-    all_missing = value_frame[used + code_names].isna().all(axis=1).to_numpy()
+    # A code is a value: a customer whose only answer is "never contacted" is still segmented.
+    all_missing = (value_frame[used].isna().all(axis=1) & (value_frame[code_names] == 0).all(axis=1)).to_numpy()
     aside_mask = extremes.to_numpy() & ~all_missing
     rows = np.flatnonzero(~all_missing & ~aside_mask)
     skipped = np.flatnonzero(all_missing)
