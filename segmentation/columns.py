@@ -410,12 +410,13 @@ def _number_column(
     codes = find_codes(series)
     code_rows = 0
     if codes:
+        # The values keep their codes: the preparation turns each into missing plus a flag.
         is_code = series.isin(codes)
         code_rows = int(is_code.sum())
-        series = series.mask(is_code)
-        base.update(missing=int(series.isna().sum()), distinct=int(series.nunique()))
-    warn = _number_warnings(column, series)
-    transform = "log" if is_skewed(series) else "none"
+        base.update(missing=int((series.isna() | is_code).sum()), distinct=int(series[~is_code].nunique()))
+    amounts = series.mask(series.isin(codes)) if codes else series
+    warn = _number_warnings(column, amounts)
+    transform = "log" if is_skewed(amounts) else "none"
     report = ColumnReport(
         column,
         "number",

@@ -127,7 +127,7 @@ def describe(segmentation: Segmentation, *, names: list[str] | tuple[str, ...] |
     ([16.0, 94.7], ('Low Income, high Spending', 'High Income, low Spending'))
     """
     k = segmentation.k
-    segmented = segmentation.labels > 0
+    segmented = segmentation.segmented  # customers set aside as unusual are not in the profile
     labels = segmentation.labels[segmented]
     numbers, categories, used = _profile_columns(segmentation)
     numbers = numbers.loc[segmented]

@@ -27,6 +27,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
+from .amounts import log_scale
 from .columns import ColumnReport
 from .wording import number
 
@@ -86,18 +87,15 @@ class PercentileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 class LogScale(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """``log(1 + max(x, 0) / unit)``, the unit being the median of the positive values seen in ``fit``.
+    """``log(1 + max(x, 0) / unit)``, the unit being a small typical value seen in ``fit``.
 
-    The unit makes the transform the same whatever the column's unit (euros or thousands of euros).
+    See :func:`segmentation.amounts.log_scale`: the unit makes the transform the same whatever the
+    column's unit (euros or thousands of euros).
     """
 
     def fit(self, X, y=None):
         X = np.asarray(X, dtype=np.float64)
-        units = []
-        for column in X.T:
-            positive = column[column > 0]
-            units.append(float(np.median(positive)) if positive.size else 1.0)
-        self.unit_ = np.asarray(units)
+        self.unit_ = np.asarray([log_scale(pd.Series(column)) for column in X.T])
         self.n_features_in_ = X.shape[1]
         return self
 

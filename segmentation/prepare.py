@@ -40,7 +40,16 @@ from .pipeline import (
 )
 from .wording import number, quoted
 
-__all__ = ["OUTLIERS", "SCALERS", "SCALER_NAMES", "TRANSFORMS", "WEIGHTINGS", "Prepared", "prepare"]
+__all__ = [
+    "OUTLIERS",
+    "SCALERS",
+    "SCALER_NAMES",
+    "TRANSFORMS",
+    "WEIGHTINGS",
+    "Prepared",
+    "column_choices",
+    "prepare",
+]
 
 Scaler = Literal["standard", "robust", "minmax", "none"]
 Outliers = Literal["keep", "clip", "set-aside"]
@@ -322,6 +331,55 @@ def prepare(
         aside=aside,
         aside_matrix=aside_matrix,
     )
+
+
+def column_choices(
+    automatic: Iterable[ColumnReport],
+    *,
+    kinds: Mapping[str, str],
+    roles: Mapping[str, str],
+    scales: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """The :func:`prepare` options that give each column the kind, role and scale a user chose.
+
+    Parameters
+    ----------
+    automatic : iterable of ColumnReport
+        The columns as read with no choices (``Prepared.reports`` of ``prepare(table)``, or
+        :func:`segmentation.columns.inspect_column` of each column).
+    kinds, roles : mapping of str to str
+        Per column, the kind (only ``"number"`` and ``"category"`` can be chosen) and the role.
+    scales : mapping of str to str, optional
+        Per number column, ``"auto"``, ``"none"`` or ``"log"``.
+
+    Returns
+    -------
+    dict
+        ``features`` (None when the roles are the automatic ones), ``categorical``, ``numeric``,
+        ``ignore`` and ``transforms``, to pass to :func:`prepare` with the other options.
+
+    Examples
+    --------
+    >>> from segmentation import load_table
+    >>> auto = prepare(load_table(b"Region,Spend,Churn\\n1,10,Yes\\n2,20,No\\n3,15,No\\n1,12,Yes\\n")).reports
+    >>> column_choices(auto, kinds={"Region": "category"}, roles={"Churn": "segment"})["features"]
+    ('Region', 'Spend', 'Churn')
+    """
+    automatic = list(automatic)
+    kind_of = {r.column: r.kind for r in automatic}
+    role_of = {r.column: r.role for r in automatic}
+    chosen_roles = {c: roles.get(c, role_of[c]) for c in role_of}
+    changed = {c for c in role_of if chosen_roles[c] != role_of[c]}
+    features = None
+    if changed:
+        features = tuple(c for c in role_of if chosen_roles[c] == "segment")
+    return {
+        "features": features,
+        "categorical": tuple(c for c, k in kinds.items() if k == "category" and kind_of.get(c) != "category"),
+        "numeric": tuple(c for c, k in kinds.items() if k == "number" and kind_of.get(c) != "number"),
+        "ignore": tuple(c for c in changed if chosen_roles[c] == "ignore"),
+        "transforms": {c: t for c, t in (scales or {}).items() if t != "auto"},
+    }
 
 
 def _check_option(name: str, value: str, allowed: Mapping[str, str]) -> None:
