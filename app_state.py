@@ -8,7 +8,6 @@ by ``max_entries`` and ``max_size`` so a busy server cannot run out of memory:
 =========================  ===========  ========  =====================================================
 cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
-``_candidates_cached``     16           5 MB      the columns the upload page offers for a file
 ``_prepare_cached``        8            1.5 GB    the loaded + prepared file (raw text, typed, matrix)
 ``_sweep_range_cached``    200          < 1 MB    the criteria of a range of K (own LRU, see there)
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
@@ -33,7 +32,6 @@ import pandas as pd
 import streamlit as st
 
 import segmentation as sg
-from segmentation.columns import candidate_columns
 from segmentation.load import file_hash
 from segmentation.nearest import count_distinct
 from segmentation.sweep import combine_sweeps, cut_range
@@ -77,11 +75,45 @@ class Dataset:
 
 @dataclass(frozen=True)
 class PrepOptions:
-    """What the user chose on the upload page; ``features=None`` means the core's choice."""
+    """What the user chose on the upload page (hashable: it keys the caches).
+
+    ``features=None`` means the core's choice; the column choices are those of
+    :func:`segmentation.prepare.column_choices`, as tuples.
+    """
 
     features: tuple[str, ...] | None = None
     scaler: str = "standard"
     outliers: str = "keep"
+    weighting: str = "balanced"
+    categorical: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    transforms: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_choices(cls, choices: dict, **options) -> PrepOptions:
+        """Options from :func:`segmentation.prepare.column_choices` plus the page's other options."""
+        return cls(
+            features=choices["features"],
+            categorical=tuple(choices["categorical"]),
+            numeric=tuple(choices["numeric"]),
+            ignore=tuple(choices["ignore"]),
+            transforms=tuple(sorted(choices["transforms"].items())),
+            **options,
+        )
+
+    def prepare_options(self) -> dict:
+        """These options as :func:`segmentation.prepare` takes them."""
+        return dict(
+            features=self.features,
+            scaler=self.scaler,
+            outliers=self.outliers,
+            weighting=self.weighting,
+            categorical=self.categorical,
+            numeric=self.numeric,
+            ignore=self.ignore,
+            transforms=dict(self.transforms),
+        )
 
 
 _RETURN_TO = "_return_to"
@@ -233,14 +265,82 @@ def require_data() -> tuple[Dataset, sg.Prepared]:
         st.stop()
 
 
-def default_features(table: sg.Table) -> list[str]:
-    """The columns the core would segment on by default (every usable column)."""
-    return _candidates_cached(table, dataset().digest)
+def automatic_columns() -> tuple[sg.ColumnReport, ...]:
+    """The current file's columns as read with no choices: the reference the column table edits."""
+    current = dataset()
+    return _prepare_cached(current.data, current.digest, current.name, PrepOptions()).reports
 
 
-@st.cache_data(max_entries=16, max_size="5MB", show_spinner=False)
-def _candidates_cached(_table: sg.Table, digest: str) -> list[str]:
-    return candidate_columns(_table)
+#: How the upload page's column table shows and edits each column.
+COLUMN_TABLE_CONFIG = {
+    "Column": st.column_config.TextColumn("Column", width="medium"),
+    "Kind": st.column_config.SelectboxColumn(
+        "Kind",
+        options=list(sg.KINDS),
+        required=True,
+        help="number, category, flag (two values), date, id, constant or text. A number can be read as a "
+        "category (codes) and a category of numbers as a number.",
+    ),
+    "Role": st.column_config.SelectboxColumn(
+        "Role", options=list(sg.ROLES), required=True, help="segment, describe or ignore"
+    ),
+    "Scale": st.column_config.SelectboxColumn(
+        "Scale",
+        options=["auto", "as is", "log"],
+        help="For numbers: auto puts heavily skewed amounts on a log scale; as is; log.",
+    ),
+    "Values": st.column_config.NumberColumn("Different values", format="localized"),
+    "Missing": st.column_config.NumberColumn("Missing", format="localized"),
+}
+_SCALE_NAMES = {"auto": "auto", "none": "as is", "log": "log"}
+
+
+def column_table(prepared: sg.Prepared) -> pd.DataFrame:
+    """The upload page's table of columns: kind, role and scale (editable), and why."""
+    chosen = dict(options().transforms)
+    return pd.DataFrame(
+        {
+            "Column": [r.column for r in prepared.reports],
+            "Kind": [r.kind for r in prepared.reports],
+            "Role": [r.role for r in prepared.reports],
+            "Scale": [
+                _SCALE_NAMES[chosen.get(r.column, "auto")] if r.kind == "number" else None for r in prepared.reports
+            ],
+            "Values": [r.distinct for r in prepared.reports],
+            "Missing": [r.missing for r in prepared.reports],
+        }
+    )
+
+
+def column_notes(prepared: sg.Prepared) -> pd.DataFrame:
+    """Each column's note in full, the columns segmented on first: what was done and why."""
+    order = {"segment": 0, "describe": 1, "ignore": 2}
+    reports = sorted(prepared.reports, key=lambda r: order[r.role])
+    return pd.DataFrame(
+        {"Role": [r.role for r in reports], "What was done and why": [r.summary() for r in reports]},
+        index=pd.Index([r.column for r in reports], name="Column"),
+    )
+
+
+def choices_from_table(edited: pd.DataFrame) -> dict:
+    """The edited column table as :func:`segmentation.prepare.column_choices` options.
+
+    Raises
+    ------
+    DataError
+        When a kind was changed to one that only the values decide.
+    """
+    automatic = {r.column: r for r in automatic_columns()}
+    kinds = dict(zip(edited["Column"], edited["Kind"], strict=True))
+    for column, kind in kinds.items():
+        if kind != automatic[column].kind and kind not in ("number", "category"):
+            raise sg.DataError(
+                f"'{column}' can be read as a number or a category; whether it is a {kind} is decided by its values."
+            )
+    scale_codes = {v: k for k, v in _SCALE_NAMES.items()}
+    scales = {c: scale_codes.get(v, "auto") for c, v in zip(edited["Column"], edited["Scale"], strict=True) if v}
+    roles = dict(zip(edited["Column"], edited["Role"], strict=True))
+    return sg.column_choices(automatic.values(), kinds=kinds, roles=roles, scales=scales)
 
 
 def prepared() -> sg.Prepared:
@@ -297,7 +397,7 @@ def _prepare_cached(
 ) -> sg.Prepared:
     # The size limit is not part of the key: a file that passed it once passes it again.
     table = sg.load_table(_data, name=name, max_bytes=_max_bytes)
-    return sg.prepare(table, features=opts.features, scaler=opts.scaler, outliers=opts.outliers)
+    return sg.prepare(table, **opts.prepare_options())
 
 
 #: Ranges of K whose criteria are kept for every session (a few numbers per K each).

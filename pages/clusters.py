@@ -47,6 +47,14 @@ skipped.metric(
 )
 if stable is not None and stable.unstable_segments:
     st.warning(app_state.literal(stable.summary()), icon=":material/warning:")
+for warning in result.warnings():
+    st.warning(app_state.literal(warning), icon=":material/warning:")
+if len(prepared.aside):
+    st.info(
+        f"{len(prepared.aside):,} customer(s) with an impossible or extreme value were set aside as unusual: they did "
+        "not place the segments, and the download gives each its nearest segment with Unusual = yes.",
+        icon=":material/info:",
+    )
 
 st.subheader("Name your segments")
 st.caption(

@@ -51,17 +51,32 @@ st.dataframe(preview, width="stretch", height=300)
 for note in prepared.notes:
     st.warning(app_state.literal(note), icon=":material/info:")
 
-st.subheader("How your columns are used")
+st.subheader("What each column is, and what it is for")
+st.caption(
+    "**Segment**: the column forms the segments. **Describe**: shown per segment, not used to form them "
+    "(outcomes such as churn go here, so the segments explain them instead of splitting on them). "
+    "**Ignore**: left out. Change a kind, role or scale in the table, then apply."
+)
+for warning in prepared.warnings():
+    st.warning(app_state.literal(warning), icon=":material/warning:")
 opts = app_state.options()
-defaults = app_state.default_features(table)
 with st.form("options", border=True):
-    features = st.multiselect(
-        "Columns to segment on",
-        options=defaults,
-        default=list(prepared.columns),
-        help="By default every usable column: identifiers, constant columns and free text are left out.",
+    edited = st.data_editor(
+        app_state.column_table(prepared),
+        key="column_table",
+        hide_index=True,
+        width="stretch",
+        disabled=["Column", "Values", "Missing"],
+        column_config=app_state.COLUMN_TABLE_CONFIG,
     )
-    scaler_col, outliers_col = st.columns(2)
+    weighting_col, scaler_col, outliers_col = st.columns(3)
+    weighting = weighting_col.radio(
+        "How much each column counts",
+        options=list(sg.WEIGHTINGS),
+        index=list(sg.WEIGHTINGS).index(opts.weighting),
+        format_func={"balanced": "Balanced", "equal": "Equal (the tutorial's)"}.get,
+        captions=list(sg.WEIGHTINGS.values()),
+    )
     scaler = scaler_col.radio(
         "Scaling",
         options=list(sg.SCALERS),
@@ -71,28 +86,21 @@ with st.form("options", border=True):
     )
     outliers = outliers_col.radio(
         "Extreme values",
-        options=["keep", "clip"],
-        index=["keep", "clip"].index(opts.outliers),
-        format_func={"keep": "Keep them", "clip": "Clip them"}.get,
-        captions=[
-            "Use every value as it is.",
-            "Move values beyond the 1st/99th percentile of their column to that percentile.",
-        ],
+        options=list(sg.OUTLIERS),
+        index=list(sg.OUTLIERS).index(opts.outliers),
+        format_func={"keep": "Keep them", "clip": "Clip them", "set-aside": "Set them aside as unusual"}.get,
+        captions=list(sg.OUTLIERS.values()),
     )
     if st.form_submit_button("Apply", type="primary"):
-        chosen = None if set(features) == set(defaults) else tuple(c for c in table.columns if c in features)
         try:
-            app_state.set_options(app_state.PrepOptions(features=chosen, scaler=scaler, outliers=outliers))
+            choices = app_state.choices_from_table(edited)
+            app_state.set_options(
+                app_state.PrepOptions.from_choices(choices, scaler=scaler, outliers=outliers, weighting=weighting)
+            )
             st.rerun()
         except sg.DataError as problem:
             st.error(f"{app_state.literal(problem)} The previous choice is kept.", icon=":material/error:")
 
-audit = prepared.audit().rename(columns={"Details": "What was done and why"}).set_index("Column")
-used = audit[audit["Used"]].drop(columns="Used")
-left_out = audit[~audit["Used"]].drop(columns=["Used", "Filled with"])
-st.markdown(f"**Used to segment ({len(used)})**")
-st.table(app_state.literal_table(used))
-if len(left_out):
-    st.markdown(f"**Left out ({len(left_out)})**")
-    st.table(app_state.literal_table(left_out))
+st.markdown("**What was done with each column, and why**")
+st.table(app_state.literal_table(app_state.column_notes(prepared)))
 st.page_link(app_state.ELBOW_PAGE, label="Next: choose the number of segments", icon=":material/arrow_forward:")

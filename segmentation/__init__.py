@@ -19,7 +19,7 @@ Plain Python (no Streamlit), so the same calls serve the app, the command line
 """
 
 from .cards import Card, segment_cards
-from .columns import ColumnReport
+from .columns import KINDS, ROLES, ColumnReport
 from .describe import Profile, describe
 from .errors import DataError
 from .export import (
@@ -32,7 +32,7 @@ from .export import (
 )
 from .fit import Segmentation, fit
 from .load import Table, load, load_table
-from .prepare import SCALER_NAMES, SCALERS, Prepared, prepare
+from .prepare import OUTLIERS, SCALER_NAMES, SCALERS, TRANSFORMS, WEIGHTINGS, Prepared, column_choices, prepare
 from .runfile import RunModel, read_run_file, run_config, run_config_json
 from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .scoring import Scored, score
@@ -44,6 +44,12 @@ from .unusual import unusual_customers, worst_fits
 __version__ = "0.1.0"
 
 __all__ = [
+    "KINDS",
+    "OUTLIERS",
+    "ROLES",
+    "TRANSFORMS",
+    "WEIGHTINGS",
+    "column_choices",
     "SAMPLE_NAME",
     "Card",
     "Stability",

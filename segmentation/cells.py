@@ -25,6 +25,7 @@ __all__ = [
     "NUMERIC_SHARE",
     "lenient_numbers",
     "may_be_numbers",
+    "number_text",
     "parse_numbers",
     "sniff_decimal",
     "to_numbers",
@@ -403,3 +404,20 @@ def written_as_number(text: str) -> bool:
     (True, False)
     """
     return bool(_DOT_NUMBER.match(text) or _COMMA_NUMBER.match(text))
+
+
+def number_text(value: float) -> str:
+    """A number as the text a category or yes/no column read from numbers holds: ``1``, ``2.5``.
+
+    Whole numbers have no decimals and no thousands separators, so ``1``, ``1.0`` and ``1.00`` in a
+    file are one value, and a store code 1001 reads as ``1001``.
+
+    Examples
+    --------
+    >>> number_text(1.0), number_text(1001.0), number_text(2.5), number_text(-1.0)
+    ('1', '1001', '2.5', '-1')
+    """
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}"

@@ -203,7 +203,8 @@ def scatter_3d(
         How many customers the figure shows.
     """
     prepared = segmentation.prepared
-    rows = plot_sample(segmentation.labels, limit=limit, random_state=segmentation.random_state)
+    members = np.where(segmentation.segmented, segmentation.labels, 0)  # not the customers set aside
+    rows = plot_sample(members, limit=limit, random_state=segmentation.random_state)
     labels = segmentation.labels[rows]
     if components:
         X = prepared.matrix

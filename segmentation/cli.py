@@ -40,7 +40,7 @@ from .errors import DataError
 from .export import cards_html, labelled_csv, scored_csv, summary_csv
 from .fit import fit
 from .load import load_table
-from .prepare import SCALERS, prepare
+from .prepare import OUTLIERS, SCALERS, TRANSFORMS, WEIGHTINGS, prepare
 from .runfile import read_run_file, run_config_json
 from .scoring import score
 from .sql import scoring_sql
@@ -166,8 +166,32 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         "--scaler", choices=sorted(SCALERS), default="standard", help="feature scaling (default standard)"
     )
     prep.add_argument(
-        "--outliers", choices=["keep", "clip"], default="keep", help="clip values beyond the 1st/99th percentile"
+        "--outliers",
+        choices=list(OUTLIERS),
+        default="keep",
+        help="keep (default); clip values beyond the 1st/99th percentile; set-aside: customers with an "
+        "impossible or extreme value do not place the segments and are flagged Unusual",
     )
+    prep.add_argument(
+        "--weighting",
+        choices=list(WEIGHTINGS),
+        default="balanced",
+        help="balanced (default): each number counts once, a category or yes/no column at most once; "
+        "equal: every encoded feature scaled alike, the tutorial's space",
+    )
+    prep.add_argument(
+        "--transform",
+        choices=list(TRANSFORMS),
+        default="auto",
+        help="auto (default): heavily skewed amounts on a log scale; none; log: every number of 0 or more",
+    )
+    for flag, what in (
+        ("--categorical", "columns to read as categories (e.g. codes stored as numbers)"),
+        ("--numeric", "columns to read as numbers (e.g. a score the tool took for codes)"),
+        ("--describe", "columns to show per segment without forming them (e.g. an outcome)"),
+        ("--ignore", "columns to leave out"),
+    ):
+        prep.add_argument(flag, nargs="+", metavar="COL", default=[], help=what)
     prep.add_argument("--sep", help="field separator (default: detected); 'tab' or '\\t' for tabs")
     prep.add_argument("--encoding", help="text encoding (default: detected)")
 
@@ -194,9 +218,40 @@ def _separator(sep: str | None) -> str | None:
     return {"tab": "\t", "\\t": "\t", "pipe": "|", "semicolon": ";", "comma": ","}.get(sep, sep)
 
 
+def _prep_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The preparation options of a command, as :func:`segmentation.prepare` takes them."""
+    return dict(
+        features=args.features,
+        scaler=args.scaler,
+        outliers=args.outliers,
+        weighting=args.weighting,
+        transform=args.transform,
+        categorical=args.categorical,
+        numeric=args.numeric,
+        describe=args.describe,
+        ignore=args.ignore,
+    )
+
+
 def _prepared(args: argparse.Namespace):
     table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding)
-    return prepare(table, features=args.features, scaler=args.scaler, outliers=args.outliers)
+    return prepare(table, **_prep_options(args))
+
+
+def _columns_json(prepared) -> list[dict[str, Any]]:
+    """Every column of the file, in file order: what it is, what it is for, and why."""
+    return [
+        {
+            "name": r.column,
+            "role": r.role,
+            "kind": r.kind,
+            "transform": r.transform,
+            "codes": list(r.codes),
+            "extremes": r.extremes,
+            "note": r.summary(),
+        }
+        for r in prepared.reports
+    ]
 
 
 def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -247,12 +302,17 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 "best_silhouette_k": result.best_silhouette_k,
                 "silhouette_rows": result.silhouette_rows,
                 "notes": list(result.notes),
+                "columns": _columns_json(prepared),
+                "warnings": _sweep_warnings(prepared, result),
+                "smallest_segment": list(result.smallest),
                 **extra,
             },
             stdout,
         )
         return EXIT_OK
     print(f"{prepared.n_rows:,} customers, features: {', '.join(prepared.columns)}", file=stdout)
+    for warning in _sweep_warnings(prepared, result):
+        print(f"Warning: {warning}", file=stdout)
     frame = result.frame()
     if stable is not None:
         frame["Stability (ARI)"] = [f"{s.ari_mean:.2f} ± {s.ari_std:.2f}" for s in stable]
@@ -269,6 +329,21 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             file=stdout,
         )
     return EXIT_OK
+
+
+def _sweep_warnings(prepared, result) -> list[str]:
+    warnings = list(prepared.warnings())
+    size = result.small_segments(result.suggested_k)
+    if size:
+        warnings.append(
+            f"At the suggested K={result.suggested_k} the smallest segment holds {size:,} customer(s) "
+            f"({size / result.n_rows:.1%}), too few to act on."
+        )
+    return warnings
+
+
+def _segment_warnings(prepared, segmentation) -> list[str]:
+    return list(prepared.warnings()) + segmentation.warnings()
 
 
 def _stability_json(result) -> dict[str, Any]:
@@ -360,6 +435,8 @@ def _print_segments(
                 "silhouette": segmentation.silhouette,
                 "names": list(profile.names),
                 "not_segmented": int(not_segmented),
+                "columns": _columns_json(prepared),
+                "warnings": _segment_warnings(prepared, segmentation),
                 **extra,
             },
             stdout,
@@ -372,6 +449,8 @@ def _print_segments(
     sizes = profile.summary[["Name", "Customers", "Share of customers"]].copy()
     sizes["Share of customers"] = (sizes["Share of customers"] * 100).map(lambda v: f"{v:.1f}%")
     print(sizes.to_string(), file=stdout)
+    for warning in _segment_warnings(prepared, segmentation):
+        print(f"Warning: {warning}", file=stdout)
     silhouette = "-" if segmentation.silhouette is None else f"{segmentation.silhouette:.4f}"
     print(f"SSE (inertia): {segmentation.inertia:,.4f}   silhouette: {silhouette}", file=stdout)
     if "unusual" in extra:
@@ -489,7 +568,7 @@ def _spark_engine():
 def _spark_prepared(args: argparse.Namespace, session):
     engine = _spark_engine()
     table = engine.read(session, args.file, sep=_separator(args.sep), encoding=args.encoding)
-    return engine.prepare(table, features=args.features, scaler=args.scaler, outliers=args.outliers)
+    return engine.prepare(table, **_prep_options(args))
 
 
 @contextlib.contextmanager

@@ -10,17 +10,38 @@ latest date. Each decision is a :class:`ColumnReport`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from .cells import EXCEL_ERROR, MAX_MAGNITUDE, MISSING_MARKERS, NUMERIC_SHARE, lenient_numbers, may_be_numbers
+from .amounts import find_codes, is_skewed, words
+from .cells import (
+    EXCEL_ERROR,
+    MAX_MAGNITUDE,
+    MISSING_MARKERS,
+    NUMERIC_SHARE,
+    lenient_numbers,
+    may_be_numbers,
+    number_text,
+)
 from .dates import mixed_date_examples, read_dates
 from .load import Table
 from .wording import clipped, number
 
-__all__ = ["MAX_CATEGORIES", "ColumnReport", "candidate_columns", "inspect_column", "nothing_usable"]
+__all__ = [
+    "KINDS",
+    "NO_SPELLINGS",
+    "MAX_CATEGORIES",
+    "ROLES",
+    "YES_SPELLINGS",
+    "ColumnReport",
+    "candidate_columns",
+    "default_role",
+    "inspect_column",
+    "nothing_usable",
+    "truth",
+]
 
 
 #: Text columns with more distinct values than this are not one-hot encoded (too many columns).
@@ -51,6 +72,39 @@ _PLACE_CODE_NAME = re.compile(
 )
 
 
+#: The kinds a column can have (the command line's JSON and the run file use these words).
+KINDS = ("number", "category", "flag", "date", "id", "constant", "text")
+#: What a column is for: in the distance, profiled per segment only, or left out.
+ROLES = ("segment", "describe", "ignore")
+
+# Whole numbers under these names are codes for places, channels, devices ..., not amounts.
+_CODE_WORDS = frozenset(
+    """region regions channel channels browser browsers os type types kind code codes status class
+    group groups category categories cat cluster segment zone area territory district state country
+    city store branch outlet shop department dept device devices platform source medium tier plan
+    brand language gender sex marital education occupation job industry""".split()
+)
+_CODE_PHRASES = (("operating", "system"), ("operating", "systems"), ("traffic", "type"))
+# ... and numbers under these names are amounts, counts or scores, whatever their values look like.
+_AMOUNT_WORDS = frozenset(
+    """count counts num number numbers qty quantity total amount amt sum spend spent spending price
+    value revenue income salary balance cost costs fee fees charge charges age year years month months
+    week weeks day days hour hours minute minutes second seconds duration time tenure recency frequency
+    visit visits purchase purchases order orders item items page pages click clicks session sessions
+    kid kids kidhome teenhome child children teen teens member members size score scores rating ratings
+    rank points stars percent pct rate rates ratio share nights products campaign contacts calls""".split()
+)
+# Flags and categories under these names are what a campaign wants to explain, not who the customer is.
+_OUTCOME_WORDS = frozenset(
+    """churn churned churner churners attrition attrited exited target label outcome response responded
+    converted conversion subscribed cancelled canceled fraud fraudulent""".split()
+)
+_OUTCOME_FLAG_WORDS = frozenset({"revenue", "purchase", "purchased", "bought", "default"})
+#: How yes and no are written (compared in lower case): a yes/no column matches new values by meaning.
+YES_SPELLINGS = frozenset({"yes", "y", "true", "t", "1", "1.0", "ja", "oui", "si", "sí"})
+NO_SPELLINGS = frozenset({"no", "n", "false", "f", "0", "0.0", "nein", "non"})
+
+
 @dataclass(frozen=True)
 class ColumnReport:
     """What :func:`prepare` decided about one column, and why.
@@ -60,16 +114,18 @@ class ColumnReport:
     column : str
         The column's name in the file.
     kind : str
-        ``"number"``, ``"yes/no"`` (two values, one 0/1 feature), ``"category"`` (one-hot),
-        ``"date"``, ``"identifier"``, ``"constant"``, ``"empty"`` or ``"text"``.
-    used : bool
-        Whether the column is a feature of the segmentation.
+        One of :data:`KINDS`: ``"number"``, ``"category"`` (one 0/1 feature per value), ``"flag"``
+        (two values, one 0/1 feature: yes/no text, TRUE/FALSE and 0/1 numbers alike), ``"date"``
+        (days before the latest date), ``"id"``, ``"constant"`` or ``"text"``.
+    role : str
+        One of :data:`ROLES`: ``"segment"`` (in the distance), ``"describe"`` (profiled per
+        segment, not in the distance) or ``"ignore"``.
     reason : str
         The decision in plain words.
     distinct : int
         Number of different values (missing not counted).
     missing : int
-        Missing cells, including cells that could not be read (see ``unreadable``).
+        Missing cells, including cells that could not be read (see ``unreadable``) and codes.
     filled_with : str
         How missing cells were filled, e.g. ``"median 61.5"``; empty when nothing was filled.
     unreadable : int
@@ -86,12 +142,25 @@ class ColumnReport:
     date_format : str
         For date columns, the ``strftime`` format the dates were read with.
     warnings : tuple of str
-        Things worth a look that were not changed: negative values, rare values that may be typos.
+        Things worth a look: negative values, rare values that may be typos, extreme values.
+    transform : str
+        ``"log"`` when the column is compared on a log scale, else ``"none"``.
+    codes : tuple of float
+        Values of a number column read as codes (missing, plus a flag per code).
+    code_rows : int
+        Rows holding one of the codes.
+    extremes : int
+        Impossible values, or values far beyond the rest (named in ``warnings``).
+    set_aside : int
+        Customers set aside as unusual because of this column (only with ``outliers="set-aside"``).
+    from_numbers : bool
+        A category or yes/no column whose values are numbers in the file (codes, 0/1): its values
+        are read as numbers and written as :func:`segmentation.cells.number_text`.
     """
 
     column: str
     kind: str
-    used: bool
+    role: str
     reason: str
     distinct: int = 0
     missing: int = 0
@@ -103,9 +172,25 @@ class ColumnReport:
     features: tuple[str, ...] = ()
     date_format: str = ""
     warnings: tuple[str, ...] = ()
+    transform: str = "none"
+    codes: tuple[float, ...] = ()
+    code_rows: int = 0
+    extremes: int = 0
+    set_aside: int = 0
+    from_numbers: bool = False
+
+    @property
+    def used(self) -> bool:
+        """Whether the column is in the distance (its role is ``"segment"``)."""
+        return self.role == "segment"
+
+    @property
+    def usable(self) -> bool:
+        """Whether the column could be segmented on or profiled (numbers, categories, flags, dates)."""
+        return self.kind in {"number", "category", "flag", "date"}
 
     def summary(self) -> str:
-        """One sentence about the column for the audit table."""
+        """One plain paragraph about the column: the decision, then what was read, filled or found."""
         parts = [self.reason]
         if self.unreadable:
             examples = ", ".join(f"'{v}' in row {r:,}" for r, v in self.unreadable_examples)
@@ -116,32 +201,97 @@ class ColumnReport:
             parts.append(
                 f"{self.converted:,} value(s) written with $, %, or thousands separators were read as numbers."
             )
+        if self.role != "ignore" and self.codes:
+            codes = " and ".join(number(c) for c in self.codes)
+            parts.append(
+                f"{codes} in {self.code_rows:,} row(s) stands apart from the other values as a code, not an "
+                f"amount: read as missing, with a yes/no feature for it."
+            )
+        if self.transform == "log" and self.role != "ignore":
+            parts.append("Skewed (a few customers have far more than most): compared on a log scale.")
         if self.used and self.missing:
             parts.append(f"{self.missing:,} missing value(s) filled with the {self.filled_with}.")
         if self.clipped:
             parts.append(f"{self.clipped:,} extreme value(s) clipped to the 1st/99th percentile.")
+        if self.set_aside:
+            parts.append(f"{self.set_aside:,} customer(s) with an extreme value here set aside as unusual.")
         parts.extend(self.warnings)
         return " ".join(parts)
 
 
 def candidate_columns(table: Table) -> list[str]:
-    """Columns a user may pick as features: everything but empty, constant and free-text columns."""
+    """Columns a user may pick as features: numbers, categories, flags and dates."""
     reports = [inspect_column(table, column, explicit=False)[0] for column in table.columns]
-    return [r.column for r in reports if r.kind in {"number", "yes/no", "category", "date"} or r.used]
+    return [r.column for r in reports if r.usable]
 
 
-def inspect_column(table: Table, column: str, *, explicit: bool) -> tuple[ColumnReport, pd.Series | None]:
-    """Decide one column's kind; return its report and its values in original units."""
+def inspect_column(
+    table: Table, column: str, *, explicit: bool, as_kind: str | None = None
+) -> tuple[ColumnReport, pd.Series | None]:
+    """Decide one column's kind and default role; return its report and values in original units.
+
+    Parameters
+    ----------
+    table : Table
+    column : str
+    explicit : bool
+        Whether the user chose the column by name (then it is never an identifier, and may have
+        more categories).
+    as_kind : {"number", "category"}, optional
+        The user's reading of the column, instead of the automatic one.
+
+    Returns
+    -------
+    report : ColumnReport
+    values : Series or None
+        Numbers as float (codes missing), dates as datetimes, categories and flags as text; None
+        for columns that are neither.
+    """
+    report, values = _kind(table, column, explicit=explicit, as_kind=as_kind)
+    if report.usable:
+        role, why = default_role(column, report.kind)
+        if role != "segment":
+            report = replace(report, role=role, reason=f"{report.reason} {why}")
+    return report, values
+
+
+def default_role(column: str, kind: str) -> tuple[str, str]:
+    """The role a column gets unless the user says otherwise, with the reason when it is not "segment".
+
+    Flags and categories named like an outcome (churn, target, response, converted ...; revenue or
+    purchase as a yes/no) are described per segment rather than segmented on: segmenting on the
+    answer hides the question.
+
+    Examples
+    --------
+    >>> default_role("Churn", "flag")[0], default_role("Revenue", "number")[0], default_role("Revenue", "flag")[0]
+    ('describe', 'segment', 'describe')
+    """
+    if kind not in {"number", "category", "flag", "date"}:
+        return "ignore", ""
+    names = set(words(column))
+    outcome = names & _OUTCOME_WORDS or column.strip().lower() == "y"
+    if kind == "flag":
+        outcome = outcome or bool(names & _OUTCOME_FLAG_WORDS)
+    if outcome and kind in {"flag", "category"}:
+        return "describe", (
+            "It looks like an outcome, so it is shown per segment instead of forming them (segmenting on "
+            "the answer hides the question); choose it as a segmenting column to use it anyway."
+        )
+    return "segment", ""
+
+
+def _kind(table: Table, column: str, *, explicit: bool, as_kind: str | None) -> tuple[ColumnReport, pd.Series | None]:
     series = table.frame[column]
     n = len(series)
     present = series.dropna()
     missing = int(n - len(present))
     distinct = int(present.nunique())
     if len(present) == 0:
-        return ColumnReport(column, "empty", False, "Every value is missing.", missing=missing), None
+        return ColumnReport(column, "constant", "ignore", "Every value is missing.", missing=missing), None
 
     # Chosen or not, a postcode is a place: only the number of places it may have changes.
-    place_code = bool(_PLACE_CODE_NAME.match(column.strip()))
+    place_code = bool(_PLACE_CODE_NAME.match(column.strip())) and as_kind != "number"
     if place_code:
         series = table.raw[column].str.strip().mask(series.isna())
         present = series.dropna()
@@ -163,43 +313,16 @@ def inspect_column(table: Table, column: str, *, explicit: bool) -> tuple[Column
             converted = 0
 
     if is_number:
-        series = series.astype("float64")
-        extreme = ~np.isfinite(series) | (series.abs() > MAX_MAGNITUDE)
-        extreme &= series.notna()
-        if pd.api.types.is_numeric_dtype(table.frame[column]):
-            extreme |= unparsed_cells(table, column)
-        if extreme.any():
-            raw = table.raw[column].str.strip()
-            count, examples = cell_examples(raw, extreme)
-            unreadable += count
-            unreadable_examples = (unreadable_examples + examples)[:3]
-            series = series.mask(extreme)
-        present = series.dropna()
-        distinct = int(present.nunique())
-        missing = int(n - len(present))
-        base = dict(
-            distinct=distinct,
-            missing=missing,
-            unreadable=unreadable,
-            unreadable_examples=unreadable_examples,
-            converted=converted,
+        return _number_column(
+            table, column, series, explicit=explicit, as_kind=as_kind, read=(unreadable, unreadable_examples, converted)
         )
-        if len(present) == 0:
-            return ColumnReport(column, "empty", False, "No value in it can be read as a number.", **base), None
-        if not explicit and _looks_like_identifier(column, present, n):
-            return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
-        if distinct == 1:
-            reason = f"Same value ({number(present.iloc[0])}) in every row, so it cannot tell customers apart."
-            return ColumnReport(column, "constant", False, reason, **base), None
-        warn = _number_warnings(column, series, table)
-        return ColumnReport(column, "number", True, "Number, used as it is.", warnings=warn, **base), series
 
     if place_code and distinct > (MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES):
         reason = (
             f"Postcode with {distinct:,} different places: a place, not an amount, and too many "
             "places to compare customers by. A region or city column works better."
         )
-        return ColumnReport(column, "text", False, reason, distinct=distinct, missing=missing), None
+        return ColumnReport(column, "text", "ignore", reason, distinct=distinct, missing=missing), None
 
     text = series.astype("str")
     dates, date_bad, date_format = read_dates(text)
@@ -213,9 +336,9 @@ def inspect_column(table: Table, column: str, *, explicit: bool) -> tuple[Column
             unreadable_examples=unreadable_examples,
         )
         if (days_present == days_present.iloc[0]).all():
-            return ColumnReport(column, "constant", False, "The same date in every row.", **base), None
+            return ColumnReport(column, "constant", "ignore", "The same date in every row.", **base), None
         reason = "Date, used as days before the latest date."
-        return ColumnReport(column, "date", True, reason, date_format=date_format, **base), dates
+        return ColumnReport(column, "date", "segment", reason, date_format=date_format, **base), dates
 
     base = dict(distinct=distinct, missing=missing)
     mixed = mixed_date_examples(text)
@@ -224,23 +347,131 @@ def inspect_column(table: Table, column: str, *, explicit: bool) -> tuple[Column
             f"Dates written in more than one way (e.g. {mixed}); write every date the same way "
             "(for example 2024-01-31) to use this column."
         )
-        return ColumnReport(column, "text", False, reason, **base), None
+        return ColumnReport(column, "text", "ignore", reason, **base), None
     if not explicit and _looks_like_identifier(column, present, n):
-        return ColumnReport(column, "identifier", False, _identifier_reason(column, distinct, n), **base), None
+        return ColumnReport(column, "id", "ignore", _identifier_reason(column, distinct, n), **base), None
     if distinct == 1:
         reason = f"Same value ('{present.iloc[0]}') in every row, so it cannot tell customers apart."
-        return ColumnReport(column, "constant", False, reason, **base), None
+        return ColumnReport(column, "constant", "ignore", reason, **base), None
     warn = _rare_value_warnings(present)
     if distinct == 2:
-        low, high = sorted(present.unique())
-        reason = f"Two values: encoded as 1 for '{high}', 0 for '{low}', at half the weight of a number column."
-        return ColumnReport(column, "yes/no", True, reason, warnings=warn, **base), text
-    limit = MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES
-    if distinct <= limit and distinct <= max(2, 0.5 * len(present)):
+        return ColumnReport(column, "flag", "segment", _flag_reason(present), warnings=warn, **base), text
+    limit = MAX_CATEGORIES if not (explicit or as_kind == "category") else _CHOSEN_CATEGORIES
+    if distinct <= limit and (distinct <= max(2, 0.5 * len(present)) or as_kind == "category"):
         reason = f"Category with {distinct} values: one 0/1 feature per value."
-        return ColumnReport(column, "category", True, reason, warnings=warn, **base), text
+        return ColumnReport(column, "category", "segment", reason, warnings=warn, **base), text
     reason = f"Text with {distinct:,} different values (like names or free text), too many to compare customers by."
-    return ColumnReport(column, "text", False, reason, **base), None
+    return ColumnReport(column, "text", "ignore", reason, **base), None
+
+
+def _number_column(
+    table: Table, column: str, series: pd.Series, *, explicit: bool, as_kind: str | None, read: tuple
+) -> tuple[ColumnReport, pd.Series | None]:
+    unreadable, unreadable_examples, converted = read
+    n = len(series)
+    series = series.astype("float64")
+    extreme = ~np.isfinite(series) | (series.abs() > MAX_MAGNITUDE)
+    extreme &= series.notna()
+    if pd.api.types.is_numeric_dtype(table.frame[column]):
+        extreme |= unparsed_cells(table, column)
+    if extreme.any():
+        raw = table.raw[column].str.strip()
+        count, examples = cell_examples(raw, extreme)
+        unreadable += count
+        unreadable_examples = (unreadable_examples + examples)[:3]
+        series = series.mask(extreme)
+    present = series.dropna()
+    distinct = int(present.nunique())
+    base = dict(
+        distinct=distinct,
+        missing=int(n - len(present)),
+        unreadable=unreadable,
+        unreadable_examples=unreadable_examples,
+        converted=converted,
+    )
+    if len(present) == 0:
+        return ColumnReport(column, "constant", "ignore", "No value in it can be read as a number.", **base), None
+    if not explicit and as_kind is None and _looks_like_identifier(column, present, n):
+        return ColumnReport(column, "id", "ignore", _identifier_reason(column, distinct, n), **base), None
+    if distinct == 1:
+        reason = f"Same value ({number(present.iloc[0])}) in every row, so it cannot tell customers apart."
+        return ColumnReport(column, "constant", "ignore", reason, **base), None
+    as_text = series.map(number_text, na_action="ignore").astype("str")
+    if distinct == 2 and as_kind != "number":
+        reason = _flag_reason(as_text.dropna())
+        return ColumnReport(column, "flag", "segment", reason, from_numbers=True, **base), as_text
+    whole = bool(np.all(present == np.round(present)))
+    code_reason = _code_reason(column, present) if whole and as_kind is None else ""
+    if as_kind == "category" and distinct <= _CHOSEN_CATEGORIES:
+        code_reason = f"Numbers read as a category with {distinct} values (as chosen): one 0/1 feature per value."
+    if code_reason:
+        return ColumnReport(column, "category", "segment", code_reason, from_numbers=True, **base), as_text
+
+    codes = find_codes(series)
+    code_rows = 0
+    if codes:
+        # The values keep their codes: the preparation turns each into missing plus a flag.
+        is_code = series.isin(codes)
+        code_rows = int(is_code.sum())
+        base.update(missing=int((series.isna() | is_code).sum()), distinct=int(series[~is_code].nunique()))
+    amounts = series.mask(series.isin(codes)) if codes else series
+    warn = _number_warnings(column, amounts)
+    transform = "log" if is_skewed(amounts) else "none"
+    report = ColumnReport(
+        column,
+        "number",
+        "segment",
+        "Number, used as it is.",
+        warnings=warn,
+        transform=transform,
+        codes=codes,
+        code_rows=code_rows,
+        **base,
+    )
+    return report, series
+
+
+def _flag_reason(present: pd.Series) -> str:
+    low, high = sorted(present.astype("str").unique())
+    if {truth(low), truth(high)} == {False, True}:
+        return f"Yes/no column ('{high}' or '{low}')."
+    return f"Two values, '{low}' or '{high}': a yes/no column (1 for '{high}')."
+
+
+def truth(value: str) -> bool | None:
+    """``True`` for yes-like values (yes, true, 1, y ...), ``False`` for no-like ones, else None.
+
+    Examples
+    --------
+    >>> truth("Yes"), truth("FALSE"), truth("Male")
+    (True, False, None)
+    """
+    text = str(value).strip().lower()
+    return True if text in YES_SPELLINGS else False if text in NO_SPELLINGS else None
+
+
+def _code_reason(column: str, present: pd.Series) -> str:
+    """Why a column of whole numbers holds codes (places, channels, devices ...), or "" if it does not."""
+    distinct = present.nunique()
+    if not 3 <= distinct <= MAX_CATEGORIES:
+        return ""
+    names = words(column)
+    if set(names) & _AMOUNT_WORDS:
+        return ""
+    low, high = int(present.min()), int(present.max())
+    span = f"{low} to {high}" if high - low + 1 == distinct else f"{distinct} different numbers"
+    pairs = set(zip(names, names[1:], strict=False))
+    if set(names) & _CODE_WORDS or pairs & set(_CODE_PHRASES):
+        return (
+            f"Codes {span} stored as numbers: the name says they stand for groups, not amounts, so it is "
+            "a category (one 0/1 feature per code)."
+        )
+    if low == 1 and high == distinct:
+        return (
+            f"Codes 1 to {high} stored as numbers, every code in use: read as a category (one 0/1 "
+            "feature per code). If they are amounts or a score, choose 'number' for it."
+        )
+    return ""
 
 
 def _looks_like_identifier(column: str, present: pd.Series, n: int) -> bool:
@@ -269,15 +500,15 @@ def _identifier_reason(column: str, distinct: int, n: int) -> str:
 def nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
     """The message when no column can be a feature, saying why in the words that fit the file."""
     kinds = {r.kind for r in reports}
-    if kinds == {"empty"}:
+    if all(r.kind == "constant" and r.distinct == 0 for r in reports):
         return (
             f"Every cell of '{table.name}' is empty or a missing-value marker (like 'NA' or '?'), so there "
             "is nothing to segment. Export the table again with its data."
         )
-    if kinds <= {"empty", "constant"}:
+    if kinds <= {"constant"}:
         same = []
         for report in reports:
-            if report.kind == "constant":
+            if report.kind == "constant" and report.distinct:
                 value = table.frame[report.column].dropna().iloc[0]
                 shown = number(value) if isinstance(value, (int, float)) else f"'{clipped(value, 40)}'"
                 same.append(f"'{report.column}' is {shown}")
@@ -294,7 +525,7 @@ def nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
     )
 
 
-def _number_warnings(column: str, series: pd.Series, table: Table) -> tuple[str, ...]:
+def _number_warnings(column: str, series: pd.Series) -> tuple[str, ...]:
     present = series.dropna()
     found = []
     negative = present < 0

@@ -5,21 +5,24 @@ the number and share of customers, the mean and median of every number column (i
 not the scaled ones), the share of each value of every category column, and an index against the
 all-customer average (100 = average). It ranks the columns by how strongly they separate the
 segments (ANOVA F for numbers, chi-squared for categories, compared through their effect sizes) and
-proposes a short name per segment from its strongest differences, e.g. "High income, low spending".
+proposes a short name per segment from its strongest differences, e.g. "High Income, low Spending" (column names as written).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency
 from sklearn.feature_selection import f_classif
 
+from .cells import number_text
+from .columns import truth
 from .fit import Segmentation
+from .pipeline import code_feature
 
 __all__ = ["Profile", "describe", "segment_names"]
 
@@ -31,6 +34,8 @@ DOMINANT_SHARE = 0.75
 PROFILE_CATEGORIES = 20
 
 _UNITS = re.compile(r"\s*[\(\[].*?[\)\]]\s*")
+#: The value standing for "not the code" in a number column's code share.
+_OTHER = "other value"
 _AGE = re.compile(r"\bage\b", re.IGNORECASE)
 _TENURE = re.compile(r"since|joined|sign.?up|registered|first (order|purchase)|customer date|tenure", re.IGNORECASE)
 
@@ -61,6 +66,11 @@ class Profile:
         ``Test``, ``Statistic``, ``p-value`` and ``Strength``: the correlation ratio eta for
         numbers, Cramér's V for categories, on one scale (for a 0/1 column the two are equal);
         0 = no difference between segments, 1 = segments fully different.
+    shares : dict
+        For each share column of ``summary``, the column and value it counts: ``"Gender =
+        Female"`` -> ``("Gender", "Female")``.
+    segmenting : frozenset of str
+        The profiled columns the segments were formed on (the others are only described).
     """
 
     names: tuple[str, ...]
@@ -70,12 +80,13 @@ class Profile:
     overall: pd.Series
     spread: pd.Series
     importance: pd.DataFrame
+    shares: dict[str, tuple[str, str]] = field(default_factory=dict)
+    segmenting: frozenset[str] | None = None
 
     def with_names(self, names: list[str] | tuple[str, ...]) -> Profile:
         """The same profile with segment names replaced (e.g. typed by the user)."""
         names = tuple(str(n) for n in names)
-        summary = self.summary.assign(Name=list(names))
-        return Profile(names, summary, self.medians, self.index, self.overall, self.spread, self.importance)
+        return replace(self, names=names, summary=self.summary.assign(Name=list(names)))
 
     def top_differences(self, segment: int, n: int = 5) -> pd.DataFrame:
         """The ``n`` columns that set ``segment`` apart most, with its value, the average and the index."""
@@ -113,10 +124,10 @@ def describe(segmentation: Segmentation, *, names: list[str] | tuple[str, ...] |
     >>> table = load_table(b"Income,Spending\\n15,80\\n16,82\\n17,79\\n90,10\\n95,12\\n99,15\\n")
     >>> profile = describe(fit(prepare(table), 2))
     >>> profile.summary["Income"].round(1).tolist(), profile.names
-    ([16.0, 94.7], ('Low income, high spending', 'High income, low spending'))
+    ([16.0, 94.7], ('Low Income, high Spending', 'High Income, low Spending'))
     """
     k = segmentation.k
-    segmented = segmentation.labels > 0
+    segmented = segmentation.segmented  # customers set aside as unusual are not in the profile
     labels = segmentation.labels[segmented]
     numbers, categories, used = _profile_columns(segmentation)
     numbers = numbers.loc[segmented]
@@ -127,10 +138,10 @@ def describe(segmentation: Segmentation, *, names: list[str] | tuple[str, ...] |
     summary = pd.DataFrame({"Customers": counts, "Share of customers": counts / counts.sum()}, index=segment_index)
     means = numbers.groupby(labels).mean().reindex(segment_index)
     medians = numbers.groupby(labels).median().reindex(segment_index)
-    shares = _category_shares(categories, labels, segment_index)
+    shares, share_of = _category_shares(categories, labels, segment_index)
     summary = pd.concat([summary, means, shares], axis=1)
 
-    overall_shares = _category_shares(categories, np.zeros(len(categories), dtype=int), pd.Index([0])).iloc[0]
+    overall_shares = _category_shares(categories, np.zeros(len(categories), dtype=int), pd.Index([0]))[0].iloc[0]
     overall = pd.concat([numbers.mean(), overall_shares])
     spread = pd.concat([numbers.std(ddof=0), np.sqrt(overall_shares * (1 - overall_shares))])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -140,13 +151,13 @@ def describe(segmentation: Segmentation, *, names: list[str] | tuple[str, ...] |
     index[signed] = np.nan
     importance = _importance(numbers, categories, labels, used)
 
-    profile = Profile((), summary, medians, index, overall, spread, importance)
+    profile = Profile((), summary, medians, index, overall, spread, importance, share_of, frozenset(used))
     auto = segment_names(profile)
     chosen = tuple(names) if names is not None else auto
     if len(chosen) != k:
         raise ValueError(f"names must have {k} entries, not {len(chosen)}")
     summary.insert(0, "Name", list(chosen))
-    return Profile(chosen, summary, medians, index, overall, spread, importance)
+    return replace(profile, names=chosen, summary=summary)
 
 
 def segment_names(profile: Profile) -> tuple[str, ...]:
@@ -165,39 +176,60 @@ def segment_names(profile: Profile) -> tuple[str, ...]:
 
 
 def _profile_columns(segmentation: Segmentation) -> tuple[pd.DataFrame, pd.DataFrame, set[str]]:
-    """Number and category columns to profile: every feature, plus the file's other readable columns."""
+    """Number and category columns to profile: those segmented on and those described.
+
+    A number column's codes (``-1`` for "never") are profiled as the share of customers holding
+    each, beside the column's mean without them.
+    """
     prepared = segmentation.prepared
-    kinds = {r.column: r.kind for r in prepared.reports}
     used = set(prepared.columns)
     numbers, categories = {}, {}
-    for column in prepared.table.columns:
-        kind = kinds[column]
-        if column in used:
-            series = prepared.values[column]
-        elif kind in {"number", "yes/no", "category"}:
-            series = prepared.table.frame[column]
-        else:
-            continue  # identifiers, free text, empty and constant columns say nothing about segments
-        if kind == "date":
+    for report in prepared.reports:
+        column = report.column
+        if report.role == "ignore" or column not in prepared.values.columns:
+            continue  # identifiers, free text, constant and left-out columns say nothing about segments
+        series = prepared.values[column]
+        if report.kind == "date":
             numbers[f"{column} (days before latest)"] = (series.max() - series).dt.total_seconds() / 86_400
-        elif kind == "number" and pd.api.types.is_numeric_dtype(series):
+        elif report.kind == "number":
             numbers[column] = series.astype("float64")
-        elif kind in {"yes/no", "category"}:
+            for code in report.codes:
+                # Who holds the code ("never contacted"), as a share beside the column's mean.
+                held = prepared.values[code_feature(column, code)] == 1.0
+                categories[code_column(column)] = held.map({True: number_text(code), False: _OTHER})
+                if column in used:
+                    used.add(code_column(column))
+        else:
             categories[column] = series
     index = prepared.table.raw.index
     return pd.DataFrame(numbers, index=index), pd.DataFrame(categories, index=index), used
 
 
-def _category_shares(categories: pd.DataFrame, labels: np.ndarray, segment_index: pd.Index) -> pd.DataFrame:
-    frames = []
+def code_column(column: str) -> str:
+    """The name under which a number column's codes are profiled, e.g. ``"pdays (code)"``."""
+    return f"{column} (code)"
+
+
+def share_name(column: str, value: str) -> str:
+    """The summary's name for the share of customers with ``value`` in ``column``: ``"Gender = Female"``."""
+    return f"{column} = {value}"
+
+
+def _category_shares(
+    categories: pd.DataFrame, labels: np.ndarray, segment_index: pd.Index
+) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
+    """Per segment, the share of each value of each category column (missing not counted)."""
+    frames, share_of = [], {}
     for column in categories.columns:
-        dummies = pd.get_dummies(categories[column].astype("str"), prefix=column, prefix_sep=" = ", dtype=float)
-        dummies = dummies.drop(columns=f"{column} = nan", errors="ignore")
-        dummies = dummies.where(categories[column].notna(), axis=0)  # missing is not a value
+        series = categories[column]
+        dummies = pd.get_dummies(series.astype("str"), dtype=float).drop(columns="nan", errors="ignore")
+        share_of.update({share_name(column, value): (column, value) for value in dummies.columns})
+        dummies.columns = [share_name(column, value) for value in dummies.columns]
+        dummies = dummies.where(series.notna(), axis=0)  # missing is not a value
         frames.append(dummies.groupby(labels).mean().reindex(segment_index))
     if not frames:
-        return pd.DataFrame(index=segment_index)
-    return pd.concat(frames, axis=1)
+        return pd.DataFrame(index=segment_index), share_of
+    return pd.concat(frames, axis=1), share_of
 
 
 def _importance(numbers: pd.DataFrame, categories: pd.DataFrame, labels: np.ndarray, used: set[str]) -> pd.DataFrame:
@@ -253,24 +285,42 @@ def _phrases(profile: Profile, z: pd.DataFrame, segment: int) -> list[str]:
     phrases = []
     # Strongest first; differences of about the same size keep the file's column order.
     order = sorted(row.index, key=lambda c: (-round(abs(row[c]), 1), list(z.columns).index(c)))
+    segmenting = profile.segmenting
     for column in order:
         value = row[column]
         if column not in profile.medians.columns:  # a category share
+            source, category = profile.shares.get(column) or column.rsplit(" = ", 1)
+            if segmenting is not None and source not in segmenting:
+                continue  # described only (an outcome): shown in the profile, not in the name
             share = profile.summary.loc[segment, column]
             if value > 0 and share >= DOMINANT_SHARE:
-                phrases.append(f"mostly {column.split(' = ', 1)[1]}")
+                phrases.append(_share_phrase(profile, source, category))
             continue
-        phrases.append(_number_phrase(column, high=value > 0))
+        source = column.removesuffix(" (days before latest)")
+        if segmenting is None or source in segmenting:
+            phrases.append(_number_phrase(column, high=value > 0))
     return list(dict.fromkeys(phrases))
+
+
+def _share_phrase(profile: Profile, column: str, value: str) -> str:
+    """A dominant value in words: ``"Contract: Month-to-month"``, ``"Partner"``, ``"no Dependents"``."""
+    if column.endswith(" (code)"):
+        source = column.removesuffix(" (code)")
+        codes = sorted(v for c, v in profile.shares.values() if c == column and v != _OTHER)
+        return f"{source}: {value}" if value != _OTHER else f"{source}: not {' or '.join(codes)}"
+    values = {v for c, v in profile.shares.values() if c == column}
+    if len(values) == 2 and {truth(v) for v in values} == {False, True}:
+        return column if truth(value) else f"no {column}"
+    return f"{column}: {value}"
 
 
 def _number_phrase(column: str, *, high: bool) -> str:
     if column.endswith(" (days before latest)"):
-        short = column.removesuffix(" (days before latest)").strip().lower()
+        short = column.removesuffix(" (days before latest)").strip()
         if _TENURE.search(short):
             return "long-time customers" if high else "new customers"
         return f"early {short}" if high else f"recent {short}"
-    short = _UNITS.sub(" ", column).strip().lower() or column.lower()
+    short = _UNITS.sub(" ", column).strip() or column
     if _AGE.search(short) and len(short.split()) <= 2:
         return "older" if high else "younger"
     return f"{'high' if high else 'low'} {short}"

@@ -130,6 +130,9 @@ def labelled_frame(
 
         extra["Fit score"] = np.round(segmentation.fit_score, 4)
         extra["Unusual"] = np.where(unusual_customers(segmentation), "yes", "")
+    elif segmentation.set_aside.any():
+        # Customers set aside keep their nearest segment, and must say they are not its members.
+        extra["Unusual"] = np.where(segmentation.set_aside, "yes", "")
     return _with_segments(segmentation.prepared.table.raw, segmentation.labels, names, extra)
 
 

@@ -15,11 +15,11 @@ import numpy as np
 
 from .kmeans import best_partition
 from .metrics import EXACT_SILHOUETTE_ROWS, centroid_silhouette, silhouette_rows, silhouette_scores, silhouette_values
-from .nearest import count_distinct
+from .nearest import assign, count_distinct
 from .prepare import Prepared
-from .sweep import check_k
+from .sweep import SMALL_SEGMENT_SHARE, check_k
 
-__all__ = ["Segmentation", "fit", "number_by_size", "order_by_size"]
+__all__ = ["Segmentation", "fit", "number_by_size", "order_by_size", "small_segment_warnings"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class Segmentation:
         Number of segments.
     labels : ndarray of int, shape (n_rows,)
         Segment of every row of the file, ``1..k`` (1 = largest); ``0`` for rows that were not
-        segmented (no value in any chosen column, see ``Prepared.skipped``).
+        segmented (no value in any chosen column, see ``Prepared.skipped``). Customers set aside as
+        unusual (``Prepared.aside``) have their nearest segment here, but are not its members.
     centers : ndarray of shape (k, n_features)
         Segment centres in the scaled feature space; row ``i`` is segment ``i + 1``.
     inertia : float
@@ -48,7 +49,7 @@ class Segmentation:
     distance : ndarray of float, shape (n_rows,)
         Each customer's distance to their segment's centre, in scaled units; NaN if not segmented.
     sizes : tuple of int
-        Customers per segment, segment 1 first.
+        Customers per segment, segment 1 first (customers set aside not counted).
     random_state : int
         The seed.
     sampled : bool
@@ -72,8 +73,21 @@ class Segmentation:
 
     @property
     def segmented(self) -> np.ndarray:
-        """Boolean mask of the file's rows that have a segment."""
-        return self.labels > 0
+        """Boolean mask of the file's rows that are members of a segment (not set aside)."""
+        members = self.labels > 0
+        members[self.prepared.aside] = False
+        return members
+
+    @property
+    def set_aside(self) -> np.ndarray:
+        """Boolean mask of the customers set aside as unusual (they have a nearest segment only)."""
+        mask = np.zeros(len(self.labels), dtype=bool)
+        mask[self.prepared.aside] = True
+        return mask
+
+    def warnings(self) -> list[str]:
+        """Plain sentences about segments too small to act on (see :func:`small_segment_warnings`)."""
+        return small_segment_warnings(self.sizes)
 
     @property
     def shares(self) -> tuple[float, ...]:
@@ -127,6 +141,11 @@ def fit(prepared: Prepared, k: int, *, random_state: int = 0) -> Segmentation:
     own = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     distance = np.full(n_rows, np.nan)
     distance[prepared.rows] = own
+    if len(prepared.aside):
+        # Set aside as unusual: they did not place the centres, but have a nearest segment.
+        nearest, squared = assign(prepared.aside_matrix, centers)
+        labels[prepared.aside] = nearest + 1
+        distance[prepared.aside] = np.sqrt(squared)
 
     exact = len(X) <= EXACT_SILHOUETTE_ROWS
     fit_score = np.full(n_rows, np.nan)
@@ -162,6 +181,25 @@ def fit(prepared: Prepared, k: int, *, random_state: int = 0) -> Segmentation:
         sampled=partition.sampled,
         exact_fit_score=exact,
     )
+
+
+def small_segment_warnings(sizes: tuple[int, ...] | list[int]) -> list[str]:
+    """A sentence for each segment holding under 1% of the customers: too few to act on.
+
+    Examples
+    --------
+    >>> small_segment_warnings([438, 1])
+    ['Segment 2 holds 1 customer (0.2%): too few to act on. Look at who they are, or try fewer segments.']
+    """
+    total = sum(sizes)
+    found = []
+    for number, size in enumerate(sizes, start=1):
+        if size < SMALL_SEGMENT_SHARE * total:
+            found.append(
+                f"Segment {number} holds {size:,} customer{'' if size == 1 else 's'} ({size / total:.1%}): too "
+                "few to act on. Look at who they are, or try fewer segments."
+            )
+    return found
 
 
 def number_by_size(labels: np.ndarray, centers: np.ndarray) -> np.ndarray:

@@ -1,45 +1,58 @@
-"""Decide what each column is, then clean, encode and scale the data for clustering.
+"""Decide what each column is and what it is for, then clean, encode, weigh and scale the data.
 
 The tutorial this project grew from dropped ``CustomerID``, label-encoded ``Gender`` and scaled every
-column. :func:`prepare` does the same for any customer table and says why, column by column, in an
-audit a marketer can read:
+column. :func:`prepare` does that for any customer table, and says why, column by column, in an
+audit a marketer can read (see :mod:`segmentation.columns` for the kinds and roles):
 
-* identifiers (unique per row, or named like ``id``/``CustomerID``/``CUST_ID``), constant columns,
-  empty columns and free text are left out;
-* numbers are used as they are; a numeric column with a little text in it (``n/a``, ``$12``,
-  ``1,234``, ``12%``, ``#DIV/0!``) is still a number column, and the audit names the rows;
-* a column with two values becomes one 0/1 column (the tutorial's label encoding); other text with few
-  values is one-hot encoded; dates become "days before the latest date";
-* missing values are filled (median for numbers, most frequent value for text) and counted;
-* optionally, extreme values are clipped to the 1st/99th percentile; then the chosen scaler applies to
-  every feature, as in the tutorial.
+* identifiers, constant columns and free text are left out; outcomes (churn, response ...) are
+  shown per segment instead of forming them;
+* codes in number columns (``-1`` for "never") become missing plus a yes/no feature; heavily
+  skewed amounts are compared on a log scale; impossible and extreme values are named with their
+  rows, and may be clipped or set aside as unusual;
+* missing values are filled (median for numbers, most frequent value otherwise) and counted;
+* the scaler and the weights (see :mod:`segmentation.pipeline`) decide how much each column counts.
 
 The fitted transform is a scikit-learn ``Pipeline`` so it can be applied again to new customers.
 """
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
+from .amounts import find_extremes
 from .columns import ColumnReport, inspect_column, nothing_usable
 from .errors import DataError
 from .load import Table
+from .pipeline import (
+    WEIGHTINGS,
+    PercentileClipper,
+    apply,
+    build_pipeline,
+    code_feature,
+    fit_transform,
+    model_input,
+)
 from .wording import number, quoted
 
-__all__ = ["SCALERS", "SCALER_NAMES", "Prepared", "prepare", "transform"]
+__all__ = [
+    "OUTLIERS",
+    "SCALERS",
+    "SCALER_NAMES",
+    "TRANSFORMS",
+    "WEIGHTINGS",
+    "Prepared",
+    "column_choices",
+    "prepare",
+]
 
 Scaler = Literal["standard", "robust", "minmax", "none"]
-Outliers = Literal["keep", "clip"]
+Outliers = Literal["keep", "clip", "set-aside"]
 
 #: The scalers a user can choose, with one line on what each is for.
 SCALERS: dict[str, str] = {
@@ -50,9 +63,21 @@ SCALERS: dict[str, str] = {
 }
 #: How each scaler is named on screen.
 SCALER_NAMES: dict[str, str] = {"standard": "Standard", "robust": "Robust", "minmax": "Min-max", "none": "None"}
-
-#: Percentiles used when outliers are clipped.
-CLIP_PERCENTILES = (1.0, 99.0)
+#: What can be done with extreme values, with one line each.
+OUTLIERS: dict[str, str] = {
+    "keep": "Use every customer as they are.",
+    "clip": "Move values beyond the 1st/99th percentile of their column to that percentile.",
+    "set-aside": (
+        "Customers with an impossible or extreme value do not place the segments; they are counted and "
+        "in the download with their nearest segment and the Unusual flag."
+    ),
+}
+#: How skewed amounts are compared: automatically, never or always on a log scale.
+TRANSFORMS: dict[str, str] = {
+    "auto": "Heavily skewed amounts (a few customers with far more) are compared on a log scale.",
+    "none": "Every number as it is.",
+    "log": "Every number of 0 or more on a log scale.",
+}
 
 
 @dataclass(frozen=True)
@@ -64,27 +89,35 @@ class Prepared:
     table : Table
         The file as read (raw and typed views), every row.
     matrix : ndarray of shape (n_segmented, n_features)
-        The scaled features, one row per segmented customer.
+        The weighted features, one row per segmented customer (customers set aside not included).
     feature_names : tuple of str
-        Names of the matrix's columns, e.g. ``"Age"``, ``"Gender: Male"``.
+        Names of the matrix's columns, e.g. ``"Age"``, ``"Gender: Male"``, ``"pdays: -1"``.
     columns : tuple of str
-        The file's columns used as features, in file order.
+        The file's columns segmented on (role ``"segment"``), in file order.
     rows : ndarray of int
         For each matrix row, its position in ``table`` (0-based). Usually ``0..n-1``.
     skipped : ndarray of int
         Positions of rows that were not segmented because all their feature values are missing
         (for example a repeated header line). They stay in every download.
     values : DataFrame
-        The used columns in original units, one row per file row: numbers as floats (unreadable
-        cells missing), dates as datetimes, categories as text. What summaries are computed on.
+        The columns segmented on and described, in original units, one row per file row: numbers as
+        floats (unreadable cells and codes missing), dates as datetimes, categories and yes/no
+        columns as text; plus one 0/1 column per code (named like its feature). What summaries are
+        computed on.
     reports : tuple of ColumnReport
         One per column of the file, in file order.
     notes : tuple of str
         Remarks about the whole table (duplicate rows, rows not segmented, ...).
-    scaler, outliers : str
+    scaler, outliers, weighting, transform : str
         The options used.
     pipeline : Pipeline
-        The fitted scikit-learn transform from ``values`` (in ``columns`` order) to ``matrix``.
+        The fitted scikit-learn transform from ``values`` to ``matrix``.
+    described : tuple of str
+        The columns profiled per segment without forming them (role ``"describe"``).
+    aside : ndarray of int
+        Positions of customers set aside as unusual (``outliers="set-aside"``): not in ``matrix``.
+    aside_matrix : ndarray of shape (len(aside), n_features)
+        Their features, to find their nearest segment.
     """
 
     table: Table
@@ -99,6 +132,11 @@ class Prepared:
     scaler: str = "standard"
     outliers: str = "keep"
     pipeline: Pipeline | None = field(default=None, repr=False, compare=False)
+    weighting: str = "balanced"
+    transform: str = "auto"
+    described: tuple[str, ...] = ()
+    aside: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
+    aside_matrix: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:
@@ -107,23 +145,24 @@ class Prepared:
 
     @property
     def n_segmented(self) -> int:
-        """Number of customers that are segmented (rows of ``matrix``)."""
+        """Number of customers that place the segments (rows of ``matrix``)."""
         return int(self.matrix.shape[0])
 
     def audit(self) -> pd.DataFrame:
-        """The audit as a table: one row per column of the file, used columns first."""
-        frame = pd.DataFrame(
+        """The audit as a table: one row per column of the file, in file order."""
+        return pd.DataFrame(
             {
                 "Column": [r.column for r in self.reports],
-                "Used": [r.used for r in self.reports],
-                "Treated as": [r.kind for r in self.reports],
+                "Kind": [r.kind for r in self.reports],
+                "Role": [r.role for r in self.reports],
+                "Scale": [
+                    ("log" if r.transform == "log" else "as is") if r.kind == "number" else "" for r in self.reports
+                ],
                 "Different values": [r.distinct for r in self.reports],
                 "Missing": [r.missing for r in self.reports],
-                "Filled with": [r.filled_with if r.used and r.missing else "" for r in self.reports],
                 "Details": [r.summary() for r in self.reports],
             }
         )
-        return frame.sort_values("Used", ascending=False, kind="stable").reset_index(drop=True)
 
     def report(self, column: str) -> ColumnReport:
         """The report for one column of the file."""
@@ -132,27 +171,57 @@ class Prepared:
                 return report
         raise KeyError(column)
 
+    def warnings(self) -> list[str]:
+        """Plain sentences worth reading before trusting the segments: extreme values, and the like."""
+        found = []
+        for report in self.reports:
+            if report.extremes and report.role != "ignore":
+                found.append(f"{report.column}: {_extreme_sentence(report)}")
+        if len(self.aside):
+            found.append(
+                f"{len(self.aside):,} customer(s) with an impossible or extreme value were set aside as unusual: "
+                "they did not place the segments and are flagged Unusual in the download."
+            )
+        return found
+
 
 def prepare(
     data: Table | pd.DataFrame,
     *,
-    features: list[str] | tuple[str, ...] | None = None,
+    features: Iterable[str] | None = None,
     scaler: Scaler = "standard",
     outliers: Outliers = "keep",
+    weighting: Literal["balanced", "equal"] = "balanced",
+    transform: Literal["auto", "none", "log"] = "auto",
+    categorical: Iterable[str] = (),
+    numeric: Iterable[str] = (),
+    describe: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    transforms: Mapping[str, str] | None = None,
 ) -> Prepared:
-    """Clean, encode and scale customer data, deciding each column's role.
+    """Clean, encode, weigh and scale customer data, deciding each column's kind and role.
 
     Parameters
     ----------
     data : Table or DataFrame
         A loaded file (:func:`segmentation.load_table`) or any DataFrame (its cells are used as read).
-    features : list of str, optional
-        The columns to segment on. By default every usable column is used (identifiers, constant,
-        empty and free-text columns are left out).
+    features : iterable of str, optional
+        The columns to segment on; the file's other usable columns are then described per
+        segment. By default every usable column is segmented on, except outcomes.
     scaler : {"standard", "robust", "minmax", "none"}, default "standard"
-        How features are put on a common scale; see :data:`SCALERS`.
-    outliers : {"keep", "clip"}, default "keep"
-        ``"clip"`` moves values beyond the 1st/99th percentile of their column to that percentile.
+        How number features are put on a common scale; see :data:`SCALERS`.
+    outliers : {"keep", "clip", "set-aside"}, default "keep"
+        What to do with extreme values; see :data:`OUTLIERS`.
+    weighting : {"balanced", "equal"}, default "balanced"
+        How much each column counts; see :data:`segmentation.pipeline.WEIGHTINGS`.
+    transform : {"auto", "none", "log"}, default "auto"
+        Which number columns are compared on a log scale; see :data:`TRANSFORMS`.
+    categorical, numeric : iterable of str
+        Columns to read as a category, or as a number, whatever they look like.
+    describe, ignore : iterable of str
+        Columns to profile per segment only, or to leave out.
+    transforms : mapping of str to str, optional
+        Per column, ``"auto"``, ``"none"`` or ``"log"``, instead of ``transform``.
 
     Returns
     -------
@@ -161,7 +230,7 @@ def prepare(
     Raises
     ------
     DataError
-        If a requested feature does not exist or cannot be used, or no column can be used.
+        If a named column does not exist or cannot be used as asked, or no column can be used.
 
     Examples
     --------
@@ -171,62 +240,66 @@ def prepare(
     >>> prepared.feature_names
     ('Gender: Male', 'Age')
     """
-    if scaler not in SCALERS:
-        raise ValueError(f"scaler must be one of {sorted(SCALERS)}, not {scaler!r}")
-    if outliers not in ("keep", "clip"):
-        raise ValueError(f"outliers must be 'keep' or 'clip', not {outliers!r}")
+    _check_option("scaler", scaler, SCALERS)
+    _check_option("outliers", outliers, OUTLIERS)
+    _check_option("weighting", weighting, WEIGHTINGS)
+    _check_option("transform", transform, TRANSFORMS)
     table = data if isinstance(data, Table) else Table.from_frame(data)
-
-    if features is not None:
-        features = list(dict.fromkeys(features))
-        unknown = [f for f in features if f not in table.columns]
-        if unknown:
-            raise DataError(f"The file has no column {quoted(unknown)}. Its columns are: {quoted(table.columns)}.")
-        if not features:
-            raise DataError("Choose at least one column to segment on.")
+    choice = _Choices.of(table, features, categorical, numeric, describe, ignore, transforms or {})
 
     reports: dict[str, ColumnReport] = {}
     values: dict[str, pd.Series] = {}
+    extremes = pd.Series(False, index=table.raw.index)
     for column in table.columns:
-        explicit = features is not None and column in features
-        report, series = inspect_column(table, column, explicit=explicit)
-        if features is not None and report.used and not explicit:
-            report = replace(report, used=False, reason=f"Not chosen. ({report.reason})")
-        if explicit and not report.used:
-            raise DataError(f"Column '{column}' cannot be used for segmentation: {report.reason}")
+        report, series = inspect_column(table, column, explicit=choice.named(column), as_kind=choice.kind.get(column))
+        report = choice.role_of(report)
+        if report.role == "ignore":
+            reports[column] = report
+            continue
+        if report.kind == "number":
+            scale = _transform(report, series, choice.transforms.get(column, transform))
+            if scale == "log":
+                report = replace(report, transform="log", reason="Number (an amount, count or duration).")
+            else:
+                report = replace(report, transform="none")
+            is_code = series.isin(report.codes)
+            for code in report.codes:
+                values[code_feature(column, code)] = (series == code).astype("float64")
+            series = series.mask(is_code)
+            found = find_extremes(column, series, log=report.transform == "log")
+            if found.count:
+                report = replace(report, extremes=found.count, warnings=(*report.warnings, found.reason))
+                if report.used and outliers == "set-aside":
+                    extremes |= found.mask
+                    report = replace(report, set_aside=found.count)
         reports[column] = report
-        if report.used:
-            values[column] = series
+        values[column] = series
 
     used = [c for c in table.columns if reports[c].used]
     if not used:
         raise DataError(nothing_usable(table, list(reports.values())))
     value_frame = pd.DataFrame(values, index=table.raw.index)
+    segment_reports = [reports[c] for c in used]
+    code_names = [code_feature(r.column, code) for r in segment_reports for code in r.codes]
 
-    all_missing = value_frame.isna().all(axis=1).to_numpy()
-    rows = np.flatnonzero(~all_missing)
+    # A code is a value: a customer whose only answer is "never contacted" is still segmented.
+    all_missing = (value_frame[used].isna().all(axis=1) & (value_frame[code_names] == 0).all(axis=1)).to_numpy()
+    aside_mask = extremes.to_numpy() & ~all_missing
+    rows = np.flatnonzero(~all_missing & ~aside_mask)
     skipped = np.flatnonzero(all_missing)
+    aside = np.flatnonzero(aside_mask)
     if len(rows) < 2:
         raise DataError(
             f"Only {len(rows)} row(s) have any value in the chosen columns ({quoted(used)}); "
             "segmentation needs at least 2. Choose other columns or upload the full table."
         )
-    fit_frame = value_frame.iloc[rows]
 
-    pipeline = _build_pipeline(used, {c: reports[c].kind for c in used}, scaler=scaler, outliers=outliers)
-    sklearn_frame = _to_sklearn(fit_frame, reports)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        # Step by step (the same fitted objects the pipeline holds), because the weights of the last
-        # step depend on the feature names the first one produces; fitting the whole pipeline after
-        # that would encode every column twice.
-        columns_step, scale_step, weigh_step = (step for _, step in pipeline.steps)
-        encoded = columns_step.fit_transform(sklearn_frame)
-        features = _features_by_column(pipeline, used, reports)
-        feature_names = [name for produced in features.values() for name in produced]
-        scaled = encoded if scale_step == "passthrough" else scale_step.fit_transform(encoded)
-        matrix = weigh_step.set_params(groups=_block_sizes(features, reports)).fit_transform(scaled)
-    matrix = np.ascontiguousarray(matrix, dtype=np.float64)
+    pipeline = build_pipeline(segment_reports, scaler=scaler, outliers=outliers)
+    fit_frame = value_frame.iloc[rows]
+    matrix, produced = fit_transform(
+        pipeline, model_input(fit_frame, segment_reports, fit_frame), segment_reports, weighting=weighting
+    )
+    feature_names = [name for names in produced.values() for name in names]
     finite = np.isfinite(matrix).all(axis=0)
     if not finite.all():
         bad = [name for name, ok in zip(feature_names, finite, strict=False) if not ok]
@@ -234,8 +307,11 @@ def prepare(
             f"Some values are too large to compute with (in {quoted(bad[:3])}). "
             "Check the file for values like 1e308 or overflowing numbers."
         )
-    reports = _with_fit_details(reports, pipeline, fit_frame, features)
-    notes = _table_notes(table, skipped)
+    aside_matrix = None
+    if len(aside):
+        aside_frame = value_frame.iloc[aside]
+        aside_matrix = apply(pipeline, model_input(aside_frame, segment_reports, aside_frame))
+    reports = _with_fit_details(reports, pipeline, fit_frame, produced)
     return Prepared(
         table=table,
         matrix=matrix,
@@ -245,188 +321,166 @@ def prepare(
         skipped=skipped,
         values=value_frame,
         reports=tuple(reports[c] for c in table.columns),
-        notes=tuple(notes),
+        notes=tuple(_table_notes(table, skipped)),
         scaler=scaler,
         outliers=outliers,
         pipeline=pipeline,
+        weighting=weighting,
+        transform=transform,
+        described=tuple(c for c in table.columns if reports[c].role == "describe"),
+        aside=aside,
+        aside_matrix=aside_matrix,
     )
 
 
-# --------------------------------------------------------------------------------------------------
-# Column roles
-
-
-# --------------------------------------------------------------------------------------------------
-# The scikit-learn pipeline
-
-
-class PercentileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Clip each column to percentiles learned in ``fit`` (missing values stay missing).
+def column_choices(
+    automatic: Iterable[ColumnReport],
+    *,
+    kinds: Mapping[str, str],
+    roles: Mapping[str, str],
+    scales: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """The :func:`prepare` options that give each column the kind, role and scale a user chose.
 
     Parameters
     ----------
-    percentiles : tuple of float, default (1, 99)
-        Lower and upper percentile.
+    automatic : iterable of ColumnReport
+        The columns as read with no choices (``Prepared.reports`` of ``prepare(table)``, or
+        :func:`segmentation.columns.inspect_column` of each column).
+    kinds, roles : mapping of str to str
+        Per column, the kind (only ``"number"`` and ``"category"`` can be chosen) and the role.
+    scales : mapping of str to str, optional
+        Per number column, ``"auto"``, ``"none"`` or ``"log"``.
+
+    Returns
+    -------
+    dict
+        ``features`` (None when the roles are the automatic ones), ``categorical``, ``numeric``,
+        ``ignore`` and ``transforms``, to pass to :func:`prepare` with the other options.
+
+    Examples
+    --------
+    >>> from segmentation import load_table
+    >>> auto = prepare(load_table(b"Region,Spend,Churn\\n1,10,Yes\\n2,20,No\\n3,15,No\\n1,12,Yes\\n")).reports
+    >>> column_choices(auto, kinds={"Region": "category"}, roles={"Churn": "segment"})["features"]
+    ('Region', 'Spend', 'Churn')
     """
-
-    def __init__(self, percentiles: tuple[float, float] = CLIP_PERCENTILES):
-        self.percentiles = percentiles
-
-    def fit(self, X, y=None):
-        X = np.asarray(X, dtype=np.float64)
-        self.lower_, self.upper_ = np.nanpercentile(X, self.percentiles, axis=0)
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X):
-        X = np.asarray(X, dtype=np.float64)
-        return np.clip(X, self.lower_, self.upper_)
-
-
-class DaysBeforeLatest(TransformerMixin, BaseEstimator):
-    """Turn dates into days before the latest date seen in ``fit`` (a fixed reference, so reruns agree)."""
-
-    def fit(self, X, y=None):
-        values = _as_datetime64(X)
-        self.latest_ = np.nanmax(values.astype("datetime64[s]").astype("float64"), axis=0)
-        self.n_features_in_ = values.shape[1]
-        return self
-
-    def transform(self, X):
-        seconds = _as_datetime64(X).astype("datetime64[s]").astype("float64")
-        return (self.latest_ - seconds) / 86_400.0
-
-    def get_feature_names_out(self, input_features=None):
-        return np.asarray(input_features, dtype=object)
+    automatic = list(automatic)
+    kind_of = {r.column: r.kind for r in automatic}
+    role_of = {r.column: r.role for r in automatic}
+    chosen_roles = {c: roles.get(c, role_of[c]) for c in role_of}
+    changed = {c for c in role_of if chosen_roles[c] != role_of[c]}
+    features = None
+    if changed:
+        features = tuple(c for c in role_of if chosen_roles[c] == "segment")
+    return {
+        "features": features,
+        "categorical": tuple(c for c, k in kinds.items() if k == "category" and kind_of.get(c) != "category"),
+        "numeric": tuple(c for c, k in kinds.items() if k == "number" and kind_of.get(c) != "number"),
+        "ignore": tuple(c for c in changed if chosen_roles[c] == "ignore"),
+        "transforms": {c: t for c, t in (scales or {}).items() if t != "auto"},
+    }
 
 
-class CategoryWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Give each category column the weight of one number column, and a yes/no column half that.
-
-    After scaling, every one-hot feature counts like a whole number column, so a category with
-    six values would count six times as much as Age, and the segments would just be its values.
-    Each of the ``m`` features of a category with ``m`` values is multiplied by ``1 / sqrt(m)``, so
-    the category's features together carry the weight of one column.
-
-    A yes/no column is one 0/1 feature standing for a block of two, so it gets ``1 / sqrt(2)``.
-    At full weight its two values sit two standard deviations apart with nothing in between, the
-    cheapest split K-means can make: on a 50/50 column like Gender every segmentation would first
-    cut customers in two by it, before any real difference in behaviour. At half the weight it
-    still separates customers who differ in it, but no longer on its own.
-
-    Parameters
-    ----------
-    groups : list of int, optional
-        For each feature, the size of the block it belongs to (1 for number and date features,
-        2 for a yes/no feature, ``m`` for each feature of an ``m``-valued category). Set by
-        :func:`prepare` after the column step is fitted.
-    """
-
-    def __init__(self, groups: list[int] | None = None):
-        self.groups = groups
-
-    def fit(self, X, y=None):
-        X = np.asarray(X)
-        groups = np.ones(X.shape[1]) if self.groups is None else np.asarray(self.groups, dtype=np.float64)
-        self.weights_ = 1.0 / np.sqrt(groups)
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X):
-        return np.asarray(X, dtype=np.float64) * self.weights_
+def _check_option(name: str, value: str, allowed: Mapping[str, str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}, not {value!r}")
 
 
-def _as_datetime64(X) -> np.ndarray:
-    frame = pd.DataFrame(X)
-    columns = [pd.to_datetime(frame[c]).to_numpy(dtype="datetime64[s]") for c in frame.columns]
-    stacked = np.column_stack(columns)
-    return np.where(np.isnat(stacked), np.datetime64("NaT"), stacked)
+@dataclass(frozen=True)
+class _Choices:
+    """What the user said about named columns, checked against the file."""
 
+    features: tuple[str, ...] | None
+    kind: dict[str, str]
+    describe: frozenset[str]
+    ignore: frozenset[str]
+    transforms: dict[str, str]
 
-def _build_pipeline(columns: list[str], kinds: dict[str, str], *, scaler: str, outliers: str) -> Pipeline:
-    steps = []
-    for column in columns:
-        kind = kinds[column]
-        clip = PercentileClipper() if outliers == "clip" else "passthrough"
-        if kind == "number":
-            transformer = Pipeline([("clip", clip), ("fill", SimpleImputer(strategy="median"))])
-        elif kind == "date":
-            transformer = Pipeline(
-                [("days", DaysBeforeLatest()), ("clip", clip), ("fill", SimpleImputer(strategy="median"))]
+    @classmethod
+    def of(cls, table, features, categorical, numeric, describe, ignore, transforms) -> _Choices:
+        lists = {
+            "features": None if features is None else list(dict.fromkeys(features)),
+            "categorical": list(dict.fromkeys(categorical)),
+            "numeric": list(dict.fromkeys(numeric)),
+            "describe": list(dict.fromkeys(describe)),
+            "ignore": list(dict.fromkeys(ignore)),
+            "transforms": list(transforms),
+        }
+        named = [c for names in lists.values() if names for c in names]
+        unknown = [c for c in dict.fromkeys(named) if c not in table.columns]
+        if unknown:
+            raise DataError(f"The file has no column {quoted(unknown)}. Its columns are: {quoted(table.columns)}.")
+        if lists["features"] is not None and not lists["features"]:
+            raise DataError("Choose at least one column to segment on.")
+        for first, second in (
+            ("categorical", "numeric"),
+            ("features", "describe"),
+            ("features", "ignore"),
+            ("describe", "ignore"),
+        ):
+            both = set(lists[first] or ()) & set(lists[second] or ())
+            if both:
+                raise DataError(
+                    f"{quoted(sorted(both))} cannot be both {first} and {second}: choose one for each column."
+                )
+        bad = {c: t for c, t in transforms.items() if t not in TRANSFORMS}
+        if bad:
+            raise DataError(f"A column's scale must be one of {quoted(TRANSFORMS)}, not {quoted(bad.values())}.")
+        kind = {c: "category" for c in lists["categorical"]} | {c: "number" for c in lists["numeric"]}
+        features = None if lists["features"] is None else tuple(lists["features"])
+        return cls(features, kind, frozenset(lists["describe"]), frozenset(lists["ignore"]), dict(transforms))
+
+    def named(self, column: str) -> bool:
+        """Whether the user named the column as one to segment on or read a certain way."""
+        return (self.features is not None and column in self.features) or column in self.kind
+
+    def role_of(self, report: ColumnReport) -> ColumnReport:
+        """The report with the role the user chose, or a DataError when the column cannot take it."""
+        column = report.column
+        if column in self.ignore:
+            return replace(report, role="ignore", reason=f"Left out (as chosen). {report.reason}")
+        wanted = "describe" if column in self.describe else None
+        if self.features is not None:
+            wanted = wanted or ("segment" if column in self.features else None)
+        if wanted is None and self.features is not None and report.role == "segment":
+            return replace(
+                report, role="describe", reason=f"Not chosen to segment on; shown per segment. {report.reason}"
             )
-        else:
-            transformer = Pipeline(
-                [
-                    ("fill", SimpleImputer(strategy="most_frequent")),
-                    (
-                        "encode",
-                        OneHotEncoder(drop="if_binary", handle_unknown="ignore", sparse_output=False),
-                    ),
-                ]
+        if wanted is None:
+            if column in self.kind and not report.usable:
+                raise DataError(f"Column '{column}' cannot be read as a {self.kind[column]}: {report.reason}")
+            return report
+        if not report.usable:
+            verb = "used for segmentation" if wanted == "segment" else "described per segment"
+            raise DataError(f"Column '{column}' cannot be {verb}: {report.reason}")
+        if wanted == "segment" and report.role == "describe":
+            return replace(
+                report,
+                role="segment",
+                reason=report.reason.split(" It looks like an outcome")[0] + " Segmented on (as chosen).",
             )
-        steps.append((column, transformer, [column]))
-    scale = {
-        "standard": StandardScaler(),
-        "robust": RobustScaler(),
-        "minmax": MinMaxScaler(),
-        "none": "passthrough",
-    }[scaler]
-    columns_step = ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
-    return Pipeline([("columns", columns_step), ("scale", scale), ("weigh", CategoryWeights())])
+        if wanted == "describe" and report.role != "describe":
+            return replace(
+                report, role="describe", reason=f"Shown per segment, not used to form them (as chosen). {report.reason}"
+            )
+        return report
 
 
-def _to_sklearn(frame: pd.DataFrame, reports: dict[str, ColumnReport]) -> pd.DataFrame:
-    """Hand scikit-learn plain dtypes: float64 numbers, object text with NaN for missing."""
-    out = {}
-    for column in frame.columns:
-        kind = reports[column].kind
-        if kind in {"yes/no", "category"}:
-            out[column] = frame[column].astype(object).where(frame[column].notna(), np.nan)
-        else:
-            out[column] = frame[column]
-    return pd.DataFrame(out, index=frame.index)
+def _transform(report: ColumnReport, series: pd.Series, mode: str) -> str:
+    """The scale a number column is compared on: ``"log"`` or ``"none"``."""
+    if mode == "none":
+        return "none"
+    if mode == "log":
+        return "log" if not (series.dropna() < 0).any() else "none"
+    return report.transform
 
 
-def transform(prepared: Prepared, values: pd.DataFrame) -> np.ndarray:
-    """Apply a fitted preparation to new rows (same columns, original units)."""
-    reports = {r.column: r for r in prepared.reports}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        out = prepared.pipeline.transform(_to_sklearn(values[list(prepared.columns)], reports))
-    return np.ascontiguousarray(out, dtype=np.float64)
-
-
-def _features_by_column(
-    pipeline: Pipeline, columns: list[str], reports: dict[str, ColumnReport]
-) -> dict[str, tuple[str, ...]]:
-    """The model features each chosen column produced, in order (a column's name may contain ': ')."""
-    transformers = pipeline.named_steps["columns"].named_transformers_
-    features = {}
-    for column in columns:
-        kind = reports[column].kind
-        if kind == "date":
-            features[column] = (f"{column} (days before latest)",)
-        elif kind in {"yes/no", "category"}:
-            categories = list(transformers[column].named_steps["encode"].categories_[0])
-            shown = categories[1:] if kind == "yes/no" else categories
-            features[column] = tuple(f"{column}: {value}" for value in shown)
-        else:
-            features[column] = (column,)
-    return features
-
-
-def _block_sizes(features: dict[str, tuple[str, ...]], reports: dict[str, ColumnReport]) -> list[int]:
-    """For each feature, the size of the category block it belongs to (1 for number and date columns).
-
-    A yes/no column counts as a block of two: one-hot encoded without dropping a value it would be
-    two features, and its single 0/1 feature stands for both.
-    """
-    sizes = []
-    for column, produced in features.items():
-        kind = reports[column].kind
-        size = 2 if kind == "yes/no" else len(produced) if kind == "category" else 1
-        sizes.extend([size] * len(produced))
-    return sizes
+def _extreme_sentence(report: ColumnReport) -> str:
+    for warning in report.warnings:
+        if "impossible value" in warning or "far beyond the rest" in warning:
+            return warning
+    return f"{report.extremes:,} extreme value(s)."
 
 
 def _with_fit_details(
@@ -437,7 +491,7 @@ def _with_fit_details(
 ) -> dict[str, ColumnReport]:
     transformers = pipeline.named_steps["columns"].named_transformers_
     out = dict(reports)
-    for column in features:
+    for column in features:  # the columns segmented on
         report = reports[column]
         steps = transformers[column].named_steps
         fill = steps["fill"].statistics_[0]
@@ -453,6 +507,8 @@ def _with_fit_details(
             raw = fit_frame[column]
             if report.kind == "date":
                 raw = pd.Series(steps["days"].transform(raw.to_frame())[:, 0])
+            elif not isinstance(steps["log"], str):
+                raw = pd.Series(steps["log"].transform(raw.to_frame())[:, 0])
             raw = raw.to_numpy(dtype=np.float64)
             clipped = int(np.sum((raw < clip.lower_[0]) | (raw > clip.upper_[0])))
         out[column] = replace(report, filled_with=filled, clipped=clipped, features=features[column])

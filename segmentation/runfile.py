@@ -23,7 +23,8 @@ from .dates import DATE_FORMATS
 from .describe import Profile
 from .errors import DataError
 from .fit import Segmentation
-from .prepare import PercentileClipper, Prepared
+from .pipeline import LogScale, PercentileClipper
+from .prepare import Prepared
 from .wording import quoted
 
 __all__ = [
@@ -40,13 +41,18 @@ __all__ = [
 
 #: The ``format`` field every run file carries.
 RUN_FORMAT = "customer-segmentation-run"
-#: The ``version`` field of the run files this tool writes and reads.
-RUN_VERSION = 1
+#: The ``version`` field of the run files this tool writes; it reads this one and the ones before.
+RUN_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 #: Run files larger than this are refused before parsing (a real one is a few kilobytes).
 MAX_RUN_FILE_BYTES = 5_000_000
-_KINDS = {"number", "date", "yes/no", "category"}
+_KINDS = {"number", "date", "flag", "category"}
+#: Version 1 called a flag "yes/no".
+_OLD_KINDS = {"yes/no": "flag"}
 _SCALERS = {"standard", "robust", "minmax", "none"}
-_OUTLIERS = {"keep", "clip"}
+_OUTLIERS = {"keep", "clip", "set-aside"}
+_WEIGHTINGS = {"balanced", "equal"}
+_TRANSFORMS = {"auto", "none", "log"}
 
 
 def preparation_spec(prepared: Prepared) -> dict[str, Any]:
@@ -54,19 +60,28 @@ def preparation_spec(prepared: Prepared) -> dict[str, Any]:
 
     Notes
     -----
-    The spec, per used column, in file order::
+    The spec, per column segmented on, in file order::
 
         {"column": "Age", "kind": "number", "fill": 36.0, "clip": [18.0, 68.0] | null,
          "range": [18.0, 70.0], "features": ["Age"]}
-        {"column": "Gender", "kind": "yes/no", "fill": "Female", "categories": ["Female", "Male"],
+        {"column": "pdays", "kind": "number", "codes": [-1.0], "log_unit": 180.0, "fill": 1.2,
+         "clip": null, "range": [1.0, 871.0], "features": ["pdays", "pdays: -1"]}
+        {"column": "Gender", "kind": "flag", "fill": "Female", "categories": ["Female", "Male"],
          "encoded": ["Male"], "features": ["Gender: Male"]}
         {"column": "Region", "kind": "category", "fill": "North", "categories": [...], "encoded": [...]}
+        {"column": "Browser", "kind": "category", "numbers": true, "categories": ["1", "2", ...], ...}
         {"column": "Joined", "kind": "date", "latest": "2024-06-30T00:00:00", "fill": 120.0, "clip": ...}
 
     and ``"scaler": {"kind": "standard", "center": [...], "scale": [...]}`` over all features, so that
-    ``feature = (encoded - center) / scale``. A number's ``"fill"`` is its median and ``"range"`` the
-    lowest and highest value of the data the segments were made from (absent in older run files);
-    scoring only uses them to warn when new numbers look like another unit.
+    ``feature = (encoded - center) / scale`` (the weights are folded into ``scale``). A number's
+    ``"codes"`` count as missing and each is a 0/1 feature of its own, after the number's; with
+    ``"log_unit"`` the number is compared as ``log(1 + max(x, 0) / log_unit)`` before clipping and
+    filling; ``"fill"`` is its median (on that scale) and ``"range"`` the lowest and highest value of
+    the data the segments were made from, which scoring uses to warn when new numbers look like
+    another unit. A category or flag with ``"numbers": true`` holds numbers in the file, written as
+    :func:`segmentation.cells.number_text`. A flag whose two values read as yes and no (``Yes``/``No``,
+    ``TRUE``/``FALSE``, ``1``/``0`` ...) matches new values by that meaning, so it scores the same as
+    text, a boolean or 0/1.
     """
     transformers = prepared.pipeline.named_steps["columns"].named_transformers_
     kinds = {r.column: r for r in prepared.reports}
@@ -76,6 +91,11 @@ def preparation_spec(prepared: Prepared) -> dict[str, Any]:
         steps = transformers[column].named_steps
         entry: dict[str, Any] = {"column": column, "kind": report.kind, "features": list(report.features)}
         if report.kind in {"number", "date"}:
+            if report.codes:
+                entry["codes"] = [float(code) for code in report.codes]
+            log = steps.get("log")
+            if isinstance(log, LogScale):
+                entry["log_unit"] = float(log.unit_[0])
             entry["fill"] = float(steps["fill"].statistics_[0])
             clip = steps.get("clip")
             entry["clip"] = (
@@ -95,7 +115,9 @@ def preparation_spec(prepared: Prepared) -> dict[str, Any]:
             categories = [str(c) for c in encoder.categories_[0]]
             entry["fill"] = str(steps["fill"].statistics_[0])
             entry["categories"] = categories
-            entry["encoded"] = categories[1:] if report.kind == "yes/no" else categories
+            entry["encoded"] = categories[1:] if report.kind == "flag" else categories
+            if report.from_numbers:
+                entry["numbers"] = True
         columns.append(entry)
 
     n_features = len(prepared.feature_names)
@@ -109,7 +131,7 @@ def preparation_spec(prepared: Prepared) -> dict[str, Any]:
         kind, center, scale = "minmax", scaler.data_min_, 1.0 / scaler.scale_
     else:
         kind, center, scale = "none", np.zeros(n_features), np.ones(n_features)
-    # Category weights (see CategoryWeights) fold into the scale: (x - c) / s * w == (x - c) / (s / w).
+    # The weights (see segmentation.pipeline) fold into the scale: (x - c) / s * w == (x - c) / (s / w).
     scale = np.asarray(scale, dtype=np.float64) / prepared.pipeline.named_steps["weigh"].weights_
     return {
         "columns": columns,
@@ -175,9 +197,15 @@ def run_document(
             "features": list(prepared.columns),
             "scaler": prepared.scaler,
             "outliers": prepared.outliers,
+            "weighting": getattr(prepared, "weighting", "balanced"),
+            "transform": getattr(prepared, "transform", "auto"),
             "seed": segmentation.random_state,
             "k": segmentation.k,
         },
+        # Every column of the file, as the preparation read it: what it is and what it was for.
+        "columns": [
+            {"name": r.column, "kind": r.kind, "role": r.role, "transform": r.transform} for r in prepared.reports
+        ],
         "preparation": preparation,
         "feature_names": list(prepared.feature_names),
         "centers": [[float(v) for v in row] for row in segmentation.centers],
@@ -285,8 +313,9 @@ def _validate(data: Any) -> RunModel:
             "This is not a run file of this tool (its 'format' is not "
             f"'{RUN_FORMAT}'). Use the run file (JSON) downloaded from the Segments page."
         )
-    if not _whole(data.get("version")) or data["version"] != RUN_VERSION:
-        raise _invalid("version", f"must be {RUN_VERSION} (this tool reads run files of version {RUN_VERSION})")
+    if not _whole(data.get("version")) or data["version"] not in _READABLE_VERSIONS:
+        readable = " and ".join(str(v) for v in _READABLE_VERSIONS)
+        raise _invalid("version", f"must be {RUN_VERSION} (this tool reads run files of versions {readable})")
     if data.get("created_with") is not None and not isinstance(data["created_with"], str):
         raise _invalid("created_with", "must be text")
     file_name = _check_file(data.get("file"))
@@ -381,6 +410,10 @@ def _check_options(options: dict[str, Any], columns: list[str]) -> None:
     outliers = options.get("outliers")
     if outliers is not None and not (isinstance(outliers, str) and outliers in _OUTLIERS):
         raise _invalid("options.outliers", f"must be one of {sorted(_OUTLIERS)}")
+    for name, allowed in (("weighting", _WEIGHTINGS), ("transform", _TRANSFORMS)):
+        value = options.get(name)
+        if value is not None and not (isinstance(value, str) and value in allowed):
+            raise _invalid(f"options.{name}", f"must be one of {sorted(allowed)}")
     if options.get("seed") is not None and not _whole(options["seed"]):
         raise _invalid("options.seed", "must be a whole number")
 
@@ -392,6 +425,8 @@ def _check_entry(entry: Any, where: str) -> int:
     if not isinstance(entry.get("column"), str) or not entry["column"]:
         raise _invalid(f"{where}.column", "must be a column name")
     kind = entry.get("kind")
+    if isinstance(kind, str) and kind in _OLD_KINDS:
+        kind = entry["kind"] = _OLD_KINDS[kind]
     if not (isinstance(kind, str) and kind in _KINDS):
         raise _invalid(f"{where}.kind", f"must be one of {sorted(_KINDS)}")
     if kind in {"number", "date"}:
@@ -411,7 +446,15 @@ def _check_entry(entry: Any, where: str) -> int:
                     f"{where}.date_format",
                     f"must be one of the date formats this tool reads ({', '.join(DATE_FORMATS)})",
                 )
-        n_features = 1
+        codes = entry.get("codes", [])
+        if not (isinstance(codes, list) and all(_finite(c) for c in codes) and len(set(codes)) == len(codes)):
+            raise _invalid(f"{where}.codes", "must be a list of different numbers")
+        if kind == "date" and codes:
+            raise _invalid(f"{where}.codes", "are only for number columns")
+        unit = entry.get("log_unit")
+        if unit is not None and not (kind == "number" and _finite(unit) and unit > 0):
+            raise _invalid(f"{where}.log_unit", "must be a number above 0, for a number column")
+        n_features = 1 + len(codes)
     else:
         categories = entry.get("categories")
         if not (
@@ -421,10 +464,12 @@ def _check_entry(entry: Any, where: str) -> int:
             and len(set(categories)) == len(categories)
         ):
             raise _invalid(f"{where}.categories", "must be a list of at least 2 different values")
-        if kind == "yes/no" and len(categories) != 2:
+        if kind == "flag" and len(categories) != 2:
             raise _invalid(f"{where}.categories", "must hold exactly 2 values for a yes/no column")
-        # What the writers write: a yes/no column encodes its second value, a category every value.
-        expected = categories[1:] if kind == "yes/no" else categories
+        if entry.get("numbers") not in (None, True, False):
+            raise _invalid(f"{where}.numbers", "must be true or false")
+        # What the writers write: a flag encodes its second value, a category every value.
+        expected = categories[1:] if kind == "flag" else categories
         if entry.get("encoded") != expected:
             raise _invalid(f"{where}.encoded", f"must list the values {quoted(expected)} of 'categories'")
         if not (isinstance(entry.get("fill"), str) and entry["fill"] in categories):

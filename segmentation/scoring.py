@@ -16,14 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import lenient_numbers
+from .cells import lenient_numbers, number_text
+from .columns import truth
 from .errors import DataError
 from .load import Table, load_table
 from .nearest import assign
 from .runfile import RunModel, read_run_file
 from .wording import clipped, number, quoted
 
-__all__ = ["Scored", "apply_spec", "score", "units_note", "unseen_note"]
+__all__ = ["Scored", "apply_spec", "flag_meanings", "score", "units_note", "unseen_note"]
 
 
 def apply_spec(values: pd.DataFrame, spec: dict[str, Any]) -> np.ndarray:
@@ -33,8 +34,10 @@ def apply_spec(values: pd.DataFrame, spec: dict[str, Any]) -> np.ndarray:
     ----------
     values : DataFrame
         One column per spec column, in original units: numbers as floats (NaN for missing), dates
-        as datetimes, categories as text (missing allowed). Category values never seen in the fit
-        encode as all zeros.
+        as datetimes, categories and flags as text (missing allowed), as
+        :attr:`segmentation.Prepared.values` holds them. A number's codes may be in it or already
+        missing, with a 0/1 column per code named like its feature. Category values never seen in
+        the fit encode as all zeros.
     spec : dict
         From :func:`segmentation.runfile.preparation_spec` (or a run file's ``"preparation"``).
 
@@ -46,15 +49,26 @@ def apply_spec(values: pd.DataFrame, spec: dict[str, Any]) -> np.ndarray:
     for entry in spec["columns"]:
         series = values[entry["column"]]
         if entry["kind"] in {"number", "date"}:
+            flags = []
             if entry["kind"] == "date":
                 latest = pd.Timestamp(entry["latest"])
                 x = ((latest - pd.to_datetime(series)).dt.total_seconds() / 86_400.0).to_numpy(dtype=np.float64)
             else:
                 x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                codes = entry.get("codes", [])
+                names = (entry.get("features") or [entry["column"]])[1:] + [None] * len(codes)
+                for code, feature in zip(codes, names, strict=False):
+                    held = x == code
+                    if feature is not None and feature in values.columns:
+                        held |= values[feature].to_numpy(dtype=np.float64, na_value=0.0) == 1.0
+                    flags.append(held.astype(np.float64))
+                    x = np.where(held, np.nan, x)
+                if entry.get("log_unit") is not None:
+                    x = np.log(1.0 + np.maximum(x, 0.0) / entry["log_unit"])
             if entry.get("clip") is not None:
                 x = np.clip(x, entry["clip"][0], entry["clip"][1])
             x = np.where(np.isnan(x), entry["fill"], x)
-            blocks.append(x[:, None])
+            blocks.append(np.column_stack([x, *flags]))
         else:
             text = series.astype(object).where(series.notna(), entry["fill"]).astype(str).to_numpy()
             blocks.append(np.column_stack([(text == value).astype(np.float64) for value in entry["encoded"]]))
@@ -185,7 +199,7 @@ def _model_values(table: Table, model: RunModel) -> tuple[pd.DataFrame, list[str
                 note = units_note(entry, float(numbers.median()))
                 if note:
                     notes.append(note)
-            values[column] = numbers
+            values[column] = numbers  # codes included: apply_spec turns them into their flags
         elif kind == "date":
             text = series.astype("str") if not pd.api.types.is_numeric_dtype(series) else series.astype(str)
             dates = pd.to_datetime(text, format=entry.get("date_format") or None, errors="coerce")
@@ -197,15 +211,13 @@ def _model_values(table: Table, model: RunModel) -> tuple[pd.DataFrame, list[str
                 )
             values[column] = dates
         else:
-            text = series.astype("str").where(series.notna())
-            if pd.api.types.is_numeric_dtype(series):
-                text = table.raw[column].str.strip().where(series.notna())
+            text = _category_text(table, column, entry)
             unseen = text.notna() & ~text.isin(entry["categories"])
             if unseen.any():
                 counts = text[unseen].value_counts()
                 examples = list(zip(counts.index[:4], counts.iloc[:4].tolist(), strict=True))
                 notes.append(unseen_note(entry, examples, total=int(unseen.sum()), distinct=len(counts)))
-                if kind == "yes/no":
+                if kind == "flag":
                     # A yes/no column is one 0/1 feature, so an unseen value would encode as 0, the
                     # first known value, and silently count as it: it counts as missing instead.
                     text = text.where(~unseen)
@@ -213,6 +225,43 @@ def _model_values(table: Table, model: RunModel) -> tuple[pd.DataFrame, list[str
             # OneHotEncoder(handle_unknown="ignore") does): distinct from all of them, so it stays.
             values[column] = text
     return pd.DataFrame(values, index=table.raw.index), notes
+
+
+def _category_text(table: Table, column: str, entry: dict[str, Any]) -> pd.Series:
+    """A category or flag column of a new file as the text the fit compared: numbers written alike,
+    and a yes/no flag's values matched by meaning (``TRUE``, ``yes``, ``1`` are one answer)."""
+    series = table.frame[column]
+    if entry.get("numbers"):
+        numbers = series if pd.api.types.is_numeric_dtype(series) else lenient_numbers(series, decimal=table.decimal)[0]
+        text = numbers.map(number_text, na_action="ignore").astype("str")
+        # A value that is not a number stays as written (and is then unseen).
+        text = text.where(numbers.notna(), series.astype("str").where(series.notna()))
+    elif pd.api.types.is_numeric_dtype(series):
+        text = table.raw[column].str.strip().where(series.notna())
+    else:
+        text = series.astype("str").where(series.notna())
+    meaning = flag_meanings(entry)
+    if meaning:
+        truths = text.map(truth, na_action="ignore")
+        known = truths.notna() & ~text.isin(entry["categories"])
+        text = text.mask(known, truths.map(meaning))
+    return text
+
+
+def flag_meanings(entry: dict[str, Any]) -> dict[bool, str]:
+    """For a flag whose two values read as yes and no, which value is yes and which is no; else {}.
+
+    Examples
+    --------
+    >>> flag_meanings({"kind": "flag", "categories": ["No", "Yes"]})
+    {False: 'No', True: 'Yes'}
+    >>> flag_meanings({"kind": "flag", "categories": ["Female", "Male"]})
+    {}
+    """
+    if entry["kind"] not in {"flag", "yes/no"}:
+        return {}
+    meanings = {truth(value): value for value in entry["categories"]}
+    return meanings if set(meanings) == {False, True} else {}
 
 
 def unseen_note(entry: dict[str, Any], examples: list[tuple[str, int]], *, total: int, distinct: int) -> str:
@@ -237,7 +286,7 @@ def unseen_note(entry: dict[str, Any], examples: list[tuple[str, int]], *, total
 
     Examples
     --------
-    >>> entry = {"column": "Gender", "kind": "yes/no", "fill": "Female", "categories": ["Female", "Male"]}
+    >>> entry = {"column": "Gender", "kind": "flag", "fill": "Female", "categories": ["Female", "Male"]}
     >>> note = unseen_note(entry, [("unknown", 3)], total=3, distinct=1)
     >>> "'unknown' (3 rows)" in note, note.endswith("filled with 'Female', as empty cells are.")
     (True, True)
@@ -248,7 +297,7 @@ def unseen_note(entry: dict[str, Any], examples: list[tuple[str, int]], *, total
     head = (
         f"Column '{entry['column']}' has {total:,} cell(s) with values not seen when the segments were made: {listed}; "
     )
-    if entry["kind"] == "yes/no":
+    if entry["kind"] in {"flag", "yes/no"}:
         return head + f"they count as missing and are filled with '{entry['fill']}', as empty cells are."
     categories = entry["categories"]
     known = quoted(clipped(c, 40) for c in categories[:6]) + (", ..." if len(categories) > 6 else "")

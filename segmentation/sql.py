@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .cells import MISSING_MARKERS
+from .columns import NO_SPELLINGS, YES_SPELLINGS
 from .errors import DataError
 from .runfile import RunModel, read_run_file
+from .scoring import flag_meanings
 from .sql_dialects import Dialect, quote_table
 
 __all__ = [
@@ -37,6 +39,7 @@ NOT_SEGMENTED = "Not segmented (no values)"
 _PREFIX = "_segmentation_"
 _MICROS_PER_SECOND = 1_000_000
 _SECONDS_PER_DAY = 86_400
+_SPELLINGS = {True: YES_SPELLINGS, False: NO_SPELLINGS}
 
 
 def scoring_sql(
@@ -285,19 +288,42 @@ def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, st
             c, s = center[j], scale[j]
             # NumPy's own operations on the constants, so SQL sees the very same doubles.
             fill = (np.float64(entry["fill"]) - c) / s
-            x = value
-            if entry["kind"] == "date":
-                x = _days(value, d)
-            cases = [f"WHEN {value} IS NULL THEN {d.number(fill)}"]
+            codes = [np.float64(code) for code in entry.get("codes", [])]
+            x = _days(value, d) if entry["kind"] == "date" else value
+            if codes:  # a code counts as missing here, and is a 0/1 feature of its own below
+                x = f"(CASE WHEN {x} IN ({', '.join(d.number(code) for code in codes)}) THEN NULL ELSE {x} END)"
+            if entry.get("log_unit") is not None:
+                # CASE, not GREATEST: some engines' GREATEST skips a NULL and would turn missing into 0.
+                x = f"LN({d.number(1.0)} + CASE WHEN {x} < {d.number(0.0)} THEN {d.number(0.0)} ELSE {x} END / {d.number(entry['log_unit'])})"
+            cases = [f"WHEN {x} IS NULL THEN {d.number(fill)}"]
             if entry.get("clip") is not None:
                 lo, hi = (np.float64(b) for b in entry["clip"])
                 cases.append(f"WHEN {x} < {d.number(lo)} THEN {d.number((lo - c) / s)}")
                 cases.append(f"WHEN {x} > {d.number(hi)} THEN {d.number((hi - c) / s)}")
             expression = f"CASE {' '.join(cases)} ELSE ({x} - {d.number(c)}) / {d.number(s)} END"
             out.append((f"{_PREFIX}f{j}", expression))
+            for code in codes:
+                j = len(out)
+                c, s = center[j], scale[j]
+                one, zero = d.number((np.float64(1.0) - c) / s), d.number((np.float64(0.0) - c) / s)
+                out.append((f"{_PREFIX}f{j}", f"CASE WHEN {value} = {d.number(code)} THEN {one} ELSE {zero} END"))
+        elif _numeric_categories(entry):
+            # Codes stored as numbers: compared as numbers, so 1, 1.0 and 1.00 are one code.
+            for category in entry["encoded"]:
+                j = len(out)
+                c, s = center[j], scale[j]
+                one, zero = d.number((np.float64(1.0) - c) / s), d.number((np.float64(0.0) - c) / s)
+                filled = one if entry["fill"] == category else zero
+                missing = f"{value} IS NULL"
+                if entry["kind"] == "flag":  # an unseen value counts as missing, as in segmentation.score
+                    listed = ", ".join(d.number(float(c)) for c in entry["categories"])
+                    missing = f"({missing} OR {value} NOT IN ({listed}))"
+                known = d.number(float(category))
+                expression = f"CASE WHEN {missing} THEN {filled} WHEN {value} = {known} THEN {one} ELSE {zero} END"
+                out.append((f"{_PREFIX}f{j}", expression))
         else:
             missing = _text_missing(value, d)
-            if entry["kind"] == "yes/no":
+            if entry["kind"] == "flag":
                 # A value the fit never saw counts as missing, as in segmentation.score: left as it is,
                 # it would encode as 0, the first known value.
                 missing = f"({missing} OR {value} NOT IN ({', '.join(d.string(c) for c in entry['categories'])}))"
@@ -315,8 +341,12 @@ def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, st
 
 
 def _value_expression(entry: dict[str, Any], column: str, d: Dialect) -> str:
-    """The model column's value in original units: a double (NULL when missing), or trimmed text."""
-    if entry["kind"] == "number":
+    """The model column's value in original units: a double (NULL when missing), or trimmed text.
+
+    A yes/no column whose values read as yes and no takes its value by meaning (``TRUE``, ``yes``,
+    ``1``, a BOOLEAN), as :func:`segmentation.score` does.
+    """
+    if entry["kind"] == "number" or _numeric_categories(entry):
         number = d.try_double(column)
         # x - x is 0 for finite doubles only (NaN and infinities give NaN), in every dialect.
         return f"CASE WHEN {number} - {number} = 0 THEN {number} END"
@@ -324,7 +354,22 @@ def _value_expression(entry: dict[str, Any], column: str, d: Dialect) -> str:
         latest = pd.Timestamp(entry["latest"])
         timestamp = d.timestamp(column, entry.get("date_format") or "")
         return f"CAST({d.micros_before(latest, timestamp)} AS {d.double})"
-    return d.trimmed_text(column)  # missing markers are told apart in the features (_text_missing)
+    text = d.trimmed_text(column)  # missing markers are told apart in the features (_text_missing)
+    meanings = flag_meanings(entry)
+    if not meanings:
+        return text
+    cases = []
+    for meaning, category in sorted(meanings.items()):
+        spellings = ", ".join(d.string(v) for v in sorted(_SPELLINGS[meaning] - {category.lower()}))
+        cases.append(
+            f"WHEN LOWER({text}) IN ({spellings}) AND {text} <> {d.string(category)} THEN {d.string(category)}"
+        )
+    return f"CASE {' '.join(cases)} ELSE {text} END"
+
+
+def _numeric_categories(entry: dict[str, Any]) -> bool:
+    """A category (or a yes/no column that is not yes and no) whose values are numbers in the file."""
+    return bool(entry.get("numbers")) and entry["kind"] in {"category", "flag"} and not flag_meanings(entry)
 
 
 def _text_missing(value: str, d: Dialect) -> str:
@@ -367,7 +412,11 @@ def _value_and_feature_ctes(
 
 def _present(value: str, entry: dict[str, Any], d: Dialect) -> str:
     """True when the model column has a value (an unseen yes/no value counts as missing)."""
-    if entry["kind"] == "yes/no":
+    if _numeric_categories(entry):
+        if entry["kind"] == "flag":
+            return f"{value} IN ({', '.join(d.number(float(c)) for c in entry['categories'])})"
+        return f"{value} IS NOT NULL"
+    if entry["kind"] == "flag":
         known = ", ".join(d.string(c) for c in entry["categories"])
         return f"(NOT {_text_missing(value, d)} AND {value} IN ({known}))"
     if entry["kind"] == "category":
@@ -377,7 +426,9 @@ def _present(value: str, entry: dict[str, Any], d: Dialect) -> str:
 
 def _helper_columns(spec: dict[str, Any], k: int, *, distance: bool) -> list[str]:
     """The helper columns the query adds to ``*``, to leave them out of the result."""
-    n_features = sum(1 if e["kind"] in {"number", "date"} else len(e["encoded"]) for e in spec["columns"])
+    n_features = sum(
+        1 + len(e.get("codes", [])) if e["kind"] in {"number", "date"} else len(e["encoded"]) for e in spec["columns"]
+    )
     names = [f"v{i}" for i in range(len(spec["columns"]))] + [f"f{j}" for j in range(n_features)]
     names += ["present", *(f"d{j}" for j in range(1, k + 1)), "segment"] + (["distance"] if distance else [])
     return [_PREFIX + name for name in names]

@@ -27,6 +27,7 @@ from .threads import cores, single_threaded
 
 __all__ = [
     "K_LIMIT",
+    "SMALL_SEGMENT_SHARE",
     "Sweep",
     "check_k",
     "combine_sweeps",
@@ -35,6 +36,11 @@ __all__ = [
 
 #: The largest K the sweep and fit accept.
 K_LIMIT = 30
+#: A segment holding less than this share of the customers is too small to act on: it is named in
+#: a warning, and the suggestion prefers a K without one when the criteria are close.
+SMALL_SEGMENT_SHARE = 0.01
+#: "Close": a K's silhouette at most this much below the one it would replace.
+_CLOSE_SILHOUETTE = 0.05
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -74,6 +80,11 @@ class Sweep:
     largest_possible_k : int
         The largest K the data allows as far as the sweep knows: its number of different customers
         when that cut the range, else :data:`K_LIMIT`.
+    smallest : tuple of int
+        The customers in the smallest segment, per K (empty when not measured).
+    avoided_k : int or None
+        The K the criteria pointed to when the suggestion moved away from it because one of its
+        segments was too small to act on.
     """
 
     k: tuple[int, ...]
@@ -90,6 +101,8 @@ class Sweep:
     random_state: int = 0
     notes: tuple[str, ...] = ()
     largest_possible_k: int = K_LIMIT
+    smallest: tuple[int, ...] = ()
+    avoided_k: int | None = None
 
     @classmethod
     def from_criteria(
@@ -106,16 +119,24 @@ class Sweep:
         random_state: int = 0,
         notes: list[str] | tuple[str, ...] = (),
         largest_possible_k: int = K_LIMIT,
+        smallest: list[int] | tuple[int, ...] = (),
     ) -> Sweep:
         """A sweep from the criteria measured per K, with the knee, best silhouette and suggestion.
 
         Every engine measures the criteria its own way and suggests K by this one rule: the knee
-        of the SSE curve when it has one, else the best silhouette, else the smallest K.
+        of the SSE curve when it has one, else the best silhouette, else the smallest K; and when
+        that K has a segment of under :data:`SMALL_SEGMENT_SHARE` of the customers, the nearest K
+        (fewer segments first) whose segments are all large enough and whose silhouette is close.
         """
         knee = _knee(list(ks), list(inertia))
         valid = [(s, k) for k, s in zip(ks, silhouette, strict=True) if s is not None]
         best_sil = max(valid, key=lambda t: (t[0], -t[1]))[1] if valid else None
         suggested = knee if knee is not None else (best_sil if best_sil is not None else ks[0])
+        avoided = None
+        if smallest:
+            better = _large_enough_instead(list(ks), list(silhouette), list(smallest), suggested, n_rows)
+            if better is not None:
+                avoided, suggested = suggested, better
         return cls(
             k=tuple(int(k) for k in ks),
             inertia=tuple(inertia),
@@ -131,7 +152,16 @@ class Sweep:
             random_state=random_state,
             notes=tuple(notes),
             largest_possible_k=largest_possible_k,
+            smallest=tuple(int(v) for v in smallest),
+            avoided_k=avoided,
         )
+
+    def small_segments(self, k: int) -> int:
+        """Customers in the smallest segment at ``k`` when it is too small to act on, else 0."""
+        if not self.smallest or k not in self.k:
+            return 0
+        size = self.smallest[self.k.index(k)]
+        return size if size < SMALL_SEGMENT_SHARE * self.n_rows else 0
 
     @property
     def criteria_agree(self) -> bool:
@@ -156,6 +186,8 @@ class Sweep:
                 knee_k=None,
                 best_silhouette_k=None if self.silhouette[i] is None else k,
                 notes=(),
+                smallest=self.smallest[i : i + 1],
+                avoided_k=None,
             )
             for i, k in enumerate(self.k)
         ]
@@ -190,7 +222,23 @@ class Sweep:
                 f"at K={best}. The {fewer} gives fewer, broader segments; the {more} more, finer ones. "
                 f"Starting at K={self.suggested_k}; compare both on the Segments page."
             )
-        return text + self._range_advice()
+        return text + self._small_advice() + self._range_advice()
+
+    def _small_advice(self) -> str:
+        if self.avoided_k is not None:
+            size = self.small_segments(self.avoided_k)
+            return (
+                f" At K={self.avoided_k} one segment holds only {size:,} customer(s) "
+                f"({size / self.n_rows:.1%}), too few to act on; K={self.suggested_k} has no such segment "
+                "and separates the customers almost as well, so it is suggested instead."
+            )
+        size = self.small_segments(self.suggested_k)
+        if size:
+            return (
+                f" At K={self.suggested_k} one segment holds only {size:,} customer(s) ({size / self.n_rows:.1%}): "
+                "look at who they are before acting on it (they may be unusual customers)."
+            )
+        return ""
 
     def _range_advice(self) -> str:
         best, ks = self.best_silhouette_k, self.k
@@ -298,6 +346,7 @@ def sweep(
     ch = [measured[k].calinski_harabasz for k in ks]
     db = [measured[k].davies_bouldin for k in ks]
     sampled = any(measured[k].sampled for k in ks)
+    smallest = [measured[k].smallest for k in ks]
 
     return Sweep.from_criteria(
         ks,
@@ -311,6 +360,7 @@ def sweep(
         random_state=random_state,
         notes=notes,
         largest_possible_k=largest,
+        smallest=smallest,
     )
 
 
@@ -323,13 +373,34 @@ class _Measured:
     calinski_harabasz: float | None
     davies_bouldin: float | None
     sample_labels: np.ndarray
+    smallest: int
 
 
 def _measure(X: np.ndarray, k: int, random_state: int, sample: np.ndarray | None) -> tuple[int, _Measured]:
     partition = best_partition(X, k, random_state=random_state)
     ch, db = spread_scores(X, partition.labels)
     labels = partition.labels if sample is None else partition.labels[sample]
-    return k, _Measured(partition.inertia, partition.sampled, ch, db, labels)
+    smallest = int(np.bincount(partition.labels, minlength=k).min())
+    return k, _Measured(partition.inertia, partition.sampled, ch, db, labels, smallest)
+
+
+def _large_enough_instead(
+    ks: list[int], silhouette: list[float | None], smallest: list[int], suggested: int, n_rows: int
+) -> int | None:
+    """The K to suggest instead of ``suggested`` when it has a segment too small to act on, or None."""
+    floor = SMALL_SEGMENT_SHARE * n_rows
+    at = {k: (s, m) for k, s, m in zip(ks, silhouette, smallest, strict=True)}
+    if at[suggested][1] >= floor:
+        return None
+    reference = at[suggested][0]
+    # Nearest first, fewer segments before more at the same distance.
+    for k in sorted(ks, key=lambda k: (abs(k - suggested), k)):
+        score, size = at[k]
+        if k == suggested or size < floor or score is None or k < 2:
+            continue
+        if reference is None or score >= reference - _CLOSE_SILHOUETTE:
+            return k
+    return None
 
 
 @contextmanager
@@ -394,4 +465,5 @@ def combine_sweeps(parts: list[Sweep], *, requested_k_max: int | None = None) ->
         random_state=first.random_state,
         notes=notes,
         largest_possible_k=ks[-1] if notes else min(part.largest_possible_k for part in parts),
+        smallest=[v for part in parts for v in part.smallest] if all(part.smallest for part in parts) else (),
     )

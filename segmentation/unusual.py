@@ -64,14 +64,16 @@ def unusual_customers(segmentation: Segmentation, *, share: float = 0.02, mads: 
         chosen = segmented[order]
         flags[chosen[segmentation.fit_score[chosen] < 0]] = True
     flags |= _far_from_centre(segmentation, mads=mads)
+    flags |= segmentation.set_aside  # set aside for an impossible or extreme value
     return flags
 
 
 def _far_from_centre(segmentation: Segmentation, *, mads: float) -> np.ndarray:
     labels, distance = segmentation.labels, segmentation.distance
     far = np.zeros(len(labels), dtype=bool)
+    segmented = segmentation.segmented
     for segment in range(1, segmentation.k + 1):
-        members = np.flatnonzero(labels == segment)
+        members = np.flatnonzero((labels == segment) & segmented)
         if len(members) < _MIN_OUTLIER_SEGMENT:
             continue
         values = distance[members]

@@ -105,12 +105,14 @@ def test_upload_replaces_the_data_and_the_audit_explains_the_columns():
     assert current_data(at) == "Mall_Customers.csv"
     assert plain(at.subheader[0].value) == "Mall_Customers.csv"
     assert at.metric[1].value == "200"
-    used, left_out = (plain_table(t.value) for t in at.table)
-    assert list(used.index) == ["Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)"]
-    assert used.loc["Gender", "Treated as"] == "yes/no"
-    assert "encoded as 1 for 'Male'" in used.loc["Gender", "What was done and why"]
-    assert list(left_out.index) == ["CustomerID"]
-    assert left_out.loc["CustomerID", "Treated as"] == "identifier"
+    columns = at.dataframe[1].value.set_index("Column")
+    assert columns.loc["Gender", ["Kind", "Role"]].tolist() == ["flag", "segment"]
+    assert columns.loc["CustomerID", ["Kind", "Role"]].tolist() == ["id", "ignore"]
+    assert columns.loc["Age", ["Kind", "Role", "Scale"]].tolist() == ["number", "segment", "auto"]
+    notes = plain_table(at.table[0].value)
+    assert list(notes.index) == ["Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)", "CustomerID"]
+    assert "1 for 'Male'" in notes.loc["Gender", "What was done and why"]
+    assert notes.loc["CustomerID", "Role"] == "ignore"
     preview = at.dataframe[0].value
     assert len(preview) == 20 and list(preview.columns)[:2] == ["CustomerID", "Gender"]
 
@@ -157,17 +159,16 @@ def test_back_to_the_sample():
 
 def test_options_change_the_preparation():
     at = app()
-    form_radio = next(r for r in at.radio if r.label == "Scaling")
-    form_radio.set_value("robust")
-    next(m for m in at.multiselect if m.label == "Columns to segment on").set_value(
-        ["Age", "Annual Income (k$)", "Spending Score (1-100)"]
-    )
+    next(r for r in at.radio if r.label == "Scaling").set_value("robust")
+    next(r for r in at.radio if r.label == "How much each column counts").set_value("equal")
+    next(r for r in at.radio if r.label == "Extreme values").set_value("set-aside")
     next(b for b in at.button if b.label == "Apply").click().run()
     assert not at.exception
-    assert at.metric[3].value == "3"  # used to segment
     import app_state
 
-    assert at.session_state[app_state.OPTIONS].scaler == "robust"
+    options = at.session_state[app_state.OPTIONS]
+    assert (options.scaler, options.weighting, options.outliers) == ("robust", "equal", "set-aside")
+    assert options.features is None  # the column table was not changed
 
 
 @pytest.mark.slow

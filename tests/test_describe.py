@@ -63,7 +63,7 @@ def test_importance_ranks_separating_columns_first():
 def test_names_come_from_the_strongest_differences():
     table = load_table(b"Income,Spending\n15,80\n16,82\n17,79\n90,10\n95,12\n99,15\n")
     profile = describe(fit(prepare(table), 2))
-    assert profile.names == ("Low income, high spending", "High income, low spending")
+    assert profile.names == ("Low Income, high Spending", "High Income, low Spending")
     assert profile.summary["Name"].tolist() == list(profile.names)
 
 

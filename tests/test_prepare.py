@@ -20,14 +20,19 @@ def test_mall_matches_the_tutorial_preparation(mall_path):
     assert prepared.columns == ("Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)")
     assert prepared.feature_names == ("Gender: Male", "Age", "Annual Income (k$)", "Spending Score (1-100)")
     id_report = prepared.report("CustomerID")
-    assert (id_report.kind, id_report.used) == ("identifier", False)
-    # The tutorial: drop the ID, label-encode Gender (Male=1), StandardScaler on every column;
-    # then Gender, a yes/no column, at weight 1/sqrt(2) so it cannot split customers on its own.
+    assert (id_report.kind, id_report.used) == ("id", False)
+    # The tutorial: drop the ID, label-encode Gender (Male=1), StandardScaler on every column.
+    # Balanced (the default): Gender's two values sqrt(2) apart, not stretched by its spread, so it
+    # cannot split customers on its own; equal weighting is the tutorial's space exactly.
     raw = pd.read_csv(mall_path).drop(columns="CustomerID")
     raw["Gender"] = (raw["Gender"] == "Male").astype(int)
-    expected = StandardScaler().fit_transform(raw) * np.array([1 / np.sqrt(2), 1, 1, 1])
-    np.testing.assert_allclose(prepared.matrix, expected, rtol=1e-12, atol=1e-12)
-    assert "half the weight" in prepared.report("Gender").reason
+    tutorial = StandardScaler().fit_transform(raw)
+    balanced = tutorial * np.array([np.sqrt(2) * raw["Gender"].std(ddof=0), 1, 1, 1])
+    np.testing.assert_allclose(prepared.matrix, balanced, rtol=1e-12, atol=1e-12)
+    equal = prepare(load_table(mall_path), weighting="equal")
+    np.testing.assert_allclose(equal.matrix, tutorial, rtol=1e-12, atol=1e-12)
+    assert ((equal.matrix - equal.matrix.mean(axis=0)) ** 2).sum() == pytest.approx(800.0)
+    assert prepared.report("Gender").reason == "Two values, 'Female' or 'Male': a yes/no column (1 for 'Male')."
 
 
 def test_a_two_valued_column_does_not_split_the_sample_on_its_own(sample_prepared):
@@ -49,15 +54,15 @@ def test_a_two_valued_column_does_not_split_the_sample_on_its_own(sample_prepare
 def test_identifier_names(name):
     rows = "\n".join(f"{i},{20 + i % 30},{i % 7}" for i in range(40))
     prepared = prepare(table(f"{name},Age,Visits\n{rows}\n"))
-    assert prepared.report(name).kind == "identifier"
+    assert prepared.report(name).kind == "id"
     assert name not in prepared.columns
 
 
 def test_unique_text_and_row_numbers_are_identifiers_but_unique_amounts_are_not():
     rows = "\n".join(f"{i + 1},cust-{i:03d},{1000 + i * 7.5},{i % 5}" for i in range(30))
     prepared = prepare(table(f"Row,Code,Balance,Visits\n{rows}\n"))
-    assert prepared.report("Row").kind == "identifier"
-    assert prepared.report("Code").kind == "identifier"
+    assert prepared.report("Row").kind == "id"
+    assert prepared.report("Code").kind == "id"
     assert prepared.report("Balance").kind == "number"
     assert "Balance" in prepared.columns
 
@@ -76,10 +81,10 @@ def test_roles_constant_empty_free_text_binary_category():
     kinds = {r.column: (r.kind, r.used) for r in prepared.reports}
     assert kinds == {
         "Country": ("constant", False),
-        "Blank": ("empty", False),
-        "Newsletter": ("yes/no", True),
+        "Blank": ("constant", False),
+        "Newsletter": ("flag", True),
         "Tier": ("category", True),
-        "Note": ("identifier", False),
+        "Note": ("id", False),
         "Visits": ("number", True),
     }
     assert prepared.feature_names == ("Newsletter: Yes", "Tier: Bronze", "Tier: Gold", "Tier: Silver", "Visits")
@@ -94,13 +99,16 @@ def test_many_valued_text_is_left_out_as_free_text():
     assert "40 different values" in report.reason
 
 
-def test_category_features_weigh_like_one_column():
+def test_category_features_weigh_at_most_one_column():
     rows = "\n".join(f"{['A', 'B', 'C', 'D'][i % 4]},{(i * 7) % 13}" for i in range(40))
     prepared = prepare(table(f"Tier,Spend\n{rows}\n"))
     block = prepared.matrix[:, :4]
-    # Standard-scaled one-hot features have variance 1 each; four of them together weigh 1.
-    assert block.var(axis=0).sum() == pytest.approx(1.0)
+    # Four equally common values: the 0/1 features together have variance 1 - 4 x (1/4)^2 = 0.75,
+    # under a number column's 1; with equal weighting each would have variance 1 (4 in all).
+    assert block.var(axis=0).sum() == pytest.approx(0.75)
     assert prepared.matrix[:, 4].var() == pytest.approx(1.0)
+    equal = prepare(table(f"Tier,Spend\n{rows}\n"), weighting="equal")
+    assert equal.matrix[:, :4].var(axis=0).sum() == pytest.approx(4.0)
 
 
 def test_dates_become_days_before_the_latest():
@@ -133,11 +141,11 @@ def test_numbers_with_text_are_reported_with_rows_and_examples():
 
 
 def test_infinities_and_huge_values_are_treated_as_missing_and_reported():
-    prepared = prepare(table("Spend,Visits\n10,1\ninf,2\n1e308,1\n12,4\n-inf,2\n"), scaler="none")
+    prepared = prepare(table("Spend,Visits\n10,1\ninf,2\n1e308,1\n12,4\n-inf,2\n14,3\n"), scaler="none")
     report = prepared.report("Spend")
     assert report.unreadable == 3
     assert report.missing == 3
-    assert prepared.matrix[:, 0].tolist() == [10.0, 11.0, 11.0, 12.0, 11.0]
+    assert prepared.matrix[:, 0].tolist() == [10.0, 12.0, 12.0, 12.0, 12.0, 14.0]
 
 
 def test_missing_values_are_filled_and_counted():
@@ -146,8 +154,8 @@ def test_missing_values_are_filled_and_counted():
     assert (age.missing, age.filled_with) == (1, "median 30")
     assert (city.missing, city.filled_with) == (1, "most frequent value 'Paris'")
     assert prepared.matrix[:, 0].tolist() == [20.0, 30.0, 40.0, 30.0]
-    # City: Rome, a yes/no feature at weight 1/sqrt(2).
-    np.testing.assert_allclose(prepared.matrix[:, 1], [0.0, 0.0, 0.0, 1 / np.sqrt(2)])
+    # City: Rome, a yes/no feature; with numbers as they are it is plain 0/1.
+    np.testing.assert_allclose(prepared.matrix[:, 1], [0.0, 0.0, 0.0, 1.0])
 
 
 def test_shared_missing_file_audit():
@@ -168,7 +176,7 @@ def test_shared_duplicates_file_is_audited():
     assert any("'fle'" in w and "'mle'" in w for w in gender.warnings)
     assert any("negative" in w for w in prepared.report("Age").warnings)
     assert any("10 row(s) are exact copies" in note for note in prepared.notes)
-    assert prepared.report("CustomerID").kind == "identifier"
+    assert prepared.report("CustomerID").kind == "id"
 
 
 @pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", "none"])
@@ -229,19 +237,14 @@ def test_rows_without_any_value_are_not_segmented_but_kept():
     assert any("2 row(s) have no value" in note for note in prepared.notes)
 
 
-def test_audit_table_lists_used_columns_first(sample_prepared):
+def test_audit_table_has_every_column_in_file_order_with_kind_role_and_scale(sample_prepared):
     audit = sample_prepared.audit()
-    assert list(audit.columns) == [
-        "Column",
-        "Used",
-        "Treated as",
-        "Different values",
-        "Missing",
-        "Filled with",
-        "Details",
-    ]
-    assert audit["Used"].tolist() == sorted(audit["Used"].tolist(), reverse=True)
-    assert audit.loc[audit["Column"] == "CustomerID", "Treated as"].item() == "identifier"
+    assert list(audit.columns) == ["Column", "Kind", "Role", "Scale", "Different values", "Missing", "Details"]
+    assert audit["Column"].tolist() == sample_prepared.table.columns
+    by_column = audit.set_index("Column")
+    assert by_column.loc["CustomerID", ["Kind", "Role", "Scale"]].tolist() == ["id", "ignore", ""]
+    assert by_column.loc["Age", ["Kind", "Role", "Scale"]].tolist() == ["number", "segment", "as is"]
+    assert by_column.loc["Gender", ["Kind", "Role"]].tolist() == ["flag", "segment"]
 
 
 def test_prepare_accepts_a_plain_dataframe():
@@ -251,10 +254,12 @@ def test_prepare_accepts_a_plain_dataframe():
     assert prepared.n_rows == 4
 
 
-def test_transform_applies_the_fitted_preparation_to_new_rows(sample_prepared):
-    from segmentation.prepare import transform
+def test_the_fitted_pipeline_applies_to_the_same_rows_again(sample_prepared):
+    from segmentation.pipeline import apply, model_input
 
-    again = transform(sample_prepared, sample_prepared.values.iloc[sample_prepared.rows])
+    reports = [sample_prepared.report(c) for c in sample_prepared.columns]
+    rows = sample_prepared.values.iloc[sample_prepared.rows]
+    again = apply(sample_prepared.pipeline, model_input(rows, reports, rows))
     np.testing.assert_allclose(again, sample_prepared.matrix)
 
 
@@ -263,10 +268,13 @@ def test_columns_are_mapped_to_their_own_features_even_when_a_name_contains_a_co
     prepared = prepare(table(f"Region,Region: zone,Age,Visits\n{rows}\n"))
     assert prepared.report("Region").features == ("Region: E", "Region: N", "Region: S")
     assert prepared.report("Region: zone").features == tuple(f"Region: zone: {v}" for v in "abcd")
-    # Each category block together weighs one column: 3 features at 1/sqrt(3), 4 at 1/sqrt(4).
-    variance = prepared.matrix.var(axis=0)
-    np.testing.assert_allclose(variance[:3].sum(), 1.0)
-    np.testing.assert_allclose(variance[3:7].sum(), 1.0)
+    # A category's 0/1 features are not stretched: two customers with different values are
+    # sqrt(2) apart, so the block weighs at most one number column (variance 1 - sum of p²).
+    region = prepared.matrix[:, :3]
+    np.testing.assert_allclose(np.linalg.norm(region[0] - region[1]), np.sqrt(2))
+    np.testing.assert_allclose(region.var(axis=0).sum(), 1 - 3 * (1 / 3) ** 2, atol=0.01)
+    zone = prepared.matrix[:, 3:7]
+    np.testing.assert_allclose(zone.var(axis=0).sum(), 0.75)
 
 
 @pytest.mark.parametrize("name", ["Zip", "ZIP code", "Postcode", "postal_code", "PLZ"])
@@ -286,7 +294,7 @@ def test_postcodes_are_places_not_amounts(name):
 def test_numbers_named_like_an_identifier_in_german_are_identifiers():
     rows = "\n".join(f"{5000 + 3 * i},{20 + i % 30},{i % 7}" for i in range(40))
     prepared = prepare(table(f"Kundennummer,Alter,Besuche\n{rows}\n"))
-    assert prepared.report("Kundennummer").kind == "identifier"
+    assert prepared.report("Kundennummer").kind == "id"
 
 
 def test_unique_whole_numbers_get_a_warning_but_stay_numbers():

@@ -16,7 +16,7 @@ from segmentation.runfile import preparation_spec, run_config_json
 def test_spec_describes_each_column(sample_prepared):
     spec = preparation_spec(sample_prepared)
     by_column = {entry["column"]: entry for entry in spec["columns"]}
-    assert by_column["Gender"]["kind"] == "yes/no"
+    assert by_column["Gender"]["kind"] == "flag"
     assert by_column["Gender"]["encoded"] == ["Male"]
     assert by_column["Region"]["encoded"] == ["East", "North", "South", "West"]
     assert by_column["Age"]["fill"] == float(sample_prepared.values["Age"].median())
@@ -41,9 +41,14 @@ def test_run_config_is_complete_and_deterministic(sample_prepared, sample_bytes)
         "features": list(sample_prepared.columns),
         "scaler": "standard",
         "outliers": "keep",
+        "weighting": "balanced",
+        "transform": "auto",
         "seed": 0,
         "k": 4,
     }
+    assert [c["name"] for c in config["columns"]] == sample_prepared.table.columns
+    assert {c["name"]: (c["kind"], c["role"]) for c in config["columns"]}["CustomerID"] == ("id", "ignore")
+    assert config["version"] == 2
     assert np.allclose(config["centers"], segmentation.centers)
     assert config["sizes"] == list(segmentation.sizes)
     assert len(config["preparation"]["scaler"]["center"]) == len(sample_prepared.feature_names)

@@ -31,8 +31,8 @@ def test_columns_and_mess():
 
 
 def test_the_app_can_use_every_column_but_the_id(sample_prepared):
-    assert sample_prepared.report("CustomerID").kind == "identifier"
-    assert {r.kind for r in sample_prepared.reports if r.used} == {"yes/no", "number", "category", "date"}
+    assert sample_prepared.report("CustomerID").kind == "id"
+    assert {r.kind for r in sample_prepared.reports if r.used} == {"flag", "number", "category", "date"}
 
 
 def test_planted_segments_give_an_elbow(sample_prepared):

@@ -15,6 +15,8 @@ from segmentation import DataError, fit, load_table, prepare, sweep
 from segmentation.kmeans import best_partition
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "mall_best_sse.json").read_text())
+#: The tutorial's feature space (every encoded column standardised alike): the best of 1,000 starts.
+TUTORIAL_REFERENCE = json.loads((Path(__file__).parent / "data" / "mall_best_sse_equal.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,17 @@ def test_mall_sse_is_monotone_and_knee_is_six(mall_sweep):
     assert all(a > b for a, b in zip(mall_sweep.inertia, mall_sweep.inertia[1:], strict=False))
     assert mall_sweep.knee_k == 6
     assert mall_sweep.suggested_k == 6
+
+
+def test_the_tutorial_space_is_one_option_away():
+    # The tutorial: drop the ID, label-encode Gender, StandardScaler on every column, K=1..19.
+    tutorial = prepare(load_table(shared_file("Mall_Customers.csv")), weighting="equal", scaler="standard")
+    result = sweep(tutorial, k_min=1, k_max=19)
+    assert result.inertia[0] == pytest.approx(800.0)
+    best = {int(k): v for k, v in TUTORIAL_REFERENCE["best_sse"].items()}
+    excess = {k: sse / best[k] - 1 for k, sse in zip(result.k, result.inertia, strict=True)}
+    assert max(excess.values()) <= 0.001, excess
+    assert result.suggested_k == 6
 
 
 def test_criteria_equal_scikit_learn_on_the_same_labels(sample_prepared):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import DataError
-from ..fit import order_by_size
+from ..fit import order_by_size, small_segment_warnings
 from ..metrics import SILHOUETTE_ROWS
 from ..sweep import K_LIMIT, Sweep, check_k, check_range, cut_range
 from .frames import col
@@ -64,6 +64,10 @@ class SparkSegmentation:
     silhouette: float | None
     silhouette_rows: int
     random_state: int = 0
+
+    def warnings(self) -> list[str]:
+        """Plain sentences about segments too small to act on, as the default engine words them."""
+        return small_segment_warnings(self.sizes)
 
 
 def sweep(

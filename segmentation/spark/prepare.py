@@ -87,6 +87,10 @@ class SparkPrepared:
         """The audit table, as :meth:`segmentation.Prepared.audit` shows it."""
         return Prepared.audit(self)  # it reads only .reports
 
+    def warnings(self) -> list[str]:
+        """Sentences worth reading before trusting the segments (extreme values found in the sample)."""
+        return [f"{r.column}: {w}" for r in self.reports if r.extremes and r.role != "ignore" for w in r.warnings[-1:]]
+
     def unpersist(self) -> None:
         """Free the cached features (Spark's memory) once the segments are made."""
         self.features.unpersist()
@@ -100,6 +104,7 @@ def prepare(
     outliers: str = "keep",
     sample_rows: int = SAMPLE_ROWS,
     random_state: int = 0,
+    **choices,
 ) -> SparkPrepared:
     """Decide each column's role and fit the preparation on every row, in Spark.
 
@@ -134,7 +139,7 @@ def prepare(
         )
     sample = _sample_table(table, n_rows, sample_rows=sample_rows, random_state=random_state)
     local = prepare_table(
-        sample, features=list(features) if features is not None else None, scaler=scaler, outliers=outliers
+        sample, features=list(features) if features is not None else None, scaler=scaler, outliers=outliers, **choices
     )
     spec = preparation_spec(local)
 

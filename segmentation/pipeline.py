@@ -1,0 +1,295 @@
+"""The scikit-learn pipeline from a customer's values to the features k-means measures distances on.
+
+Per column: numbers are put on a log scale when skewed, clipped if asked, and filled with the
+median; dates become days before the latest date; categories and yes/no columns are filled with
+their most frequent value and one-hot encoded; a code found in a number column (``-1`` for "never")
+is a yes/no feature of its own. Then one scaler for every feature and a weight per feature.
+
+The weights decide how much each column counts in the distance. ``"balanced"`` (the default):
+each number or date column counts once (spread 1 after the scaler); the 0/1 features of a
+category are not stretched by the scaler, so two customers with different values are sqrt(2) apart
+whatever the value, which makes a category weigh at most one number column; and a yes/no column's
+two values are sqrt(2) apart too, as a two-valued category's would be. However rare a value, its
+holders sit no further away than that: scaled like a number, a flag held by 1% of customers would
+put them ten standard deviations out, and k-means would spend a segment on them. ``"equal"`` is
+scikit-learn's plain scaling of every encoded column, the tutorial's space.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
+
+from .amounts import log_scale
+from .columns import ColumnReport
+from .wording import number
+
+__all__ = [
+    "CLIP_PERCENTILES",
+    "WEIGHTINGS",
+    "DaysBeforeLatest",
+    "FeatureWeights",
+    "LogScale",
+    "PercentileClipper",
+    "build_pipeline",
+    "code_feature",
+    "feature_weights",
+    "features_by_column",
+    "model_input",
+    "scaler_divisors",
+]
+
+#: Percentiles used when outliers are clipped.
+CLIP_PERCENTILES = (1.0, 99.0)
+#: How much each column counts in the distance, with one line each for the screen.
+WEIGHTINGS: dict[str, str] = {
+    "balanced": (
+        "Each number counts once, a category or yes/no column at most once, however rare its values: "
+        "no column can make a segment on its own."
+    ),
+    "equal": (
+        "Every encoded feature scaled alike, as scikit-learn does (the tutorial's way): a rare yes/no "
+        "value or a category with many values can dominate the segments."
+    ),
+}
+#: Internal name of a code's yes/no input column (never shown): the column, then the code.
+_CODE_KEY = "\x00code\x00{column}\x00{code}"
+
+
+class PercentileClipper(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Clip each column to percentiles learned in ``fit`` (missing values stay missing).
+
+    Parameters
+    ----------
+    percentiles : tuple of float, default (1, 99)
+        Lower and upper percentile.
+    """
+
+    def __init__(self, percentiles: tuple[float, float] = CLIP_PERCENTILES):
+        self.percentiles = percentiles
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=np.float64)
+        self.lower_, self.upper_ = np.nanpercentile(X, self.percentiles, axis=0)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        return np.clip(X, self.lower_, self.upper_)
+
+
+class LogScale(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """``log(1 + max(x, 0) / unit)``, the unit being a small typical value seen in ``fit``.
+
+    See :func:`segmentation.amounts.log_scale`: the unit makes the transform the same whatever the
+    column's unit (euros or thousands of euros).
+    """
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=np.float64)
+        self.unit_ = np.asarray([log_scale(pd.Series(column)) for column in X.T])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        # Values below 0 cannot be on this scale; they only reach it in new customers' files. log(1 + y)
+        # rather than log1p(y): SQL engines have only LN, and the same steps give the same doubles.
+        return np.log(1.0 + np.maximum(X, 0.0) / self.unit_)
+
+
+class DaysBeforeLatest(TransformerMixin, BaseEstimator):
+    """Turn dates into days before the latest date seen in ``fit`` (a fixed reference, so reruns agree)."""
+
+    def fit(self, X, y=None):
+        values = _as_datetime64(X)
+        self.latest_ = np.nanmax(values.astype("datetime64[s]").astype("float64"), axis=0)
+        self.n_features_in_ = values.shape[1]
+        return self
+
+    def transform(self, X):
+        seconds = _as_datetime64(X).astype("datetime64[s]").astype("float64")
+        return (self.latest_ - seconds) / 86_400.0
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features, dtype=object)
+
+
+class FeatureWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Multiply each feature by its weight in the distance (see :func:`feature_weights`).
+
+    Parameters
+    ----------
+    weights : list of float, optional
+        One per feature; all ones when not given. Set by :func:`segmentation.prepare` once the
+        scaler is fitted, because a weight may undo the scaler's stretch of a 0/1 feature.
+    """
+
+    def __init__(self, weights: list[float] | None = None):
+        self.weights = weights
+
+    def fit(self, X, y=None):
+        X = np.asarray(X)
+        self.weights_ = np.ones(X.shape[1]) if self.weights is None else np.asarray(self.weights, dtype=np.float64)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=np.float64) * self.weights_
+
+
+def _as_datetime64(X) -> np.ndarray:
+    frame = pd.DataFrame(X)
+    columns = [pd.to_datetime(frame[c]).to_numpy(dtype="datetime64[s]") for c in frame.columns]
+    stacked = np.column_stack(columns)
+    return np.where(np.isnat(stacked), np.datetime64("NaT"), stacked)
+
+
+def code_feature(column: str, code: float) -> str:
+    """The name of the yes/no feature standing for a code of a number column, e.g. ``"pdays: -1"``."""
+    return f"{column}: {number(code)}"
+
+
+def build_pipeline(reports: list[ColumnReport], *, scaler: str, outliers: str) -> Pipeline:
+    """The unfitted pipeline for the columns to segment on (their reports, in file order)."""
+    steps = []
+    for report in reports:
+        clip = PercentileClipper() if outliers == "clip" else "passthrough"
+        if report.kind == "number":
+            log = LogScale() if report.transform == "log" else "passthrough"
+            transformer = Pipeline([("log", log), ("clip", clip), ("fill", SimpleImputer(strategy="median"))])
+        elif report.kind == "date":
+            transformer = Pipeline(
+                [("days", DaysBeforeLatest()), ("clip", clip), ("fill", SimpleImputer(strategy="median"))]
+            )
+        else:
+            encode = OneHotEncoder(drop="if_binary", handle_unknown="ignore", sparse_output=False)
+            transformer = Pipeline([("fill", SimpleImputer(strategy="most_frequent")), ("encode", encode)])
+        steps.append((report.column, transformer, [report.column]))
+        for code in report.codes:
+            key = _CODE_KEY.format(column=report.column, code=code)
+            steps.append((key, "passthrough", [key]))
+    scale = {
+        "standard": StandardScaler(),
+        "robust": RobustScaler(),
+        "minmax": MinMaxScaler(),
+        "none": "passthrough",
+    }[scaler]
+    columns_step = ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
+    return Pipeline([("columns", columns_step), ("scale", scale), ("weigh", FeatureWeights())])
+
+
+def model_input(values: pd.DataFrame, reports: list[ColumnReport], codes: pd.DataFrame) -> pd.DataFrame:
+    """What the pipeline reads: float64 numbers, object text with NaN for missing, 0/1 code columns.
+
+    Parameters
+    ----------
+    values : DataFrame
+        The columns in original units (codes already missing).
+    reports : list of ColumnReport
+        The columns to segment on.
+    codes : DataFrame
+        For each code of each column, 1.0 where the row held it (columns named by :func:`code_feature`).
+    """
+    out = {}
+    for report in reports:
+        series = values[report.column]
+        if report.kind in {"flag", "category"}:
+            out[report.column] = series.astype(object).where(series.notna(), np.nan)
+        else:
+            out[report.column] = series
+        for code in report.codes:
+            out[_CODE_KEY.format(column=report.column, code=code)] = codes[code_feature(report.column, code)]
+    return pd.DataFrame(out, index=values.index)
+
+
+def fit_transform(pipeline: Pipeline, frame: pd.DataFrame, reports: list[ColumnReport], *, weighting: str):
+    """Fit the pipeline on ``frame`` and return the features and each column's feature names.
+
+    Step by step (the same fitted objects the pipeline holds), because the weights of the last step
+    depend on the features the first one produces and on the fitted scaler.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        columns_step, scale_step, weigh_step = (step for _, step in pipeline.steps)
+        encoded = columns_step.fit_transform(frame)
+        features = features_by_column(pipeline, reports)
+        scaled = encoded if scale_step == "passthrough" else scale_step.fit_transform(encoded)
+        weights = feature_weights(features, reports, scale_step, weighting=weighting)
+        matrix = weigh_step.set_params(weights=list(weights)).fit_transform(scaled)
+    return np.ascontiguousarray(matrix, dtype=np.float64), features
+
+
+def apply(pipeline: Pipeline, frame: pd.DataFrame) -> np.ndarray:
+    """A fitted pipeline applied to more rows (e.g. customers set aside as unusual)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return np.ascontiguousarray(pipeline.transform(frame), dtype=np.float64)
+
+
+def features_by_column(pipeline: Pipeline, reports: list[ColumnReport]) -> dict[str, tuple[str, ...]]:
+    """The features each column produced, in order (a column's name may contain ': ')."""
+    transformers = pipeline.named_steps["columns"].named_transformers_
+    features = {}
+    for report in reports:
+        column = report.column
+        if report.kind == "date":
+            produced = [f"{column} (days before latest)"]
+        elif report.kind in {"flag", "category"}:
+            categories = list(transformers[column].named_steps["encode"].categories_[0])
+            shown = categories[1:] if report.kind == "flag" else categories
+            produced = [f"{column}: {value}" for value in shown]
+        else:
+            produced = [column]
+        produced += [code_feature(column, code) for code in report.codes]
+        features[column] = tuple(produced)
+    return features
+
+
+def scaler_divisors(scaler, n_features: int) -> np.ndarray:
+    """What the fitted scaler divides each feature by (``(x - centre) / divisor``)."""
+    if isinstance(scaler, StandardScaler | RobustScaler):
+        return np.asarray(scaler.scale_, dtype=np.float64)
+    if isinstance(scaler, MinMaxScaler):
+        return 1.0 / np.asarray(scaler.scale_, dtype=np.float64)
+    return np.ones(n_features)
+
+
+def feature_weights(
+    features: dict[str, tuple[str, ...]], reports: list[ColumnReport], scaler, *, weighting: str
+) -> np.ndarray:
+    """Each feature's weight in the distance (see the module docstring).
+
+    With ``"balanced"``, a category's 0/1 features are weighted ``unit * divisor`` and a yes/no
+    feature (a flag, or a code of a number column) ``unit * sqrt(2) * divisor``: the weight undoes
+    the scaler's division by the feature's spread, so a rare value is not stretched. ``unit`` is 1
+    when numbers are standardised (spread 1) and ``1 / sqrt(2)`` for min-max and unscaled numbers,
+    where a flag is then plain 0/1.
+    """
+    kinds = {r.column: r for r in reports}
+    per_feature = []
+    for column, produced in features.items():
+        report = kinds[column]
+        codes = {code_feature(column, code) for code in report.codes}
+        for name in produced:
+            per_feature.append("flag" if name in codes else report.kind)
+    n = len(per_feature)
+    if weighting == "equal":
+        return np.ones(n)
+    divisors = scaler_divisors(scaler, n)
+    unit = 1.0 if isinstance(scaler, StandardScaler | RobustScaler) else 1.0 / np.sqrt(2.0)
+    weights = np.ones(n)
+    for i, kind in enumerate(per_feature):
+        if kind == "category":
+            weights[i] = unit * divisors[i]
+        elif kind == "flag":
+            weights[i] = unit * np.sqrt(2.0) * divisors[i]
+    return weights
