@@ -17,13 +17,17 @@ pytestmark = pytest.mark.slow
 
 
 def default_segments(name: str):
-    table = sg.load_table(shared_file(name)) if name != "sample" else sg.load_table(sg.sample_csv(), name=sg.SAMPLE_NAME)
+    table = (
+        sg.load_table(shared_file(name)) if name != "sample" else sg.load_table(sg.sample_csv(), name=sg.SAMPLE_NAME)
+    )
     prepared = sg.prepare(table)
     k = sg.sweep(prepared).suggested_k
     return prepared, sg.fit(prepared, k)
 
 
-@pytest.fixture(scope="module", params=["telco_churn.csv", "online_shoppers_intention.csv", "sample", "Mall_Customers.csv"])
+@pytest.fixture(
+    scope="module", params=["telco_churn.csv", "online_shoppers_intention.csv", "sample", "Mall_Customers.csv"]
+)
 def segmented(request):
     return request.param, *default_segments(request.param)
 
@@ -67,7 +71,9 @@ def test_codes_are_not_read_as_amounts():
     # No segment name reads a code as an amount ("high operatingsystems") or says a bare "Mostly No".
     profile = sg.describe(segmentation)
     for segment_name in profile.names:
-        assert not any(f"{w} {c}".lower() in segment_name.lower() for w in ("high", "low") for c in ("Browser", "Region"))
+        assert not any(
+            f"{w} {c}".lower() in segment_name.lower() for w in ("high", "low") for c in ("Browser", "Region")
+        )
         assert "mostly no" not in segment_name.lower()
 
 
