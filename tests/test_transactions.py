@@ -127,8 +127,8 @@ def test_as_of_date_counts_days_to_it_and_leaves_later_rows_out():
     assert_matches(rollup, expected_per_customer(before, order=None, as_of=as_of))
     later = (frame["Order Date"] > as_of.isoformat()).to_numpy()
     assert rollup.as_of == pd.Timestamp("2023-09-30")
-    assert (rollup.row_status[later] == "after the as-of date").all()
-    assert rollup.accounting()["after the as-of date"] == later.sum()
+    assert (rollup.row_status[later] == "dated after the as-of date").all()
+    assert rollup.accounting()["dated after the as-of date"] == later.sum()
     assert f"{later.sum():,} rows are dated after the as-of date 2023-09-30" in " ".join(rollup.notes)
     # A date object gives the same roll-up.
     same = roll_up(csv_table(frame), customer="Customer ID", date="Order Date", amount="Sales", as_of=as_of)
@@ -199,12 +199,12 @@ def test_messy_log_accounts_for_every_row(messy):
         "rolled up",
         "rolled up",
         "rolled up",
-        "unreadable date",
-        "no customer ID",
+        "with an unreadable date",
+        "without a customer ID",
         "rolled up",
-        "customer with refunds only",
+        "of a customer with refunds only",
         "rolled up",
-        "no date",
+        "without a date",
         "rolled up",
         "rolled up",
         "rolled up",
@@ -233,8 +233,8 @@ def test_messy_log_notes_say_what_was_done(messy):
         "1 row has a date that cannot be read ('yesterday' in row 5).",
         "1 row belongs to customers with refunds only, no purchase (row 8); those customers are not in the "
         "customer table.",
-        "Every row is accounted for: 9 rolled up and 4 left out (1 no customer ID, 1 no date, 1 unreadable date "
-        "and 1 customer with refunds only).",
+        "Every row is accounted for: 9 rolled up and 4 left out (1 without a customer ID, 1 without a date, 1 with "
+        "an unreadable date and 1 of a customer with refunds only).",
     )
     assert messy.table.notes == messy.notes
 
@@ -283,6 +283,24 @@ def test_a_refund_inside_an_order_reduces_the_order():
     assert rollup.table.frame[SPEND].tolist() == [25.0, 12.0]
     assert rollup.table.frame[ORDER_VALUE].tolist() == [12.5, 6.0]
     assert rollup.n_refunds == 0
+
+
+def test_an_order_id_shared_by_two_customers_is_an_order_of_each_and_an_order_is_dated_by_its_first_line():
+    frame = pd.DataFrame(
+        {
+            "Customer": ["A", "B", "A", "A", "B"],
+            "Order": ["7", "7", "8", "8", "9"],
+            "Date": ["2024-03-01", "2024-03-02", "2024-03-05", "2024-03-09", "2024-03-10"],
+            "Amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    rollup = roll_up(csv_table(frame), customer="Customer", date="Date", amount="Amount", order="Order")
+    result = rollup.table.frame.set_index("Customer")
+    assert result[ORDERS].tolist() == [2.0, 2.0]
+    assert result[SPEND].tolist() == [8.0, 7.0]
+    # A's order 8 has lines on 03-05 and 03-09: it is an order of 03-05, 5 days before the last date.
+    assert result.loc["A", RECENCY] == 5 and result.loc["A", INTERVAL] == 4.0
+    assert rollup.n_orders == 4
 
 
 @pytest.mark.parametrize(
@@ -520,9 +538,9 @@ def test_random_messy_logs_account_for_every_row(seed):
     accounting = rollup.accounting()
     assert accounting.sum() == n
     no_customer = np.isin(customers, ["", "NA"])
-    assert accounting["no customer ID"] == no_customer.sum()
-    assert accounting["no date"] == (~no_customer & np.isin(dates, ["", "n/a"])).sum()
-    assert accounting["unreadable date"] == (~no_customer & np.isin(dates, ["31/02/2024", "2024-13-01"])).sum()
+    assert accounting["without a customer ID"] == no_customer.sum()
+    assert accounting["without a date"] == (~no_customer & np.isin(dates, ["", "n/a"])).sum()
+    assert accounting["with an unreadable date"] == (~no_customer & np.isin(dates, ["31/02/2024", "2024-13-01"])).sum()
     rolled = (rollup.row_status == "rolled up").to_numpy()
     assert (rollup.customer_row[rolled] >= 0).all()
     assert rollup.table.frame[ORDERS].sum() == rollup.n_orders
