@@ -3,6 +3,7 @@
 The stages, one module each, in the order data flows through them::
 
     load_table(bytes or path) -> Table          # sniff and read the file, keep every row
+    roll_up(table, ...)       -> Rollup         # a log of orders: one row per customer (.table), RFM
     prepare(table, ...)       -> Prepared       # column roles, cleaning, encoding, scaling, audit
     sweep(prepared, ...)      -> Sweep          # criteria for a range of K, a suggested K
     fit(prepared, k)          -> Segmentation   # segments numbered by size
@@ -38,6 +39,7 @@ from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .scoring import Scored, score
 from .stability import Stability, stability, stability_sweep
 from .sweep import Sweep, sweep
+from .transactions import LogColumns, Rollup, detect_log, rfm_crosstab, rfm_scores, roll_up
 from .transitions import Transitions, compare_segmentations, transitions
 from .unusual import unusual_customers, worst_fits
 
@@ -62,6 +64,12 @@ __all__ = [
     "transitions",
     "unusual_customers",
     "worst_fits",
+    "LogColumns",
+    "Rollup",
+    "detect_log",
+    "rfm_crosstab",
+    "rfm_scores",
+    "roll_up",
     "SCALERS",
     "SCALER_NAMES",
     "ColumnReport",

@@ -160,7 +160,8 @@ def load_table(
     name : str, optional
         File name for messages; defaults to the path's name or ``"data"``.
     sep : str, optional
-        Field separator. Sniffed among ``,`` ``;`` tab and ``|`` when not given.
+        Field separator. Sniffed among ``,`` ``;`` tab and ``|`` when not given; when none fits and
+        the columns are separated by runs of spaces, those (``segmentation.read_text.SPACES``).
     encoding : str, optional
         Text encoding. Sniffed when not given: a byte-order mark (UTF-8 or UTF-16), then UTF-8,
         then Windows-1252, then Latin-1.

@@ -2,7 +2,8 @@
 
 Bytes become text (the encoding sniffed or given), files that are no customer table are refused with
 a message the user can act on (binary files, web pages, JSON, merge-conflict markers), the separator
-is sniffed, and the text is parsed into a frame of strings, one per cell, every row kept.
+is sniffed (or, when no separator fits, columns aligned with runs of spaces are recognised), and the
+text is parsed into a frame of strings, one per cell, every row kept.
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ from .errors import DataError
 from .limits import MAX_COLUMNS
 from .wording import clipped, number_list
 
-__all__ = ["DELIMITER_NAMES", "ENCODING_NAMES", "megabytes", "read_delimited"]
+__all__ = ["DELIMITER_NAMES", "ENCODING_NAMES", "SPACES", "megabytes", "read_delimited", "sniff_delimiter"]
+
+#: The separator of a file whose columns are separated by runs of spaces (leading spaces ignored), as
+#: old reporting tools and text dumps write them: pandas' C reader reads this pattern as "any run of
+#: spaces or tabs".
+SPACES = r"\s+"
 
 #: How separators and encodings are named on screen.
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", SPACES: "space"}
 ENCODING_NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with byte-order mark",
@@ -325,7 +331,18 @@ def refuse_single_column_of_lines(raw: pd.DataFrame, text: str, *, delimiter: st
 
 
 def sniff_delimiter(text: str) -> str:
-    """Pick the separator that splits the first lines into the most consistent number of fields."""
+    """Pick the separator that splits the first lines into the most consistent number of fields.
+
+    When no comma, semicolon, tab or pipe splits the first line, and every line splits into the same
+    number of fields on runs of spaces (see :func:`_space_aligned`), the separator is :data:`SPACES`.
+
+    Examples
+    --------
+    >>> sniff_delimiter("Name;Age\\nAna;31\\n")
+    ';'
+    >>> sniff_delimiter(" id     date  amount\\n 0001 19970101  11.77\\n") == SPACES
+    True
+    """
     sample = text[:_SNIFF_BYTES]
     lines = sample.splitlines()[:_SNIFF_LINES]
     if len(sample) == _SNIFF_BYTES and len(lines) > 1:
@@ -345,7 +362,30 @@ def sniff_delimiter(text: str) -> str:
         score = (round(agreeing, 2), header)
         if score > best_score:
             best, best_score = delimiter, score
+    if best_score[1] == 0 and _space_aligned(lines):
+        return SPACES
     return best
+
+
+_SPACE_RUN = re.compile("[ \t]+")
+
+
+def _space_aligned(lines: list[str]) -> bool:
+    """Whether the lines are clearly columns separated by runs of spaces.
+
+    Every line that is not blank splits into the same number (two or more) of fields on runs of
+    spaces, leading and trailing spaces ignored; and the layout shows it: a line starts with a space
+    or holds two spaces in a row (columns aligned), or every line below the first holds a number. A
+    one-column file of names ("Customer name", "Ann Lee") is then not split in two.
+    """
+    lines = [line for line in lines if line.strip()]
+    if len(lines) < 2:
+        return False
+    counts = {len(_SPACE_RUN.split(line.strip())) for line in lines}
+    if len(counts) != 1 or counts.pop() < 2:
+        return False
+    aligned = any(line[0] in " \t" or "  " in line for line in lines)
+    return aligned or all(re.search(r"\d", line) for line in lines[1:])
 
 
 def read_csv_text(
@@ -363,12 +403,15 @@ def read_csv_text(
     first_line = body if line_end is None else body[: line_end.start()]  # as text.splitlines()[0]
     if not text_like:
         first_line = first_line.decode("ascii")
-    width = first_line.count(delimiter) + 1  # an upper bound: quoted separators count too
-    if width > MAX_COLUMNS:
-        try:
-            width = len(next(csv.reader([first_line], delimiter=delimiter), []))
-        except csv.Error:
-            pass
+    if delimiter == SPACES:
+        width = len(_SPACE_RUN.split(first_line.strip()))
+    else:
+        width = first_line.count(delimiter) + 1  # an upper bound: quoted separators count too
+        if width > MAX_COLUMNS:
+            try:
+                width = len(next(csv.reader([first_line], delimiter=delimiter), []))
+            except csv.Error:
+                pass
     if width > MAX_COLUMNS:
         raise DataError(
             f"The first line of '{name}' has {width:,} fields; a customer table has at most "
@@ -390,7 +433,7 @@ def read_csv_text(
         # \r lines, the reader's own guess drops the empty first field of a row after a blank line.
         options["lineterminator"] = "\n" if body.count(lf) > body.count(cr) else "\r"
     raw = None
-    if len(body) > _ARROW_CHARS and "lineterminator" not in options:
+    if len(body) > _ARROW_CHARS and "lineterminator" not in options and delimiter != SPACES:
         raw = _read_with_arrow(text.encode("utf-8") if source is None else source, delimiter=delimiter)
     if raw is None:
         if text is None:
@@ -467,6 +510,8 @@ def _read_with_arrow(source: bytes, *, delimiter: str) -> pd.DataFrame | None:
 
 
 def _ragged_message(text: str, *, delimiter: str, name: str, error: Exception) -> str:
+    if delimiter == SPACES:
+        return _ragged_spaces_message(name=name, error=error)
     if "EOF inside string" in str(error):
         line = _unclosed_quote_line(text)
         if line is not None:
@@ -512,6 +557,18 @@ def _ragged_message(text: str, *, delimiter: str, name: str, error: Exception) -
         f"Some rows of '{name}' have more fields than its header ({header}): {where}. "
         f"A {sep} inside a value is probably not quoted; fix those lines, or quote such values, "
         "and upload again."
+    )
+
+
+def _ragged_spaces_message(*, name: str, error: Exception) -> str:
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+    if found is None:
+        return f"'{name}' could not be read as columns separated by spaces: {error}"
+    expected, line, saw = (int(n) for n in found.groups())
+    return (
+        f"The columns of '{name}' are separated by runs of spaces, but line {line:,} has {saw:,} values where "
+        f"the lines above have {expected:,}: a value holding a space (a name like 'Ann Lee') reads as two. "
+        "Save the file with a comma, semicolon or tab between the columns and upload again."
     )
 
 
@@ -573,6 +630,11 @@ def read_delimited(
     stage("refusal checks")
     text, hinted, sep_notes = excel_sep_line(text)
     delimiter = sep if sep is not None else hinted or sniff_delimiter(text)
+    if delimiter == SPACES and sep is None:
+        sep_notes.append(
+            f"The columns of '{name}' are separated by runs of spaces (no comma, semicolon, tab or pipe); "
+            "they were read that way, every value kept as written."
+        )
     stage("sniff separator")
     source = data if text is decoded and same_as_text(data, enc) else None
     if source is not None:

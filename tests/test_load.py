@@ -517,3 +517,60 @@ def test_dates_that_are_not_read_as_dates_get_no_day_month_note(dates):
     table = load_table(data)
     assert table.n_rows == 10
     assert not any("day/month" in note for note in table.notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns separated by runs of spaces (text dumps, old reporting tools, the CDNOW log)
+
+
+def test_cdnow_log_is_read_as_columns_separated_by_runs_of_spaces():
+    table = load_table(shared_file("transactions/CDNOW_master.txt"))
+    assert table.columns == ["customer_id", "date", "number_of_cds", "dollar_value"]
+    assert table.n_rows == 69_659
+    assert table.delimiter == r"\s+"
+    assert table.describe_format() == "CSV, space-separated, UTF-8"
+    assert table.raw.iloc[0].tolist() == ["00001", "19970101", "1", "11.77"]  # zeros kept, as written
+    assert table.raw.iloc[-1].tolist() == ["23570", "19970326", "2", "42.96"]
+    assert table.raw["customer_id"].nunique() == 23_570
+    assert table.frame["dollar_value"].iloc[:3].tolist() == [11.77, 12.0, 77.0]
+    assert any("separated by runs of spaces" in note for note in table.notes)
+
+
+def test_space_aligned_text_keeps_every_cell_and_row():
+    data = (
+        b"  ID      Name   Spend\r\n"
+        b"  0007    Ana    12.50\r\n"
+        b"  0012    Bo      3.00\r\n"
+        b"\r\n"
+        b"  0100    Cy    140.25  \r\n"
+    )
+    table = load_table(data)
+    assert table.columns == ["ID", "Name", "Spend"]
+    assert table.raw["ID"].tolist() == ["0007", "0012", "0100"]
+    assert table.raw["Spend"].tolist() == ["12.50", "3.00", "140.25"]
+    assert table.frame["Spend"].tolist() == [12.5, 3.0, 140.25]
+
+
+def test_single_spaces_between_numbers_are_columns_too():
+    table = load_table(b"a b c\n1 2 3\n4 5 6\n")
+    assert table.columns == ["a", "b", "c"] and table.frame["c"].tolist() == [3.0, 6.0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Customer name\nAnn Lee\nBo Chan\n",  # one column of names: two words each, no numbers, not aligned
+        b"Name,City\nAnn Lee,New York\nBo Chan,Los Angeles\n",  # a comma fits: spaces are inside values
+        b" id  spend\n 01  12\n 02  13  4\n",  # the lines do not agree on the number of fields
+    ],
+)
+def test_spaces_are_not_taken_for_separators_when_the_layout_is_not_clear(data):
+    assert load_table(data).delimiter != r"\s+"
+
+
+def test_a_value_holding_a_space_in_a_space_separated_file_names_the_line():
+    lines = [" id  name  spend"] + [f" {i:04d}  Ana  {i}.50" for i in range(300)] + [" 0300  Ann Lee  9.00"]
+    with pytest.raises(
+        DataError, match=r"separated by runs of spaces, but line 302 has 4 values where the lines above have 3"
+    ):
+        load_table("\n".join(lines).encode())
