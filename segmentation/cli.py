@@ -45,7 +45,7 @@ from .runfile import read_run_file, run_config_json
 from .scoring import score
 from .sql import scoring_sql
 from .sql_dialects import DIALECTS
-from .stability import stability_sweep
+from .stability import stability_ks, stability_sweep
 from .sweep import K_LIMIT, sweep
 from .transitions import transitions
 from .unusual import unusual_customers
@@ -268,7 +268,8 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         prepared = _prepared(args)
         result = sweep(prepared, **options)
     stable = None
-    if args.stability:
+    checked = stability_ks(result.k)  # K=1 always agrees with itself: nothing to measure
+    if args.stability and checked:
         printer = (
             None if args.json else _progress_printer(stderr, f"Checking stability of K={result.k[0]}..{result.k[-1]}")
         )
@@ -280,8 +281,8 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         stable = stability_sweep(
             prepared,
-            k_min=result.k[0],
-            k_max=result.k[-1],
+            k_min=checked[0],
+            k_max=checked[-1],
             random_state=args.seed,
             resamples=args.resamples,
             on_progress=progress,
@@ -315,8 +316,13 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"Warning: {warning}", file=stdout)
     frame = result.frame()
     if stable is not None:
-        frame["Stability (ARI)"] = [f"{s.ari_mean:.2f} ± {s.ari_std:.2f}" for s in stable]
-        frame["Unstable segments"] = [", ".join(map(str, s.unstable_segments)) or "-" for s in stable]
+        by_k = {s.k: s for s in stable}
+        frame["Stability (ARI)"] = [
+            f"{by_k[k].ari_mean:.2f} ± {by_k[k].ari_std:.2f}" if k in by_k else "-" for k in result.k
+        ]
+        frame["Unstable segments"] = [
+            (", ".join(map(str, by_k[k].unstable_segments)) or "-") if k in by_k else "-" for k in result.k
+        ]
     table = frame.to_string(index=False, float_format=lambda v: f"{v:,.4f}", na_rep="-")
     print(table, file=stdout)
     for note in result.notes:
