@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         worst = max(worst, *excess.values())
         top = max(excess, key=excess.get)
         rows.append((seed, f"{seconds:.1f}", f"{max(excess.values()):+.3%}", top))
-    print(table(["seed", "seconds (K=2..%d)" % args.k_max, "worst excess", "at K"], rows))
+    print(table(["seed", f"seconds (K=2..{args.k_max})", "worst excess", "at K"], rows))
     print(f"worst excess over every K and seed: {worst:+.3%} (target: at most +0.100%)")
     return 0
 
