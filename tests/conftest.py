@@ -108,3 +108,33 @@ def pytest_make_collect_report(collector):
     ``pytest.skip(..., allow_module_level=True)``) is a collection error, which fails the run."""
     outcome = yield
     _fail_the_skip(outcome.get_result())
+
+
+# The planted customers of tests/planted_data.py, shared by the stability, transitions, unusual and
+# card tests (module-scoped there before: one build per module).
+
+
+@pytest.fixture(scope="session")
+def planted_frame():
+    from planted_data import planted
+
+    return planted()
+
+
+@pytest.fixture(scope="session")
+def planted_prepared(planted_frame):
+    from planted_data import FEATURES
+
+    return sg.prepare(planted_frame.drop(columns="Group"), features=FEATURES)
+
+
+@pytest.fixture(scope="session")
+def planted_four(planted_prepared):
+    return sg.fit(planted_prepared, 4)
+
+
+@pytest.fixture(scope="session")
+def planted_file(planted_frame, tmp_path_factory):
+    path = tmp_path_factory.mktemp("planted") / "planted.csv"
+    planted_frame.drop(columns="Group").to_csv(path, index=False)
+    return path

@@ -6,7 +6,6 @@ import html.parser
 
 import pandas as pd
 import pytest
-from planted_data import FEATURES, planted
 
 from segmentation import describe, fit, prepare
 from segmentation.cards import segment_cards
@@ -14,26 +13,11 @@ from segmentation.charts import SEGMENT_COLOURS, card_figure
 from segmentation.export import cards_html
 
 
-@pytest.fixture(scope="module")
-def frame() -> pd.DataFrame:
-    return planted()
-
-
-@pytest.fixture(scope="module")
-def prepared(frame):
-    return prepare(frame.drop(columns="Group"), features=FEATURES)
-
-
-@pytest.fixture(scope="module")
-def four(prepared):
-    return fit(prepared, 4)
-
-
-def test_cards_name_the_features_that_set_each_segment_apart(four):
-    profile = describe(four)
+def test_cards_name_the_features_that_set_each_segment_apart(planted_four):
+    profile = describe(planted_four)
     cards = segment_cards(profile)
     assert [c.segment for c in cards] == [1, 2, 3, 4]
-    assert [c.customers for c in cards] == list(four.sizes)
+    assert [c.customers for c in cards] == list(planted_four.sizes)
     assert sum(c.share for c in cards) == pytest.approx(1.0)
     income = profile.summary["Income"]
     spend = profile.summary["Spend"]
@@ -54,8 +38,8 @@ def test_cards_name_the_features_that_set_each_segment_apart(four):
         assert len(columns) == len(set(columns))  # a category column appears once
 
 
-def test_card_figure(four):
-    card = segment_cards(describe(four))[0]
+def test_card_figure(planted_four):
+    card = segment_cards(describe(planted_four))[0]
     fig = card_figure(card)
     assert list(fig.data[0].x) == pytest.approx([f.index for f in card.features])
     assert fig.data[0].marker.color == SEGMENT_COLOURS[0]
@@ -78,9 +62,9 @@ class _Tags(html.parser.HTMLParser):
         self.balanced &= bool(self.open) and self.open.pop() == tag
 
 
-def test_cards_html_is_self_contained_and_escaped(four):
+def test_cards_html_is_self_contained_and_escaped(planted_four):
     evil = "<script>alert(1)</script>"
-    profile = describe(four).with_names([evil, "Big & <b>bold</b>", "C", "D"])
+    profile = describe(planted_four).with_names([evil, "Big & <b>bold</b>", "C", "D"])
     page = cards_html(segment_cards(profile), title="Q3 <img src=x onerror=alert(1)>", note="from 'planted.csv'")
     parser = _Tags()
     parser.feed(page)

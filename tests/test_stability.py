@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from planted_data import FEATURES, planted, run
+from planted_data import FEATURES, run
 
-from segmentation import DataError, fit, prepare
+from segmentation import DataError, fit
 from segmentation.charts import stability_figure
 from segmentation.stability import (
     STABILITY_BY_DEFAULT_ROWS,
@@ -24,33 +22,11 @@ from segmentation.stability import (
 
 
 @pytest.fixture(scope="module")
-def frame() -> pd.DataFrame:
-    return planted()
+def stable_four(planted_prepared):
+    return stability(planted_prepared, 4)
 
 
-@pytest.fixture(scope="module")
-def prepared(frame):
-    return prepare(frame.drop(columns="Group"), features=FEATURES)
-
-
-@pytest.fixture(scope="module")
-def four(prepared):
-    return fit(prepared, 4)
-
-
-@pytest.fixture(scope="module")
-def stable_four(prepared):
-    return stability(prepared, 4)
-
-
-@pytest.fixture(scope="module")
-def planted_file(frame, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("planted") / "planted.csv"
-    frame.drop(columns="Group").to_csv(path, index=False)
-    return path
-
-
-def test_true_k_is_stable(stable_four, four):
+def test_true_k_is_stable(stable_four, planted_four):
     assert stable_four.ari_mean > 0.9
     assert stable_four.ari_min > 0.9
     assert len(stable_four.ari) == 10
@@ -58,13 +34,13 @@ def test_true_k_is_stable(stable_four, four):
     assert stable_four.unstable_segments == ()
     assert stable_four.verdicts() == ("highly stable",) * 4
     # Numbered like fit's segments.
-    assert stable_four.sizes == four.sizes
-    assert stable_four.frame()["Customers"].tolist() == list(four.sizes)
+    assert stable_four.sizes == planted_four.sizes
+    assert stable_four.frame()["Customers"].tolist() == list(planted_four.sizes)
     assert "Every segment is stable" in stable_four.summary()
 
 
-def test_wrong_k_is_visibly_less_stable(prepared, stable_four):
-    seven = stability(prepared, 7)
+def test_wrong_k_is_visibly_less_stable(planted_prepared, stable_four):
+    seven = stability(planted_prepared, 7)
     assert seven.ari_mean < stable_four.ari_mean - 0.03
     assert seven.ari_std > stable_four.ari_std
     assert min(seven.segment_jaccard) < 0.85
@@ -72,23 +48,25 @@ def test_wrong_k_is_visibly_less_stable(prepared, stable_four):
     assert max(seven.segment_jaccard) > 0.95
 
 
-def test_stability_is_deterministic_and_reuses_a_fit(prepared, four):
-    first = stability(prepared, 4, resamples=3, random_state=5)
-    again = stability(prepared, 4, resamples=3, random_state=5, reference=fit(prepared, 4, random_state=5))
+def test_stability_is_deterministic_and_reuses_a_fit(planted_prepared, planted_four):
+    first = stability(planted_prepared, 4, resamples=3, random_state=5)
+    again = stability(
+        planted_prepared, 4, resamples=3, random_state=5, reference=fit(planted_prepared, 4, random_state=5)
+    )
     assert first.ari == again.ari
     np.testing.assert_array_equal(first.jaccard, again.jaccard)
     with pytest.raises(ValueError, match="segments"):
-        stability(prepared, 3, reference=four)
+        stability(planted_prepared, 3, reference=planted_four)
 
 
-def test_progress_and_sweep(prepared):
+def test_progress_and_sweep(planted_prepared):
     calls = []
     results = stability_sweep(
-        prepared.matrix, k_min=3, k_max=4, resamples=2, on_progress=lambda d, t: calls.append((d, t))
+        planted_prepared.matrix, k_min=3, k_max=4, resamples=2, on_progress=lambda d, t: calls.append((d, t))
     )
     assert [r.k for r in results] == [3, 4]
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    assert results[1].ari == stability(prepared, 4, resamples=2).ari  # a K gives the same alone or in a sweep
+    assert results[1].ari == stability(planted_prepared, 4, resamples=2).ari  # a K gives the same alone or in a sweep
 
 
 def test_large_data_is_compared_on_a_fixed_sample():
@@ -109,15 +87,15 @@ def testmatched_jaccard_ignores_label_names():
     np.testing.assert_allclose(matched_jaccard(truth, moved, 3), [0.75, 1, 0.75])
 
 
-def test_stability_refuses_bad_k(prepared):
+def test_stability_refuses_bad_k(planted_prepared):
     with pytest.raises(DataError, match="K must be between"):
-        stability(prepared, 0)
+        stability(planted_prepared, 0)
     with pytest.raises(ValueError, match="resamples"):
-        stability(prepared, 2, resamples=0)
+        stability(planted_prepared, 2, resamples=0)
 
 
-def test_stability_figure(stable_four, prepared):
-    two = stability(prepared, 2, resamples=2)
+def test_stability_figure(stable_four, planted_prepared):
+    two = stability(planted_prepared, 2, resamples=2)
     fig = stability_figure([two, stable_four], selected_k=4)
     assert list(fig.data[0].x) == [2, 4]
     assert fig.data[0].y[1] == pytest.approx(stable_four.ari_mean)
@@ -143,9 +121,9 @@ def test_cli_sweep_stability(planted_file):
     payload = json.loads(out)
     assert payload["k"] == [3, 4, 5] and "suggested_k" in payload  # the contract is kept
     assert [s["k"] for s in payload["stability"]] == [3, 4, 5]
-    four = payload["stability"][1]
-    assert set(four) >= {"k", "ari_mean", "ari_std", "unstable_segments"}
-    assert four["ari_mean"] > 0.9 and four["unstable_segments"] == []
+    planted_four = payload["stability"][1]
+    assert set(planted_four) >= {"k", "ari_mean", "ari_std", "unstable_segments"}
+    assert planted_four["ari_mean"] > 0.9 and planted_four["unstable_segments"] == []
     assert "stability" not in json.loads(run(*args, "--json")[1])
     code, out, err = run(*args, "--stability", "--resamples", "2")
     assert code == 0 and "Stability (ARI)" in out and "Unstable segments" in out

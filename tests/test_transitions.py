@@ -4,47 +4,28 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-from planted_data import FEATURES, planted, run
+from planted_data import FEATURES, run
 
-from segmentation import fit, prepare
+from segmentation import fit
 from segmentation.charts import SEGMENT_COLOURS, sankey_figure
 from segmentation.transitions import transitions
 
 
-@pytest.fixture(scope="module")
-def frame() -> pd.DataFrame:
-    return planted()
-
-
-@pytest.fixture(scope="module")
-def prepared(frame):
-    return prepare(frame.drop(columns="Group"), features=FEATURES)
-
-
-@pytest.fixture(scope="module")
-def planted_file(frame, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("planted") / "planted.csv"
-    frame.drop(columns="Group").to_csv(path, index=False)
-    return path
-
-
-def test_k_plus_one_splits_exactly_the_planted_group(prepared, frame):
-    result = transitions(prepared, 4, 5)
+def test_k_plus_one_splits_exactly_the_planted_group(planted_prepared, planted_frame):
+    result = transitions(planted_prepared, 4, 5)
     crosstab = result.crosstab
     assert crosstab.shape == (4, 5)
-    assert crosstab.to_numpy().sum() == len(frame)
+    assert crosstab.to_numpy().sum() == len(planted_frame)
     shares = result.shares.to_numpy()
     splitting = [s for s in range(4) if (shares[s] >= 0.15).sum() >= 2]
     assert splitting == [0]  # segment 1, the largest: group A
     assert all(shares[s].max() > 0.97 for s in range(1, 4))  # the others map one to one
     # The two pieces are the two planted sub-groups.
-    after = fit(prepared, 5).labels
-    groups = frame["Group"].to_numpy()
+    after = fit(planted_prepared, 5).labels
+    groups = planted_frame["Group"].to_numpy()
     a1, a2 = np.bincount(after[groups == "A1"]).argmax(), np.bincount(after[groups == "A2"]).argmax()
     assert a1 != a2
     assert (after[groups == "A1"] == a1).mean() > 0.97 and (after[groups == "A2"] == a2).mean() > 0.97
@@ -55,17 +36,17 @@ def test_k_plus_one_splits_exactly_the_planted_group(prepared, frame):
     assert "stay together" in result.summary
 
 
-def test_fewer_segments_show_a_merge(prepared):
-    result = transitions(prepared, 5, 4, names_to=["W", "X", "Y", "Z"])
+def test_fewer_segments_show_a_merge(planted_prepared):
+    result = transitions(planted_prepared, 5, 4, names_to=["W", "X", "Y", "Z"])
     assert result.crosstab.shape == (5, 4)
     assert 'merge into 1 "W"' in result.summary
-    same = transitions(prepared, 4, 4)
-    np.testing.assert_array_equal(np.diag(same.crosstab.to_numpy()), fit(prepared, 4).sizes)
+    same = transitions(planted_prepared, 4, 4)
+    np.testing.assert_array_equal(np.diag(same.crosstab.to_numpy()), fit(planted_prepared, 4).sizes)
     assert "the same" in same.summary
 
 
-def test_sankey_figure(prepared):
-    result = transitions(prepared, 4, 5)
+def test_sankey_figure(planted_prepared):
+    result = transitions(planted_prepared, 4, 5)
     fig = sankey_figure(result)
     sankey = fig.data[0]
     assert sankey.type == "sankey"
@@ -81,11 +62,11 @@ def test_sankey_figure(prepared):
 # The command line
 
 
-def test_cli_compare(planted_file, prepared):
+def test_cli_compare(planted_file, planted_prepared):
     code, out, err = run("compare", planted_file, "--features", *FEATURES, "--k", "4", "--k2", "5", "--json")
     assert code == 0, err
     payload = json.loads(out)
-    expected = transitions(prepared, 4, 5)
+    expected = transitions(planted_prepared, 4, 5)
     assert payload["k"] == 4 and payload["k2"] == 5
     assert payload["crosstab"] == expected.crosstab.to_numpy().tolist()
     assert payload["summary"] == expected.summary and "splits into" in payload["summary"]

@@ -4,51 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from planted_data import FEATURES, N_OUTLIERS, planted, run
+from planted_data import FEATURES, N_OUTLIERS, run
 
 from segmentation import fit, labelled_frame, prepare
 from segmentation.unusual import unusual_customers, worst_fits
 
 
-@pytest.fixture(scope="module")
-def frame() -> pd.DataFrame:
-    return planted()
-
-
-@pytest.fixture(scope="module")
-def prepared(frame):
-    return prepare(frame.drop(columns="Group"), features=FEATURES)
-
-
-@pytest.fixture(scope="module")
-def four(prepared):
-    return fit(prepared, 4)
-
-
-@pytest.fixture(scope="module")
-def planted_file(frame, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("planted") / "planted.csv"
-    frame.drop(columns="Group").to_csv(path, index=False)
-    return path
-
-
-def test_planted_outliers_are_unusual_with_few_false_flags(four, frame):
-    flags = unusual_customers(four)
-    far = (frame["Group"] == "far").to_numpy()
+def test_planted_outliers_are_unusual_with_few_false_flags(planted_four, planted_frame):
+    flags = unusual_customers(planted_four)
+    far = (planted_frame["Group"] == "far").to_numpy()
     assert flags[far].all()
     assert flags[~far].sum() <= 0.01 * (~far).sum()
-    np.testing.assert_array_equal(flags, unusual_customers(four))
+    np.testing.assert_array_equal(flags, unusual_customers(planted_four))
 
 
-def test_lowest_fit_scores_below_zero_are_flagged(four):
-    scores = np.abs(four.fit_score)  # every customer fits; then five fit another segment better
+def test_lowest_fit_scores_below_zero_are_flagged(planted_four):
+    scores = np.abs(planted_four.fit_score)  # every customer fits; then five fit another segment better
     scores[[3, 50, 400, 600, 700]] = [-0.5, -0.4, -0.3, -0.2, -0.1]
-    worse = dataclasses.replace(four, fit_score=scores, distance=np.zeros_like(four.distance))
+    worse = dataclasses.replace(planted_four, fit_score=scores, distance=np.zeros_like(planted_four.distance))
     assert np.flatnonzero(unusual_customers(worse)).tolist() == [3, 50, 400, 600, 700]
     # At most `share` of the customers: 0.4% of 910 is 3, the three lowest.
     assert np.flatnonzero(unusual_customers(worse, share=0.004)).tolist() == [3, 50, 400]
@@ -64,8 +41,8 @@ def test_rows_not_segmented_are_never_unusual():
     assert not flags[5] and flags.any()
 
 
-def test_worst_fits_lists_the_unusual_first_with_original_values(four, frame):
-    table = worst_fits(four, n=15, names=["a", "b", "c", "d"])
+def test_worst_fits_lists_the_unusual_first_with_original_values(planted_four, planted_frame):
+    table = worst_fits(planted_four, n=15, names=["a", "b", "c", "d"])
     assert len(table) == 15
     assert list(table.columns[:7]) == [
         "Row",
@@ -76,34 +53,34 @@ def test_worst_fits_lists_the_unusual_first_with_original_values(four, frame):
         "Unusual",
         "Why",
     ]
-    flagged = int(unusual_customers(four).sum())
+    flagged = int(unusual_customers(planted_four).sum())
     assert table["Unusual"].tolist() == [True] * flagged + [False] * (15 - flagged)
-    far_rows = set(np.flatnonzero(frame["Group"] == "far") + 1)
+    far_rows = set(np.flatnonzero(planted_frame["Group"] == "far") + 1)
     assert far_rows <= set(table["Row"])
     first = table.iloc[0]
-    assert first["Income"] == four.prepared.table.raw.iloc[first["Row"] - 1]["Income"]
+    assert first["Income"] == planted_four.prepared.table.raw.iloc[first["Row"] - 1]["Income"]
     assert first["Segment name"] == "abcd"[first["Segment"] - 1]
     assert table.loc[table["Row"].isin(far_rows), "Why"].str.contains("Far from").all()
 
 
-def test_labelled_frame_adds_fit_score_and_unusual(four):
-    out = labelled_frame(four, unusual=True)
-    assert (out["Unusual"] == "yes").sum() == unusual_customers(four).sum()
-    np.testing.assert_allclose(out["Fit score"].to_numpy(dtype=float), four.fit_score, atol=1e-4)
-    assert "Unusual" not in labelled_frame(four).columns
+def test_labelled_frame_adds_fit_score_and_unusual(planted_four):
+    out = labelled_frame(planted_four, unusual=True)
+    assert (out["Unusual"] == "yes").sum() == unusual_customers(planted_four).sum()
+    np.testing.assert_allclose(out["Fit score"].to_numpy(dtype=float), planted_four.fit_score, atol=1e-4)
+    assert "Unusual" not in labelled_frame(planted_four).columns
 
 
 # --------------------------------------------------------------------------------------------------
 # The command line
 
 
-def test_cli_segment_unusual_and_cards(planted_file, tmp_path, four):
+def test_cli_segment_unusual_and_cards(planted_file, tmp_path, planted_four):
     labelled, cards = tmp_path / "labelled.csv", tmp_path / "cards.html"
     args = ("segment", planted_file, "--features", *FEATURES, "--k", "4", "--json")
     code, out, err = run(*args, "--unusual", "--out", labelled, "--cards", cards)
     assert code == 0, err
     payload = json.loads(out)
-    assert payload["unusual"] == int(unusual_customers(four).sum())
+    assert payload["unusual"] == int(unusual_customers(planted_four).sum())
     written = pd.read_csv(labelled, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert (written["Unusual"] == "yes").sum() == payload["unusual"]
     assert set(range(len(written) - N_OUTLIERS, len(written))) <= set(np.flatnonzero(written["Unusual"] == "yes"))
