@@ -271,6 +271,9 @@ def automatic_columns() -> tuple[sg.ColumnReport, ...]:
     return _prepare_cached(current.data, current.digest, current.name, PrepOptions()).reports
 
 
+_SCALE_NAMES = {"auto": "auto", "none": "as is", "log": "log"}
+#: The scale shown for columns that are not numbers (there is nothing to choose).
+NOT_A_NUMBER = "–"
 #: How the upload page's column table shows and edits each column.
 COLUMN_TABLE_CONFIG = {
     "Column": st.column_config.TextColumn("Column", width="medium"),
@@ -286,13 +289,14 @@ COLUMN_TABLE_CONFIG = {
     ),
     "Scale": st.column_config.SelectboxColumn(
         "Scale",
-        options=["auto", "as is", "log"],
+        options=["auto", "as is", "log", NOT_A_NUMBER],
+        required=True,
         help="For numbers: auto puts heavily skewed amounts on a log scale; as is; log.",
     ),
+    "Compared": st.column_config.TextColumn("Compared as", help="What the scale is now: as is or on a log scale."),
     "Values": st.column_config.NumberColumn("Different values", format="localized"),
     "Missing": st.column_config.NumberColumn("Missing", format="localized"),
 }
-_SCALE_NAMES = {"auto": "auto", "none": "as is", "log": "log"}
 
 
 def column_table(prepared: sg.Prepared) -> pd.DataFrame:
@@ -304,7 +308,14 @@ def column_table(prepared: sg.Prepared) -> pd.DataFrame:
             "Kind": [r.kind for r in prepared.reports],
             "Role": [r.role for r in prepared.reports],
             "Scale": [
-                _SCALE_NAMES[chosen.get(r.column, "auto")] if r.kind == "number" else None for r in prepared.reports
+                _SCALE_NAMES[chosen.get(r.column, "auto")] if r.kind == "number" else NOT_A_NUMBER
+                for r in prepared.reports
+            ],
+            "Compared": [
+                ("on a log scale" if r.transform == "log" else "as is")
+                if r.kind == "number" and r.role != "ignore"
+                else ""
+                for r in prepared.reports
             ],
             "Values": [r.distinct for r in prepared.reports],
             "Missing": [r.missing for r in prepared.reports],
@@ -338,7 +349,7 @@ def choices_from_table(edited: pd.DataFrame) -> dict:
                 f"'{column}' can be read as a number or a category; whether it is a {kind} is decided by its values."
             )
     scale_codes = {v: k for k, v in _SCALE_NAMES.items()}
-    scales = {c: scale_codes.get(v, "auto") for c, v in zip(edited["Column"], edited["Scale"], strict=True) if v}
+    scales = {c: scale_codes[v] for c, v in zip(edited["Column"], edited["Scale"], strict=True) if v in scale_codes}
     roles = dict(zip(edited["Column"], edited["Role"], strict=True))
     return sg.column_choices(automatic.values(), kinds=kinds, roles=roles, scales=scales)
 

@@ -65,8 +65,9 @@ with st.form("options", border=True):
         app_state.column_table(prepared),
         key="column_table",
         hide_index=True,
+        height=min(38 + 35 * len(prepared.reports), 740),  # every column in view, up to 20 of them
         width="stretch",
-        disabled=["Column", "Values", "Missing"],
+        disabled=["Column", "Compared", "Values", "Missing"],
         column_config=app_state.COLUMN_TABLE_CONFIG,
     )
     weighting_col, scaler_col, outliers_col = st.columns(3)

@@ -276,7 +276,8 @@ def default_role(column: str, kind: str) -> tuple[str, str]:
     if outcome and kind in {"flag", "category"}:
         return "describe", (
             "It looks like an outcome, so it is shown per segment instead of forming them (segmenting on "
-            "the answer hides the question); choose it as a segmenting column to use it anyway."
+            "the answer hides the question). Give it the role 'segment' (--features on the command line) to "
+            "use it anyway."
         )
     return "segment", ""
 
