@@ -257,8 +257,11 @@ def values_sql(
         value = _ref(d, f"v{i}")
         if entry["kind"] == "date":
             expression = _days(value, d)
-        elif entry["kind"] == "number" or _numeric_categories(entry):
+        elif entry["kind"] == "number":
             expression = value  # a double, NULL when missing
+        elif _numeric_categories(entry):
+            # A code that is not a number (NaN) is missing here, as it is to prepare (unreadable).
+            expression = f"CASE WHEN {value} - {value} = 0 THEN {value} END"
         else:
             expression = f"CASE WHEN {_text_missing(value, d)} THEN NULL ELSE {value} END"
         items.append((f"{_PREFIX}v{i}", expression))
@@ -354,7 +357,13 @@ def _value_expression(entry: dict[str, Any], column: str, d: Dialect) -> str:
     if entry["kind"] == "number" or _numeric_categories(entry):
         number = d.try_double(column)
         # x - x is 0 for finite doubles only (NaN and infinities give NaN), in every dialect.
-        return f"CASE WHEN {number} - {number} = 0 THEN {number} END"
+        finite = f"{number} - {number} = 0"
+        if entry["kind"] == "number":
+            return f"CASE WHEN {finite} THEN {number} END"
+        # Codes stored as numbers: a cell holding something else is a value the fit never saw (NaN,
+        # equal to no code), not a missing one, as in segmentation.score.
+        text = d.trimmed_text(column)
+        return f"CASE WHEN {_text_missing(text, d)} THEN NULL WHEN {finite} THEN {number} ELSE {d.not_a_number()} END"
     if entry["kind"] == "date":
         latest = pd.Timestamp(entry["latest"])
         timestamp = d.timestamp(column, entry.get("date_format") or "")

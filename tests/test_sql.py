@@ -41,7 +41,7 @@ def mixed() -> bytes:
     return mixed_customers(800)
 
 
-def duckdb_labels(data: bytes, model: dict, *, dialect: str = "duckdb", prepare_sql=None) -> pd.DataFrame:
+def duckdb_labels(data: bytes, model: dict, *, dialect: str = "duckdb", prepare_sql=None, **options) -> pd.DataFrame:
     """Score the file's cells (as text, as the loader read them) in DuckDB; one row per file row, in order."""
     cells = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     cells.insert(0, "_row", np.arange(len(cells)))
@@ -50,7 +50,7 @@ def duckdb_labels(data: bytes, model: dict, *, dialect: str = "duckdb", prepare_
     con.execute("CREATE TABLE customers AS SELECT * FROM cells")
     if prepare_sql:
         con.execute(prepare_sql)
-    query = scoring_sql(model, "customers", dialect=dialect)
+    query = scoring_sql(model, "customers", dialect=dialect, **options)
     return con.execute(f"SELECT * FROM ({query}) AS scored ORDER BY _row").df()
 
 
@@ -262,7 +262,10 @@ def test_codes_log_scales_number_codes_and_flags_score_alike(mixed, weighting):
     new = awkward_mixed(mixed)
     for data in (mixed, new):
         python = sg.score(data, model)
-        np.testing.assert_array_equal(segments(duckdb_labels(data, model)), python.labels)
+        out = duckdb_labels(data, model, distance_column="Distance")
+        np.testing.assert_array_equal(segments(out), python.labels)
+        # The same point in space, not only the same nearest centre (a code 'x' is unseen, not missing).
+        np.testing.assert_allclose(out["Distance"].to_numpy(dtype=float), python.distance, rtol=1e-9, atol=1e-12)
     assert (python.labels == 0).sum() == 1  # the customer whose only value is "never contacted" is segmented
 
 
