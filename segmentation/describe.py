@@ -35,7 +35,7 @@ PROFILE_CATEGORIES = 20
 
 _UNITS = re.compile(r"\s*[\(\[].*?[\)\]]\s*")
 #: The value standing for "not the code" in a number column's code share.
-_OTHER = "other value"
+OTHER_VALUE = "other value"
 _AGE = re.compile(r"\bage\b", re.IGNORECASE)
 _TENURE = re.compile(r"since|joined|sign.?up|registered|first (order|purchase)|customer date|tenure", re.IGNORECASE)
 
@@ -196,7 +196,7 @@ def _profile_columns(segmentation: Segmentation) -> tuple[pd.DataFrame, pd.DataF
             for code in report.codes:
                 # Who holds the code ("never contacted"), as a share beside the column's mean.
                 held = prepared.values[code_feature(column, code)] == 1.0
-                categories[code_column(column)] = held.map({True: number_text(code), False: _OTHER})
+                categories[code_column(column)] = held.map({True: number_text(code), False: OTHER_VALUE})
                 if column in used:
                     used.add(code_column(column))
         else:
@@ -306,8 +306,8 @@ def _share_phrase(profile: Profile, column: str, value: str) -> str:
     """A dominant value in words: ``"Contract: Month-to-month"``, ``"Partner"``, ``"no Dependents"``."""
     if column.endswith(" (code)"):
         source = column.removesuffix(" (code)")
-        codes = sorted(v for c, v in profile.shares.values() if c == column and v != _OTHER)
-        return f"{source}: {value}" if value != _OTHER else f"{source}: not {' or '.join(codes)}"
+        codes = sorted(v for c, v in profile.shares.values() if c == column and v != OTHER_VALUE)
+        return f"{source}: {value}" if value != OTHER_VALUE else f"{source}: not {' or '.join(codes)}"
     values = {v for c, v in profile.shares.values() if c == column}
     if len(values) == 2 and {truth(v) for v in values} == {False, True}:
         return column if truth(value) else f"no {column}"

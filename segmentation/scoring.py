@@ -195,8 +195,9 @@ def _model_values(table: Table, model: RunModel) -> tuple[pd.DataFrame, list[str
                     f"Column '{column}' has {int(bad.sum()):,} cell(s) that are not numbers; treated as missing."
                 )
             numbers = numbers.where(np.isfinite(numbers))
-            if numbers.notna().any():
-                note = units_note(entry, float(numbers.median()))
+            amounts = numbers.mask(numbers.isin(entry.get("codes", [])))  # "-1 = never" is no amount
+            if amounts.notna().any():
+                note = units_note(entry, float(amounts.median()))
                 if note:
                     notes.append(note)
             values[column] = numbers  # codes included: apply_spec turns them into their flags
@@ -243,6 +244,9 @@ def _category_text(table: Table, column: str, entry: dict[str, Any]) -> pd.Serie
     meaning = flag_meanings(entry)
     if meaning:
         truths = text.map(truth, na_action="ignore")
+        # 1.00 and 0.0 (a warehouse's DECIMAL or DOUBLE) are yes and no too, as the SQL reads them.
+        as_number = pd.to_numeric(text, errors="coerce").map({1.0: True, 0.0: False})
+        truths = truths.where(truths.notna(), as_number)
         known = truths.notna() & ~text.isin(entry["categories"])
         text = text.mask(known, truths.map(meaning))
     return text
@@ -317,9 +321,10 @@ def units_note(entry: dict[str, Any], median: float) -> str | None:
     Parameters
     ----------
     entry : dict
-        The column's entry in the preparation spec (``"fill"`` is the median it was fitted with).
+        The column's entry in the preparation spec (``"fill"`` is the median it was fitted with, on
+        the log scale when it has a ``"log_unit"``).
     median : float
-        The column's median in the new file.
+        The column's median in the new file, without its codes.
 
     Returns
     -------
@@ -333,6 +338,9 @@ def units_note(entry: dict[str, Any], median: float) -> str | None:
     (True, "Column 'Income (k$)' has a median of 61,")
     """
     typical = float(entry["fill"])
+    if entry.get("log_unit") is not None:
+        # Back to the column's own units: the log scale keeps the order of values, so the median too.
+        typical = float(entry["log_unit"]) * float(np.expm1(typical))
     seen = entry.get("range")
     far = typical != 0 and not abs(typical) / 10 <= abs(median) <= 10 * abs(typical)
     # Beyond the range by more than its own width: older customers than any seen are no reason.

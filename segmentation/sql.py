@@ -91,9 +91,14 @@ def scoring_sql(
       missing (the Python loader's lenient reading of ``$12`` or ``1,234`` is not repeated in SQL);
     * date: ``DATE``/``TIMESTAMP`` columns as they are, text parsed with the run file's date format;
       then days before the fitted latest date, computed from microseconds exactly as pandas does;
+    * number with codes: a code (``-1`` for "never") counts as missing and is a 0/1 feature of its
+      own; with a ``log_unit`` the number is ``LN(1 + max(x, 0) / unit)`` before clipping and filling;
     * category: the text with surrounding white space removed; the cells the file loader reads as
       missing (``''``, ``NA``, ``n/a``, ``null``, ...) are missing too; values never seen in the fit
-      encode as all zeros;
+      encode as all zeros; codes stored as numbers (``"numbers": true``) compare as numbers;
+    * yes/no column whose values read as yes and no: by meaning, so a ``BOOLEAN``, ``1``/``0``,
+      ``1.0``/``1.00`` and text (``Yes``, ``TRUE``, ``y`` ...) are one answer; a value the fit never
+      saw counts as missing;
     * clip, fill, then ``(x - center) / scale`` per feature, with every constant computed in Python
       beforehand so SQL performs the same floating-point operations as NumPy;
     * the nearest centre by squared Euclidean distance, ties to the lowest segment number (NumPy's
@@ -253,7 +258,10 @@ def values_sql(
         if entry["kind"] == "date":
             expression = _days(value, d)
         elif entry["kind"] == "number":
-            expression = value
+            expression = value  # a double, NULL when missing
+        elif _numeric_categories(entry):
+            # A code that is not a number (NaN) is missing here, as it is to prepare (unreadable).
+            expression = f"CASE WHEN {value} - {value} = 0 THEN {value} END"
         else:
             expression = f"CASE WHEN {_text_missing(value, d)} THEN NULL ELSE {value} END"
         items.append((f"{_PREFIX}v{i}", expression))
@@ -349,7 +357,13 @@ def _value_expression(entry: dict[str, Any], column: str, d: Dialect) -> str:
     if entry["kind"] == "number" or _numeric_categories(entry):
         number = d.try_double(column)
         # x - x is 0 for finite doubles only (NaN and infinities give NaN), in every dialect.
-        return f"CASE WHEN {number} - {number} = 0 THEN {number} END"
+        finite = f"{number} - {number} = 0"
+        if entry["kind"] == "number":
+            return f"CASE WHEN {finite} THEN {number} END"
+        # Codes stored as numbers: a cell holding something else is a value the fit never saw (NaN,
+        # equal to no code), not a missing one, as in segmentation.score.
+        text = d.trimmed_text(column)
+        return f"CASE WHEN {_text_missing(text, d)} THEN NULL WHEN {finite} THEN {number} ELSE {d.not_a_number()} END"
     if entry["kind"] == "date":
         latest = pd.Timestamp(entry["latest"])
         timestamp = d.timestamp(column, entry.get("date_format") or "")
@@ -358,7 +372,13 @@ def _value_expression(entry: dict[str, Any], column: str, d: Dialect) -> str:
     meanings = flag_meanings(entry)
     if not meanings:
         return text
-    cases = []
+    # 1, 1.0 and 1.00 (a DECIMAL) are yes, as segmentation.score reads them. Cast from the text:
+    # BigQuery cannot cast a BOOL to FLOAT64, and a BOOL reads by its spelling below.
+    number = d.try_double(text)
+    cases = [
+        f"WHEN {number} = {d.number(float(meaning))} THEN {d.string(category)}"
+        for meaning, category in sorted(meanings.items())
+    ]
     for meaning, category in sorted(meanings.items()):
         spellings = ", ".join(d.string(v) for v in sorted(_SPELLINGS[meaning] - {category.lower()}))
         cases.append(

@@ -82,6 +82,10 @@ class Dialect:
         # some dialects and would be rounded twice.
         return f"CAST('{value!r}' AS {self.double})"
 
+    def not_a_number(self) -> str:
+        """NaN as a double: equal to no number, and not NULL."""
+        return f"CAST('NaN' AS {self.double})"
+
     def try_double(self, column: str) -> str:
         if self.name == "duckdb":
             return f"TRY_CAST({column} AS DOUBLE)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 import segmentation as sg
@@ -42,9 +43,66 @@ def awkward_customers(n: int = 300, *, random_state: int = 1) -> bytes:
     return raw.to_csv(index=False).encode("utf-8")
 
 
-def run_file(data: bytes, *, k: int = 4, scaler: str = "standard", outliers: str = "keep") -> dict:
-    """A run file fitted by the default engine, through JSON as it travels."""
+def run_file(data: bytes, *, k: int = 4, scaler: str = "standard", outliers: str = "keep", **options) -> dict:
+    """A run file fitted by the default engine, through JSON as it travels (``options`` go to prepare)."""
     import json
 
-    segmentation = sg.fit(sg.prepare(sg.load_table(data), scaler=scaler, outliers=outliers), k)
+    segmentation = sg.fit(sg.prepare(sg.load_table(data), scaler=scaler, outliers=outliers, **options), k)
     return json.loads(sg.run_config_json(segmentation))
+
+
+def mixed_customers(n: int = 800, *, random_state: int = 0) -> bytes:
+    """A bank-like export with every kind the preparation tells apart, for the engine parity tests.
+
+    ``Days since contact`` holds -1 for "never contacted" (a code: missing plus a 0/1 feature);
+    ``Balance`` is a heavily skewed amount (log scale); ``Senior`` is a 0/1 flag stored as numbers;
+    ``Newsletter`` a Yes/No text flag; ``Region`` codes 1..12 stored as numbers (a category whose
+    values sort as text, "10" before "2"); ``Churn`` an outcome (described, not segmented on);
+    ``Age`` a plain number. A few cells are empty.
+    """
+    rng = np.random.default_rng(random_state)
+    group = rng.integers(0, 3, n)
+    contacted = rng.random(n) < np.array([0.2, 0.5, 0.8])[group]
+    frame = pd.DataFrame(
+        {
+            "CustomerID": [f"C{i:05d}" for i in range(n)],
+            "Age": np.clip(rng.normal(40, 6, n) + 12 * group, 18, 90).round(),
+            "Days since contact": np.where(contacted, rng.integers(1, 400, n), -1),
+            "Balance": (rng.lognormal(3, 1.2, n) * np.array([1, 4, 12])[group]).round(2),
+            "Senior": (rng.random(n) < np.array([0.05, 0.2, 0.6])[group]).astype(int),
+            "Newsletter": np.where(rng.random(n) < np.array([0.3, 0.5, 0.8])[group], "Yes", "No"),
+            "Region": rng.integers(1, 13, n),
+            "Churn": np.where(rng.random(n) < 0.2, "Yes", "No"),
+        }
+    )
+    frame["Age"] = frame["Age"].astype(int).astype(object)
+    frame.loc[::53, "Age"] = ""
+    frame["Balance"] = frame["Balance"].astype(object)
+    frame.loc[7::61, "Balance"] = ""
+    frame["Newsletter"] = frame["Newsletter"].astype(object)
+    frame.loc[3::71, "Newsletter"] = ""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def awkward_mixed(data: bytes) -> bytes:
+    """:func:`mixed_customers` with the corner cases of codes, log scales, number codes and flags."""
+    raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    cases = [
+        ("Days since contact", ["-1.0", " -1 ", "-2", "", "n/a", "0"]),
+        ("Balance", ["-5", "0", "", "1e6", "inf", "abc"]),
+        ("Region", ["1.0", " 3 ", "13", "x", "", "010"]),
+        ("Senior", ["1.0", "TRUE", "yes", "false", "2", "", "1.00"]),
+        ("Newsletter", ["TRUE", "y", "1", "0.0", "maybe", "NA", " No "]),
+    ]
+    row = 0
+    for column, values in cases:
+        for value in values:
+            raw.loc[row, column] = value
+            row += 1
+    # A customer whose only value is the code ("never contacted") is still segmented; one with no
+    # value at all is not.
+    others = [c for c in raw.columns if c not in {"CustomerID", "Days since contact"}]
+    raw.loc[row, others] = ""
+    raw.loc[row, "Days since contact"] = "-1"
+    raw.loc[row + 1, [c for c in raw.columns if c != "CustomerID"]] = ""
+    return raw.to_csv(index=False).encode("utf-8")

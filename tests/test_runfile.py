@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ROOT
+from scoring_data import mixed_customers, run_file
 
 from segmentation import SAMPLE_NAME, DataError, describe, fit, read_run_file, run_config, score
 from segmentation.runfile import preparation_spec, run_config_json
@@ -197,3 +199,54 @@ def test_optional_fields_may_be_absent_and_the_file_name_is_read(sample_model, s
 def test_pathological_run_files_are_refused_with_a_message(content):
     with pytest.raises(DataError):
         read_run_file(content)
+
+
+# ---------------------------------------------------------------------------------------------
+# Version 2: codes, log scales, codes stored as numbers; version 1 still read
+
+
+@pytest.fixture(scope="module")
+def mixed_model() -> dict:
+    return run_file(mixed_customers(800), k=4)
+
+
+def test_spec_carries_codes_log_units_and_numbers(mixed_model):
+    entries = {e["column"]: e for e in mixed_model["preparation"]["columns"]}
+    assert entries["Days since contact"]["codes"] == [-1.0]
+    assert entries["Days since contact"]["features"] == ["Days since contact", "Days since contact: -1"]
+    assert entries["Balance"]["log_unit"] > 0 and "log_unit" not in entries["Age"]
+    assert entries["Region"]["numbers"] is True and entries["Region"]["kind"] == "category"
+    assert entries["Senior"] == {**entries["Senior"], "kind": "flag", "numbers": True, "categories": ["0", "1"]}
+    roles = {c["name"]: c["role"] for c in mixed_model["columns"]}
+    assert roles["Churn"] == "describe" and "Churn" not in entries
+    assert {c["name"]: c["transform"] for c in mixed_model["columns"]}["Balance"] == "log"
+
+
+def _entry(name: str, **changes):
+    return lambda m: next(e for e in m["preparation"]["columns"] if e["column"] == name).update(**changes)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (_entry("Days since contact", codes=["-1"]), "codes"),
+        (_entry("Days since contact", codes=[-1.0, -1.0]), "codes"),
+        (_entry("Balance", log_unit=0.0), "log_unit"),
+        (_entry("Balance", log_unit="9"), "log_unit"),
+        (_entry("Region", numbers="yes"), "numbers"),
+        (_entry("Senior", kind="yes/no", categories=["0", "1", "2"], encoded=["1", "2"]), "categories"),
+    ],
+)
+def test_new_fields_are_validated(mixed_model, change, field):
+    broken = copy.deepcopy(mixed_model)
+    change(broken)
+    with pytest.raises(DataError, match=field):
+        read_run_file(json.dumps(broken).encode())
+
+
+def test_version_1_run_files_are_read_with_their_yes_no_columns_as_flags():
+    old = json.loads((ROOT / "tests" / "data" / "run_v1_sample.json").read_text(encoding="utf-8"))["run_file"]
+    model = read_run_file(json.dumps(old).encode())
+    assert model.source["version"] == 1 and model.k == 4
+    kinds = [e["kind"] for e in model.spec["columns"]]
+    assert kinds[0] == "flag" and "yes/no" not in kinds

@@ -6,11 +6,13 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import shared_file
+from helpers import ROOT, shared_file
+from scoring_data import mixed_customers, run_file
 
 from segmentation import DataError, fit, load_table, prepare, run_config, score, scored_csv
 from segmentation.runfile import preparation_spec
@@ -266,3 +268,68 @@ def test_a_single_new_customer_can_be_scored(sample_model, sample_prepared, tmp_
     # Segmenting still needs two customers.
     with pytest.raises(DataError, match="only 1 customer row"):
         load_table(one)
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes, log scales, codes stored as numbers, flags by meaning, and run files of version 1
+
+
+@pytest.fixture(scope="module")
+def mixed() -> bytes:
+    return mixed_customers(800)
+
+
+@pytest.mark.parametrize("weighting", ["balanced", "equal"])
+@pytest.mark.parametrize(("scaler", "outliers"), [("standard", "keep"), ("robust", "clip"), ("minmax", "clip")])
+def test_spec_reproduces_codes_log_scales_and_number_codes(mixed, weighting, scaler, outliers):
+    prepared = prepare(load_table(mixed), weighting=weighting, scaler=scaler, outliers=outliers)
+    spec = json.loads(json.dumps(preparation_spec(prepared)))
+    entries = {e["column"]: e for e in spec["columns"]}
+    assert entries["Days since contact"]["codes"] == [-1.0] and entries["Balance"]["log_unit"] > 0
+    assert entries["Region"]["numbers"] and entries["Senior"]["numbers"]
+    again = apply_spec(prepared.values.iloc[prepared.rows], spec)
+    np.testing.assert_allclose(again, prepared.matrix, rtol=1e-12, atol=1e-12)
+    segmentation = fit(prepared, 4)
+    np.testing.assert_array_equal(
+        score(mixed, json.loads(json.dumps(run_config(segmentation)))).labels, segmentation.labels
+    )
+
+
+def test_flags_match_new_values_by_meaning(mixed):
+    model = run_file(mixed, k=5)
+    expected = score(mixed, model).labels
+    frame = pd.read_csv(io.BytesIO(mixed), dtype=str, keep_default_na=False)
+    spellings = [
+        ({"0": "false", "1": "true"}, {"No": "FALSE", "Yes": "TRUE"}),
+        ({"0": "No", "1": "Yes"}, {"No": "0", "Yes": "1"}),
+        ({"0": "0.0", "1": "1.00"}, {"No": "0.00", "Yes": "1.0"}),
+        ({"0": "n", "1": "y"}, {"No": "f", "Yes": "t"}),
+    ]
+    for senior, newsletter in spellings:
+        respelled = frame.assign(
+            Senior=frame["Senior"].replace(senior), Newsletter=frame["Newsletter"].replace(newsletter)
+        )
+        scored = score(respelled.to_csv(index=False).encode(), model)
+        np.testing.assert_array_equal(scored.labels, expected, err_msg=f"{senior} {newsletter}")
+        assert not [n for n in scored.notes if "not seen" in n]
+
+
+def test_codes_and_log_scales_do_not_look_like_another_unit(mixed):
+    model = run_file(mixed, k=3)
+    # Half the customers were never contacted (-1): the median of the rest is what compares.
+    assert score(mixed, model).notes == ()
+    frame = pd.read_csv(io.BytesIO(mixed), dtype=str, keep_default_na=False)
+    balance = pd.to_numeric(frame["Balance"], errors="coerce")
+    cents = frame.assign(Balance=(balance * 100).round().astype("Int64").astype(str).replace("<NA>", ""))
+    (note,) = [n for n in score(cents.to_csv(index=False).encode(), model).notes if "'Balance'" in n]
+    # The median fitted on the log scale, told in the column's own units (not as 2.2).
+    typical = re.search(r"\(median ([\d,.]+), from", note).group(1)
+    assert float(typical.replace(",", "")) == pytest.approx(balance.median(), rel=0.01)
+
+
+def test_a_version_1_run_file_still_scores_to_its_segments():
+    old = json.loads((ROOT / "tests" / "data" / "run_v1_sample.json").read_text(encoding="utf-8"))
+    from segmentation import sample_csv
+
+    scored = score(sample_csv(600, random_state=0), copy.deepcopy(old["run_file"]))
+    assert scored.labels.tolist() == old["labels"]

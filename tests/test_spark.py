@@ -18,12 +18,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import ROOT
-from scoring_data import awkward_customers, customers, run_file
+from scoring_data import awkward_customers, awkward_mixed, customers, mixed_customers, run_file
 
 import segmentation as sg
 from segmentation import DataError
 from segmentation.cli import main
 from segmentation.fit import number_by_size, order_by_size
+from segmentation.metrics import silhouette_scores
+from segmentation.runfile import preparation_spec
+from segmentation.scoring import apply_spec
 from segmentation.sql import scoring_sql
 
 pytestmark = [
@@ -108,7 +111,7 @@ def python_segments(data: bytes, model, key: str = "CustomerID") -> dict[str, in
 def test_roles_and_audit_match_the_default_engine(segmented, data):
     prepared, *_ = segmented
     python = sg.prepare(sg.load_table(data))
-    columns = ["Column", "Used", "Treated as", "Missing"]
+    columns = ["Column", "Kind", "Role", "Scale", "Missing"]
     pd.testing.assert_frame_equal(prepared.audit()[columns], python.audit()[columns])
     assert prepared.feature_names == python.feature_names
     assert prepared.n_rows == prepared.n_segmented == 1_000
@@ -222,7 +225,7 @@ def test_cli_with_the_spark_engine(spark, csv_path, data, tmp_path):
     )  # fmt: skip
     assert code == 0, err
     payload = json.loads(out)
-    keys = {"rows", "k", "features", "sizes", "inertia", "silhouette", "names", "not_segmented"}
+    keys = {"rows", "k", "features", "sizes", "inertia", "silhouette", "names", "not_segmented", "columns", "warnings"}
     assert set(payload) == keys and payload["rows"] == 1_000 and payload["k"] == 3
     assert payload["sizes"] == sorted(payload["sizes"], reverse=True) and sum(payload["sizes"]) == 1_000
     written = spark.read.parquet(str(labelled))
@@ -281,3 +284,167 @@ def test_the_core_imports_and_the_cli_explains_without_pyspark(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: The Spark engine needs pyspark") and len(done.stderr.splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Every engine the same: codes, log scales, codes stored as numbers, flags, outcomes, weights
+
+
+@pytest.fixture(scope="module")
+def mixed() -> bytes:
+    return mixed_customers(800)
+
+
+@pytest.fixture(scope="module")
+def mixed_path(tmp_path_factory, mixed):
+    path = tmp_path_factory.mktemp("spark_mixed") / "mixed.csv"
+    path.write_bytes(mixed)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mixed_segmented(spark, mixed_path):
+    from segmentation import spark as sgs
+
+    prepared = sgs.prepare(sgs.read(spark, mixed_path))
+    segmentation = sgs.fit(prepared, 4)
+    profile = sgs.describe(segmentation)
+    return prepared, segmentation, sgs.run_config(segmentation, profile=profile), profile
+
+
+def _entries(spec: dict) -> dict[str, dict]:
+    return {e["column"]: e for e in spec["columns"]}
+
+
+@pytest.mark.parametrize("weighting", ["balanced", "equal"])
+def test_spark_prepares_codes_log_scales_number_codes_and_flags_as_python(spark, mixed_path, mixed, weighting):
+    from segmentation import spark as sgs
+
+    prepared = sgs.prepare(sgs.read(spark, mixed_path), weighting=weighting)
+    python = sg.prepare(sg.load_table(mixed), weighting=weighting)
+    columns = ["Column", "Kind", "Role", "Scale", "Missing"]
+    pd.testing.assert_frame_equal(prepared.audit()[columns], python.audit()[columns])
+    assert prepared.described == python.described == ("Churn",) and prepared.weighting == weighting
+    assert prepared.feature_names == python.feature_names
+    ours, theirs = _entries(prepared.spec), _entries(preparation_spec(python))
+    assert list(ours) == list(theirs) == ["Age", "Days since contact", "Balance", "Senior", "Newsletter", "Region"]
+    for column, entry in theirs.items():
+        mine = ours[column]
+        for key in ("kind", "features", "codes", "numbers", "categories", "encoded"):
+            assert mine.get(key) == entry.get(key), (column, key)
+        if entry["kind"] in {"flag", "category"}:
+            assert mine["fill"] == entry["fill"], column
+        else:  # approximate quantiles: one of the middle values
+            assert mine["fill"] == pytest.approx(entry["fill"], rel=0.02), column
+            assert mine["range"] == entry["range"], column
+    assert "log_unit" not in ours["Age"]
+    assert ours["Balance"]["log_unit"] == pytest.approx(theirs["Balance"]["log_unit"], rel=0.02)
+    # The weights (folded into the scale): exactly the default engine's for 0/1 features, whose spread
+    # they undo; numbers within the approximate quantiles' reach.
+    scale, python_scale = (
+        np.asarray(prepared.spec["scaler"]["scale"]),
+        np.asarray(preparation_spec(python)["scaler"]["scale"]),
+    )
+    np.testing.assert_allclose(scale, python_scale, rtol=0.02)
+    ones = [i for i, name in enumerate(python.feature_names) if ": " in name]
+    rtol = 1e-12 if weighting == "balanced" else 1e-9
+    np.testing.assert_allclose(scale[ones], python_scale[ones], rtol=rtol)
+    np.testing.assert_allclose(
+        prepared.spec["scaler"]["center"], preparation_spec(python)["scaler"]["center"], rtol=0.02, atol=1e-9
+    )
+    prepared.unpersist()
+
+
+def test_spark_run_file_scores_every_row_as_python(spark, mixed_segmented, mixed, tmp_path):
+    from segmentation import spark as sgs
+
+    prepared, segmentation, config, profile = mixed_segmented
+    assert config["options"]["weighting"] == "balanced" and config["version"] == 2
+    assert {c["name"]: c["role"] for c in config["columns"]}["Churn"] == "describe"
+    ours, theirs = spark_segments(prepared.table.frame, config), python_segments(mixed, config)
+    assert ours == theirs and tuple(np.bincount(list(theirs.values()), minlength=5)[1:]) == segmentation.sizes
+    # The profile as the default engine's: the outcome described, the code's holders, codes as written.
+    python_profile = sg.describe(sg.fit(sg.prepare(sg.load_table(mixed)), 4))
+    assert list(profile.summary.columns) == list(python_profile.summary.columns)
+    assert {"Churn = Yes", "Days since contact (code) = -1", "Region = 10"} <= set(profile.summary.columns)
+    assert set(profile.importance["Column"]) == set(python_profile.importance["Column"])
+    assert profile.segmenting == python_profile.segmenting and profile.shares == python_profile.shares
+    assert not any("Churn" in name for name in profile.names)
+    # New customers with every corner case, and the default engine's run file, alike in both engines.
+    new = awkward_mixed(mixed)
+    path = tmp_path / "new.csv"
+    path.write_bytes(new)
+    frame = sgs.read(spark, path).frame
+    for model in (config, run_file(mixed, k=5, weighting="equal")):
+        assert spark_segments(frame, model) == python_segments(new, model)
+        summary, python = sgs.score_summary(frame, model), sg.score(new, model)
+        assert summary["sizes"] == list(python.sizes) and summary["notes"] == list(python.notes)
+
+
+def test_a_flag_scores_alike_in_spark_as_text_boolean_or_numbers(spark, mixed_segmented, mixed, mixed_path):
+    from segmentation import spark as sgs
+
+    _, _, config, _ = mixed_segmented
+    expected = python_segments(mixed, config)
+    frame = sgs.read(spark, mixed_path).frame
+    spellings = {
+        "boolean": "try_cast({c} AS BOOLEAN)",
+        "int": "CAST(try_cast({c} AS BOOLEAN) AS INT)",
+        "double": "CAST(try_cast({c} AS BOOLEAN) AS DOUBLE)",
+        "decimal(4,2)": "CAST(try_cast({c} AS BOOLEAN) AS DECIMAL(4, 2))",
+        "string": "CASE WHEN try_cast({c} AS BOOLEAN) THEN 'Yes' WHEN NOT try_cast({c} AS BOOLEAN) THEN 'No' END",
+    }
+    for type_name, spelling in spellings.items():
+        # Spark reads 'Yes' and '1' as TRUE: both flags respelled, every other column as it was.
+        typed = frame.selectExpr(
+            *[f"`{c}`" for c in frame.columns if c not in {"Senior", "Newsletter"}],
+            *[spelling.format(c=c) + f" AS {c}" for c in ("Senior", "Newsletter")],
+        )
+        assert typed.schema["Newsletter"].dataType.simpleString() == type_name
+        assert spark_segments(typed, config) == expected, type_name
+
+
+def test_spark_silhouette_is_the_default_engines_definition(mixed_segmented, mixed):
+    from sklearn.metrics import silhouette_score
+
+    _, segmentation, config, _ = mixed_segmented
+    python = sg.prepare(sg.load_table(mixed))
+    # Every customer is in the sample (800 < SILHOUETTE_ROWS): its features and its segments, from
+    # the run file, computed by the default engine.
+    X = apply_spec(python.values, config["preparation"])
+    labels = sg.score(mixed, config).labels
+    assert segmentation.silhouette_rows == len(X) == 800
+    expected = silhouette_scores(X, [labels])[0]
+    assert segmentation.silhouette == pytest.approx(expected, rel=1e-9)
+    assert segmentation.silhouette == pytest.approx(silhouette_score(X, labels), rel=1e-9)
+    # Not ClusteringEvaluator's squared distances, which read higher.
+    assert silhouette_score(X, labels, metric="sqeuclidean") > segmentation.silhouette + 0.05
+
+
+def test_the_cli_passes_every_prep_option_to_spark(spark, mixed_path, tmp_path):
+    def run(*argv) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main([str(a) for a in argv], stdout=out, stderr=err)
+        return code, out.getvalue(), err.getvalue()
+
+    options = [
+        "--weighting", "equal", "--transform", "none", "--describe", "Senior", "--ignore", "Age",
+        "--categorical", "Days since contact", "--numeric", "Region", "--scaler", "robust", "--outliers", "clip",
+    ]  # fmt: skip
+    run_json = tmp_path / "run.json"
+    code, out, err = run(
+        "segment", mixed_path, "--k", "3", "--engine", "spark", "--json", "--config", run_json, *options
+    )
+    assert code == 0, err
+    spark_columns = json.loads(out)["columns"]
+    python_columns = json.loads(run("segment", mixed_path, "--k", "3", "--json", *options)[1])["columns"]
+    kinds = {c["name"]: (c["kind"], c["role"], c["transform"]) for c in spark_columns}
+    assert kinds == {c["name"]: (c["kind"], c["role"], c["transform"]) for c in python_columns}
+    assert kinds["Senior"][1] == "describe" and kinds["Age"][1] == "ignore" and kinds["Balance"][2] == "none"
+    assert kinds["Region"][0] == "number"  # as chosen (Days since contact has too many values to be a category)
+    model = json.loads(run_json.read_text())
+    assert {k: model["options"][k] for k in ("weighting", "transform", "scaler", "outliers")} == {
+        "weighting": "equal", "transform": "none", "scaler": "robust", "outliers": "clip"
+    }  # fmt: skip
+    code, out, err = run("segment", mixed_path, "--k", "3", "--engine", "spark", "--outliers", "set-aside")
+    assert code == 2 and out == "" and "--engine python only" in err and len(err.splitlines()) == 1

@@ -7,13 +7,15 @@ tests/test_spark.py.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from scoring_data import awkward_customers, customers, run_file
+from helpers import ROOT
+from scoring_data import awkward_customers, awkward_mixed, customers, mixed_customers, run_file
 
 import segmentation as sg
 from segmentation import DataError
@@ -34,7 +36,12 @@ def awkward() -> bytes:
     return awkward_customers(300)
 
 
-def duckdb_labels(data: bytes, model: dict, *, dialect: str = "duckdb", prepare_sql=None) -> pd.DataFrame:
+@pytest.fixture(scope="module")
+def mixed() -> bytes:
+    return mixed_customers(800)
+
+
+def duckdb_labels(data: bytes, model: dict, *, dialect: str = "duckdb", prepare_sql=None, **options) -> pd.DataFrame:
     """Score the file's cells (as text, as the loader read them) in DuckDB; one row per file row, in order."""
     cells = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     cells.insert(0, "_row", np.arange(len(cells)))
@@ -43,7 +50,7 @@ def duckdb_labels(data: bytes, model: dict, *, dialect: str = "duckdb", prepare_
     con.execute("CREATE TABLE customers AS SELECT * FROM cells")
     if prepare_sql:
         con.execute(prepare_sql)
-    query = scoring_sql(model, "customers", dialect=dialect)
+    query = scoring_sql(model, "customers", dialect=dialect, **options)
     return con.execute(f"SELECT * FROM ({query}) AS scored ORDER BY _row").df()
 
 
@@ -235,3 +242,74 @@ def test_unseen_yes_no_values_score_as_missing_in_sql():
     python = sg.score(new, model)
     np.testing.assert_array_equal(segments(duckdb_labels(new, model)), python.labels)
     assert python.labels[150] == 0
+
+
+@pytest.mark.parametrize("weighting", ["balanced", "equal"])
+def test_codes_log_scales_number_codes_and_flags_score_alike(mixed, weighting):
+    model = run_file(mixed, k=5, weighting=weighting)
+    entries = {e["column"]: e for e in model["preparation"]["columns"]}
+    # The run file holds every case this test is about.
+    assert entries["Days since contact"]["codes"] == [-1.0]
+    assert entries["Balance"]["log_unit"] > 0
+    region = entries["Region"]
+    assert region["kind"] == "category" and region["numbers"] and region["categories"][:3] == ["1", "10", "11"]
+    assert entries["Senior"]["kind"] == "flag" and entries["Senior"]["numbers"]
+    assert entries["Newsletter"]["categories"] == ["No", "Yes"] and "Churn" not in entries
+    senior = model["feature_names"].index("Senior: 1")
+    weight = 1 / model["preparation"]["scaler"]["scale"][senior]
+    # Balanced: the flag's two values are sqrt(2) apart; equal: standardised like a number.
+    assert np.isclose(weight, np.sqrt(2)) if weighting == "balanced" else not np.isclose(weight, np.sqrt(2))
+    new = awkward_mixed(mixed)
+    for data in (mixed, new):
+        python = sg.score(data, model)
+        out = duckdb_labels(data, model, distance_column="Distance")
+        np.testing.assert_array_equal(segments(out), python.labels)
+        # The same point in space, not only the same nearest centre (a code 'x' is unseen, not missing).
+        np.testing.assert_allclose(out["Distance"].to_numpy(dtype=float), python.distance, rtol=1e-9, atol=1e-12)
+    assert (python.labels == 0).sum() == 1  # the customer whose only value is "never contacted" is segmented
+
+
+def test_a_flag_scores_alike_as_text_boolean_or_numbers(mixed, tmp_path):
+    model = run_file(mixed, k=5)
+    expected = sg.score(mixed, model).labels
+    path = tmp_path / "customers.csv"
+    path.write_bytes(mixed)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE auto AS SELECT row_number() OVER () - 1 AS _row, * FROM read_csv('{path}')")
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE auto)").fetchall())
+    # DuckDB types the Yes/No column BOOLEAN: cast to 'true'/'false', every row once became "missing".
+    assert types["Newsletter"] == "BOOLEAN" and types["Senior"] == "BIGINT" and types["Region"] == "BIGINT"
+    pg_macro = """CREATE MACRO pg_input_is_valid(s, t) AS (CASE WHEN t = 'float8' THEN TRY_CAST(s AS DOUBLE)
+        IS NOT NULL ELSE TRY_CAST(s AS TIMESTAMP) IS NOT NULL END)"""
+    con.execute(pg_macro)
+    spellings = {
+        "BOOLEAN": "CAST({c} AS BOOLEAN)",
+        "INTEGER 0/1": "CAST(CAST({c} AS BOOLEAN) AS INTEGER)",
+        "VARCHAR Yes/No": "CASE WHEN CAST({c} AS BOOLEAN) THEN 'Yes' WHEN NOT CAST({c} AS BOOLEAN) THEN 'No' END",
+        "DOUBLE 0.0/1.0": "CAST(CAST({c} AS BOOLEAN) AS DOUBLE)",
+        "DECIMAL 0.00/1.00": "CAST(CAST({c} AS BOOLEAN) AS DECIMAL(4, 2))",
+        "VARCHAR TRUE/false": "CASE WHEN CAST({c} AS BOOLEAN) THEN ' TRUE' WHEN NOT CAST({c} AS BOOLEAN) THEN 'false' END",
+    }
+    for name, spelling in {"as read_csv types it": None, **spellings}.items():
+        table = "auto"
+        if spelling is not None:
+            table = "typed"
+            flags = ", ".join(spelling.format(c=c) + f" AS {c}" for c in ("Senior", "Newsletter"))
+            con.execute(f"CREATE OR REPLACE TABLE typed AS SELECT * REPLACE ({flags}) FROM auto")
+        for dialect in ("duckdb", "postgres"):  # PostgreSQL's LATERAL text, run by DuckDB
+            query = scoring_sql(model, table, dialect=dialect)
+            out = con.execute(f"SELECT * FROM ({query}) AS scored ORDER BY _row").df()
+            np.testing.assert_array_equal(segments(out), expected, err_msg=f"{name} ({dialect})")
+    for dialect in DIALECTS:
+        _single_statement(scoring_sql(model, "customers", dialect=dialect), dialect)
+
+
+def test_version_1_run_files_still_score():
+    old = json.loads((ROOT / "tests" / "data" / "run_v1_sample.json").read_text(encoding="utf-8"))
+    assert old["run_file"]["version"] == 1
+    assert "yes/no" in {e["kind"] for e in old["run_file"]["preparation"]["columns"]}
+    data = customers(600)
+    labels = segments(duckdb_labels(data, copy.deepcopy(old["run_file"])))
+    np.testing.assert_array_equal(labels, old["labels"])
+    for dialect in DIALECTS:
+        _single_statement(scoring_sql(copy.deepcopy(old["run_file"]), "customers", dialect=dialect), dialect)

@@ -1,4 +1,4 @@
-"""Segment customers with Apache Spark: the same roles, segments and run file, for tables of any size.
+"""Segment customers with Apache Spark: the same preparation, segments and run file, for tables of any size.
 
 For tens or hundreds of millions of customers in a data lake. A data engineer calls it from their own
 ``SparkSession`` (this package never starts a cluster; ``pyspark`` is imported inside the functions,
@@ -6,13 +6,13 @@ so ``import segmentation`` works without it)::
 
     from segmentation import spark as sgs
     table = sgs.read(spark, "s3a://lake/customers/")     # CSV or Parquet
-    prepared = sgs.prepare(table, scaler="standard")     # roles and audit, as the default engine
+    prepared = sgs.prepare(table, weighting="balanced")  # kinds, roles, codes, log scales, weights
     segments = sgs.fit(prepared, 5)                      # pyspark.ml KMeans, numbered by size
     config = sgs.run_config(segments)                    # the run file (JSON), as the app writes it
     sgs.write(sgs.score(table.frame, config), "s3a://lake/segments.parquet")
 
-One stage per module, as in :mod:`segmentation`: ``read`` (CSV and Parquet in), ``prepare`` (roles
-and scaling), ``kmeans`` (``sweep`` and ``fit``), ``describe`` (profiles and ``run_config``),
+One stage per module, as in :mod:`segmentation`: ``read`` (CSV and Parquet in), ``prepare`` (kinds,
+roles, codes, log scales, scaling and weights), ``kmeans`` (``sweep`` and ``fit``), ``describe`` (profiles and ``run_config``),
 ``score`` (``score``, ``score_summary``, ``write``); ``frames`` holds the Spark plumbing they share.
 """
 

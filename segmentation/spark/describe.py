@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..describe import Profile, category_strength, importance_table, segment_names
+from ..cells import number_text
+from ..describe import (
+    OTHER_VALUE,
+    Profile,
+    category_strength,
+    code_column,
+    importance_table,
+    segment_names,
+    share_name,
+)
 from ..runfile import read_run_file, run_document
 from ..sql import values_sql
 from ..wording import free_name
@@ -45,9 +55,12 @@ def describe(segmentation: SparkSegmentation, *, names: Sequence[str] | None = N
     scored = score(frame, config, segment_column=label, name_column=None)
     with TempView(scored) as view:
         query, value_columns = values_sql(spec, view, dialect="spark", keep=[label])
-        values = frame.sparkSession.sql(query).where(col(label).isNotNull()).persist()
+        read = frame.sparkSession.sql(query).where(col(label).isNotNull())
+        values, numbers, categories = _profiled(read, label, spec, value_columns)
+        values = values.persist()
+    used = set(prepared.columns) | {code_column(e["column"]) for e in prepared.spec["columns"] if e.get("codes")}
     try:
-        profile = _profile(values, label, spec, value_columns, segmentation.k, used=set(prepared.columns))
+        profile = _profile(values, label, numbers, categories, segmentation.k, used=used)
     finally:
         values.unpersist()
     auto = segment_names(profile)
@@ -56,7 +69,7 @@ def describe(segmentation: SparkSegmentation, *, names: Sequence[str] | None = N
         raise ValueError(f"names must have {segmentation.k} entries, not {len(chosen)}")
     summary = profile.summary.copy()
     summary.insert(0, "Name", list(chosen))
-    return Profile(chosen, summary, profile.medians, profile.index, profile.overall, profile.spread, profile.importance)
+    return replace(profile, names=chosen, summary=summary)
 
 
 def run_config(
@@ -84,33 +97,62 @@ def run_config(
 
 
 def _profile_spec(prepared: SparkPrepared) -> dict[str, Any]:
-    """Every column the default engine profiles: the features, and the file's other number and category columns."""
-    used = {e["column"]: e for e in prepared.spec["columns"]}
-    columns = []
-    for report in prepared.reports:
-        if report.column in used:
-            columns.append(used[report.column])
-        elif report.kind == "number":
-            columns.append({"column": report.column, "kind": "number"})
-        elif report.kind in {"yes/no", "category"}:
-            columns.append({"column": report.column, "kind": "category"})
-    return {"columns": columns}
+    """Every column the default engine profiles, in file order: those segmented on and those described."""
+    entries = {e["column"]: e for e in (*prepared.spec["columns"], *prepared.described_spec["columns"])}
+    return {"columns": [entries[r.column] for r in prepared.reports if r.column in entries]}
+
+
+def _profiled(
+    read: DataFrame, label: str, spec: dict[str, Any], value_columns: list[str]
+) -> tuple[DataFrame, list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """The values as the default engine profiles them, and which are numbers and which categories.
+
+    Numbers without their codes; beside each number with codes, who holds which code (``"pdays
+    (code)"``: ``-1`` or ``"other value"``); codes stored as numbers written as
+    :func:`segmentation.cells.number_text`.
+
+    Returns
+    -------
+    values : DataFrame
+        The segment label and the profiled value columns.
+    numbers : list of (name, value column, source column)
+    categories : list of (name, value column)
+    """
+    from pyspark.sql import functions as F
+
+    selected = [col(label)]
+    numbers, categories = [], []
+    for i, (entry, column) in enumerate(zip(spec["columns"], value_columns, strict=True)):
+        value = col(column)
+        if entry["kind"] == "date":
+            numbers.append((f"{entry['column']} (days before latest)", column, entry["column"]))
+        elif entry["kind"] == "number":
+            codes = entry.get("codes", [])
+            if codes:
+                held = F.lit(OTHER_VALUE)
+                for code in reversed(codes):
+                    held = F.when(value == F.lit(float(code)), F.lit(number_text(code))).otherwise(held)
+                selected.append(held.alias(f"_segmentation_code{i}"))
+                categories.append((code_column(entry["column"]), f"_segmentation_code{i}"))
+                value = F.when(value.isin(*codes), F.lit(None).cast("double")).otherwise(value)
+            numbers.append((entry["column"], column, entry["column"]))
+        else:
+            categories.append((entry["column"], column))
+        selected.append(value.alias(column))
+    # A code's holders are profiled where the default engine lists them: among the categories, in file order.
+    return read.select(*selected), numbers, categories
 
 
 def _profile(
-    values: DataFrame, label: str, spec: dict[str, Any], value_columns: list[str], k: int, *, used: set[str]
+    values: DataFrame,
+    label: str,
+    numbers: list[tuple[str, str, str]],
+    categories: list[tuple[str, str]],
+    k: int,
+    *,
+    used: set[str],
 ) -> Profile:
     """The default engine's :class:`~segmentation.Profile`, from aggregates over the labelled values."""
-    numbers = [
-        (f"{e['column']} (days before latest)" if e["kind"] == "date" else e["column"], c, e["column"])
-        for e, c in zip(spec["columns"], value_columns, strict=True)
-        if e["kind"] in {"number", "date"}
-    ]
-    categories = [
-        (e["column"], c)
-        for e, c in zip(spec["columns"], value_columns, strict=True)
-        if e["kind"] not in {"number", "date"}
-    ]
     segment_index = pd.Index(range(1, k + 1), name="Segment")
     overall_row, by_segment = _number_aggregates(values, label, [c for _, c, _ in numbers])
     counts = np.array([by_segment[s]["n"] if s in by_segment else 0 for s in segment_index], dtype=np.float64)
@@ -122,7 +164,7 @@ def _profile(
         for key in ("mean", "median")
     }
     crosstabs = {column: _crosstab(values, label, value_column) for column, value_column in categories}
-    shares, overall_shares = _shares(crosstabs, segment_index)
+    shares, overall_shares, share_of = _shares(crosstabs, segment_index)
     summary = pd.DataFrame(
         {"Customers": counts.astype(np.int64), "Share of customers": counts / counts.sum()}, index=segment_index
     )
@@ -144,7 +186,7 @@ def _profile(
     ]
     index[signed] = np.nan
     importance = _importance(values, numbers, overall_row, by_segment, counts, crosstabs, used=used)
-    return Profile((), summary, per_segment["median"], index, overall, spread, importance)
+    return Profile((), summary, per_segment["median"], index, overall, spread, importance, share_of, frozenset(used))
 
 
 def _number_aggregates(values: DataFrame, label: str, columns: list[str]) -> tuple[Any, dict[int, Any]]:
@@ -181,22 +223,31 @@ def _number_aggregates(values: DataFrame, label: str, columns: list[str]) -> tup
 def _crosstab(values: DataFrame, label: str, column: str) -> pd.DataFrame:
     """Customers per segment (rows) and category value (columns, sorted); missing values left out."""
     rows = values.where(col(column).isNotNull()).groupBy(label, column).count().collect()
-    table = pd.DataFrame([(int(r[label]), str(r[column]), int(r["count"])) for r in rows], columns=["s", "v", "n"])
+    table = pd.DataFrame([(int(r[label]), _text(r[column]), int(r["count"])) for r in rows], columns=["s", "v", "n"])
     crosstab = table.pivot_table(index="s", columns="v", values="n", aggfunc="sum", fill_value=0)
     return crosstab.reindex(columns=sorted(crosstab.columns))
 
 
-def _shares(crosstabs: dict[str, pd.DataFrame], segment_index: pd.Index) -> tuple[pd.DataFrame, pd.Series]:
-    """Each category value's share per segment (columns ``"Region = North"``) and over all customers."""
-    frames, overall = [], {}
+def _text(value: Any) -> str:
+    """A category value as the default engine profiles it: codes stored as numbers as number_text."""
+    return number_text(value) if isinstance(value, float) else str(value)
+
+
+def _shares(
+    crosstabs: dict[str, pd.DataFrame], segment_index: pd.Index
+) -> tuple[pd.DataFrame, pd.Series, dict[str, tuple[str, str]]]:
+    """Each category value's share per segment (columns ``"Region = North"``), over all customers,
+    and which column and value each share counts."""
+    frames, overall, share_of = [], {}, {}
     for column, crosstab in crosstabs.items():
         shares = crosstab.div(crosstab.sum(axis=1), axis=0).reindex(segment_index)
-        shares.columns = [f"{column} = {v}" for v in crosstab.columns]
+        shares.columns = [share_name(column, v) for v in crosstab.columns]
         frames.append(shares)
+        share_of.update({share_name(column, v): (column, v) for v in crosstab.columns})
         totals = crosstab.sum(axis=0)
-        overall.update({f"{column} = {v}": n / totals.sum() for v, n in totals.items()})
+        overall.update({share_name(column, v): n / totals.sum() for v, n in totals.items()})
     frame = pd.concat(frames, axis=1) if frames else pd.DataFrame(index=segment_index)
-    return frame, pd.Series(overall, dtype=np.float64)
+    return frame, pd.Series(overall, dtype=np.float64), share_of
 
 
 def _importance(

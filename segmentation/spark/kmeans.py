@@ -2,9 +2,10 @@
 
 ``pyspark.ml.clustering.KMeans`` (k-means|| start) finds the centres; segments are numbered 1..K
 by size with the rule of :func:`segmentation.fit.order_by_size`. The SSE, Calinski-Harabasz and
-Davies-Bouldin indices cover every row; the silhouette is ``ClusteringEvaluator``'s (squared
-Euclidean distances, so it reads higher than the default engine's) on a fixed sample of at most
-:data:`~segmentation.sweep.SILHOUETTE_ROWS` rows.
+Davies-Bouldin indices cover every row. The silhouette has the default engine's definition
+(:func:`segmentation.metrics.silhouette_scores`, Euclidean distances, as scikit-learn): a fixed
+random sample of at most :data:`~segmentation.metrics.SILHOUETTE_ROWS` segmented customers is
+collected to the driver, each put into its nearest segment, and measured there.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import numpy as np
 
 from ..errors import DataError
 from ..fit import order_by_size, small_segment_warnings
-from ..metrics import SILHOUETTE_ROWS
+from ..metrics import SILHOUETTE_ROWS, silhouette_scores
+from ..nearest import nearest
 from ..sweep import K_LIMIT, Sweep, check_k, check_range, cut_range
 from .frames import col
 from .prepare import VECTOR_COLUMN, SparkPrepared
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import Column
 
-__all__ = ["KMEANS_MAX_ITER", "KMEANS_TOL", "SparkSegmentation", "fit", "sweep"]
+__all__ = ["KMEANS_MAX_ITER", "KMEANS_TOL", "SparkSegmentation", "fit", "silhouette_sample", "sweep"]
 
 #: Iterations of Spark's k-means (it stops earlier when the centres move less than ``tol``).
 KMEANS_MAX_ITER = 30
@@ -50,7 +52,8 @@ class SparkSegmentation:
     inertia : float
         SSE on every segmented customer.
     silhouette : float or None
-        ``ClusteringEvaluator``'s silhouette on a fixed sample.
+        Mean silhouette on a fixed sample, as :func:`segmentation.metrics.silhouette_scores`
+        defines it; None when the sample falls in one segment.
     silhouette_rows : int
         Customers in that sample.
     random_state : int
@@ -81,7 +84,8 @@ def sweep(
     """Fit Spark's k-means for every K in ``k_min..k_max`` and measure each, as :func:`segmentation.sweep`.
 
     The SSE, Calinski-Harabasz and Davies-Bouldin indices cover every row (Davies-Bouldin measures
-    spread around the k-means centres); the silhouette is ``ClusteringEvaluator``'s on a fixed sample.
+    spread around the k-means centres); the silhouette is the default engine's, on a fixed sample of
+    at most :data:`~segmentation.metrics.SILHOUETTE_ROWS` customers (the same for every K).
 
     Returns
     -------
@@ -90,21 +94,22 @@ def sweep(
     check_range(k_min, k_max)
     k_max, notes = cut_range(k_min, k_max, _count_distinct(prepared, limit=k_max))
     ks = list(range(k_min, k_max + 1))
-    sample = _silhouette_sample(prepared, random_state=random_state)
-    sample_rows = sample.count()
-    inertia, silhouette, ch, db = [], [], [], []
-    try:
-        for done, k in enumerate(ks, start=1):
-            centers = _kmeans_centers(prepared, k, random_state=random_state)
-            stats = _cluster_stats(prepared, centers)
-            inertia.append(stats["inertia"])
-            silhouette.append(_silhouette(sample, centers, prepared.feature_columns))
-            ch.append(stats["calinski_harabasz"])
-            db.append(stats["davies_bouldin"])
-            if on_progress is not None:
-                on_progress(done, len(ks))
-    finally:
-        sample.unpersist()
+    sample = silhouette_sample(prepared, random_state=random_state)
+    inertia, labelings, ch, db, smallest = [], [], [], [], []
+    for done, k in enumerate(ks, start=1):
+        centers = _kmeans_centers(prepared, k, random_state=random_state)
+        stats = _cluster_stats(prepared, centers)
+        inertia.append(stats["inertia"])
+        labelings.append(nearest(sample, centers))
+        ch.append(stats["calinski_harabasz"])
+        db.append(stats["davies_bouldin"])
+        smallest.append(int(stats["sizes"].min()))
+        if on_progress is not None and done < len(ks):
+            on_progress(done, len(ks))  # the last call waits for the silhouettes
+    # Every K's silhouette from one pass over the sample's distances, as the default engine's sweep.
+    silhouette = silhouette_scores(sample, labelings)
+    if on_progress is not None:
+        on_progress(len(ks), len(ks))
     return Sweep.from_criteria(
         ks,
         inertia,
@@ -112,10 +117,11 @@ def sweep(
         ch,
         db,
         n_rows=prepared.n_segmented,
-        silhouette_rows=sample_rows,
+        silhouette_rows=len(sample),
         random_state=random_state,
         notes=notes,
         largest_possible_k=k_max if notes else K_LIMIT,
+        smallest=smallest,
     )
 
 
@@ -144,12 +150,8 @@ def fit(prepared: SparkPrepared, k: int, *, random_state: int = 0) -> SparkSegme
     order = order_by_size(np.asarray(sizes), centers)
     centers = centers[order]
     stats = _cluster_stats(prepared, centers)
-    sample = _silhouette_sample(prepared, random_state=random_state)
-    try:
-        silhouette = _silhouette(sample, centers, prepared.feature_columns)
-        sample_rows = sample.count()
-    finally:
-        sample.unpersist()
+    sample = silhouette_sample(prepared, random_state=random_state)
+    silhouette = silhouette_scores(sample, [nearest(sample, centers)])[0] if k >= 2 else None
     return SparkSegmentation(
         prepared=prepared,
         k=k,
@@ -157,7 +159,7 @@ def fit(prepared: SparkPrepared, k: int, *, random_state: int = 0) -> SparkSegme
         sizes=tuple(int(s) for s in stats["sizes"]),
         inertia=stats["inertia"],
         silhouette=silhouette,
-        silhouette_rows=sample_rows,
+        silhouette_rows=len(sample),
         random_state=random_state,
     )
 
@@ -264,31 +266,24 @@ def _cluster_stats(prepared: SparkPrepared, centers: np.ndarray) -> dict[str, An
     }
 
 
-def _silhouette_sample(prepared: SparkPrepared, *, random_state: int) -> DataFrame:
-    """The fixed sample the silhouette is measured on (the same for every K), cached."""
-    frame = prepared.features
+def silhouette_sample(prepared: SparkPrepared, *, random_state: int = 0) -> np.ndarray:
+    """The fixed sample the silhouette is measured on (the same for every K), as a matrix on the driver.
+
+    Every segmented customer up to :data:`~segmentation.metrics.SILHOUETTE_ROWS`; above, a random
+    sample of that many (seeded with ``random_state``).
+
+    Returns
+    -------
+    ndarray of shape (n_sample, n_features)
+        The scaled features, in :attr:`SparkPrepared.feature_columns` order.
+    """
+    frame = prepared.features.select(*[col(c) for c in prepared.feature_columns])
     if prepared.n_segmented > SILHOUETTE_ROWS:
+        # A little over the share needed, then cut: Spark's sample() size is only expected, not exact.
         fraction = min(1.0, 1.1 * SILHOUETTE_ROWS / prepared.n_segmented)
         frame = frame.sample(withReplacement=False, fraction=fraction, seed=random_state).limit(SILHOUETTE_ROWS)
-    return frame.persist()
-
-
-def _silhouette(sample: DataFrame, centers: np.ndarray, feature_columns: Sequence[str]) -> float | None:
-    from pyspark.ml.evaluation import ClusteringEvaluator
-
-    if len(centers) < 2:
-        return None
-    from pyspark.errors import IllegalArgumentException
-
-    label, _ = _nearest(feature_columns, centers)
-    labelled = sample.select(col(VECTOR_COLUMN), label.cast("double").alias(_LABEL))
-    evaluator = ClusteringEvaluator(
-        featuresCol=VECTOR_COLUMN, predictionCol=_LABEL, metricName="silhouette", distanceMeasure="squaredEuclidean"
-    )
-    try:
-        return float(evaluator.evaluate(labelled))
-    except IllegalArgumentException:  # the sample falls in a single segment: no silhouette
-        return None
+    rows = frame.collect()
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(prepared.feature_columns))
 
 
 def _count_distinct(prepared: SparkPrepared, *, limit: int) -> int:

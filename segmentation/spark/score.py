@@ -20,7 +20,7 @@ from .frames import TempView, col
 from .read import local_path
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 __all__ = ["score", "score_summary", "write"]
 
@@ -113,8 +113,11 @@ def score_summary(frame: DataFrame, model: RunModel | dict[str, Any]) -> dict[st
             aggregates.append(F.sum((written & unread).cast("long")).alias(f"bad{i}"))
             if entry["kind"] == "number":
                 # For a ten-times check an approximate median is plenty, and it stays cheap on any
-                # number of rows (an exact one counts every different value).
-                aggregates.append(F.percentile_approx(col(column), 0.5, 10_000).alias(f"median{i}"))
+                # number of rows (an exact one counts every different value). Codes ("-1 = never")
+                # are no amounts, as in segmentation.score.
+                codes = entry.get("codes", [])
+                amount = F.when(col(column).isin(*codes), F.lit(None)).otherwise(col(column)) if codes else col(column)
+                aggregates.append(F.percentile_approx(amount, 0.5, 10_000).alias(f"median{i}"))
     row = values.agg(*aggregates).first()
     sizes_rows = values.where(col(label).isNotNull()).groupBy(label).count().collect()
     counts = {int(r[label]): int(r["count"]) for r in sizes_rows}
@@ -137,17 +140,19 @@ def score_summary(frame: DataFrame, model: RunModel | dict[str, Any]) -> dict[st
             if note:
                 notes.append(note)
         else:
+            unseen = "_segmentation_unseen"
             grouped = (
-                values.where(col(column).isNotNull() & ~col(column).isin(*entry["categories"]))
+                values.select(_unseen_value(values, entry, column).alias(unseen))
+                .where(col(unseen).isNotNull())
                 .withColumn("_segmentation_order", F.monotonically_increasing_id())
-                .groupBy(column)
+                .groupBy(unseen)
                 .agg(F.count(F.lit(1)).alias("count"), F.min("_segmentation_order").alias("first"))
             )
             totals = grouped.agg(F.sum("count").alias("total"), F.count(F.lit(1)).alias("distinct")).first()
             if totals["distinct"]:
                 # Ties in order of appearance, as pandas lists them.
                 top = grouped.orderBy(F.desc("count"), F.col("first")).limit(4).collect()
-                examples = [(r[column], int(r["count"])) for r in top]
+                examples = [(r[unseen], int(r["count"])) for r in top]
                 notes.append(unseen_note(entry, examples, total=int(totals["total"]), distinct=int(totals["distinct"])))
     not_segmented = int(row["rows"]) - int(row["segmented"])
     if not_segmented:
@@ -172,6 +177,24 @@ def write(frame: DataFrame, path: str | Path) -> None:
         writer.option("header", True).option("escape", '"').csv(location)
     else:
         writer.parquet(location)
+
+
+def _unseen_value(values: DataFrame, entry: dict[str, Any], column: str) -> Column:
+    """A cell's value where the fit never saw it, written as :func:`segmentation.score` writes it; else NULL."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import NumericType
+
+    value = col(column)
+    if not isinstance(values.schema[column].dataType, NumericType):
+        return F.when(~value.isin(*entry["categories"]), value)
+    # Codes stored as numbers: a number as number_text writes it (whole ones without decimals), and
+    # a cell that holds no number as it is written.
+    whole = (value == F.floor(value)) & (F.abs(value) < F.lit(1e15))
+    text = F.when(whole, value.cast("long").cast("string")).otherwise(value.cast("string"))
+    known = value.isin(*[float(c) for c in entry["categories"]])
+    raw = F.trim(col(entry["column"]).cast("string"))
+    written = raw.isNotNull() & ~F.lower(raw).isin(*_markers())
+    return F.when(value.isNotNull(), F.when(~known, text)).when(written, raw)
 
 
 def _markers() -> list[str]:
