@@ -34,12 +34,13 @@ from .export import (
 from .fit import Segmentation, fit
 from .load import Table, load, load_table
 from .prepare import OUTLIERS, SCALER_NAMES, SCALERS, TRANSFORMS, WEIGHTINGS, Prepared, column_choices, prepare
+from .rfm import rfm_crosstab, rfm_scores
 from .runfile import RunModel, read_run_file, run_config, run_config_json
 from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .scoring import Scored, score
 from .stability import Stability, stability, stability_sweep
 from .sweep import Sweep, sweep
-from .transactions import LogColumns, Rollup, detect_log, rfm_crosstab, rfm_scores, roll_up
+from .transactions import LogColumns, Rollup, detect_log, roll_up
 from .transitions import Transitions, compare_segmentations, transitions
 from .unusual import unusual_customers, worst_fits
 
