@@ -74,6 +74,14 @@ def rollup_notes(
     as_of_day: int,
     as_of_given: bool,
 ) -> list[str]:
+    """The roll-up's notes, first its size and dates ("69,659 purchases by 23,570 customers, 1997-01-01
+    to 1998-06-30."), then the as-of date, how orders were counted, dates in several layouts, refunds
+    and missing amounts, and one note per reason rows were left out.
+
+    ``status`` holds each log row's :class:`RowStatus`; ``counted`` marks the rows rolled up;
+    ``orders`` and ``customers`` are :func:`segmentation.orders.orders_of` and
+    :func:`segmentation.orders.per_customer` of those rows, amounts in 1/``scale`` units.
+    """
     n_lines = int(counted.sum())
     n_customers = len(customers)
     purchases = int((~orders["refund"]).sum())
