@@ -19,6 +19,24 @@ from segmentation import Table, load_table
 #: The CDNOW log in ../shared/data (69,659 purchases by 23,570 customers).
 CDNOW = "transactions/CDNOW_master.txt"
 
+#: A small messy log: several lines per order, refunds, missing and unreadable amounts and dates,
+#: rows without a customer or an order ID, dates in four layouts (see test_transactions for the answers).
+MESSY = """Order ID,Customer,Order date,Amount
+1001,C01,2024-03-01,$10.00
+1001,C01,2024-03-01,5.50
+1002,C02,05.03.2024,20
+1003,C01,2024/03/10,
+1004,C03,yesterday,7
+1005,,2024-03-12,8
+1006,C02,2024-03-15,-20
+1007,C04,2024-03-16,-5
+1008,C02,2024-03-20,abc
+1009,C01,,3
+,C03,2024-03-21,4
+,C03,2024-03-21,6
+1010,C05,20240330,1
+"""
+
 
 def csv_table(frame: pd.DataFrame, *, sep: str = ",") -> Table:
     """The frame as a file a marketer would upload, read by the real loader."""
