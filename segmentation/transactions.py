@@ -242,7 +242,8 @@ def roll_up(
     amounts = _amounts(table, amount) if amount is not None else None
     # Amounts in whole cents (or whatever unit the file's decimals show), so sums are exact: the total
     # spend is the sum of the amounts as written, not a float near it.
-    scale = 10 ** amount_decimals(amounts.to_numpy()) if amounts is not None else 1
+    decimals = amount_decimals(amounts.to_numpy()) if amounts is not None else 0
+    scale = 10**decimals
     minor = np.round(amounts.to_numpy() * scale) if amounts is not None else None
 
     order_codes = pd.factorize(column_text(table, order))[0][counted] if order is not None else None
@@ -286,14 +287,14 @@ def roll_up(
     frame = _customer_frame(customers, ids=uniques, customer=customer, amount=amount, scale=scale)
     definition = f"{table.file_hash}|{customer}|{date}|{amount}|{order}|{day_text(as_of_day)}"
     customer_table = replace(
-        Table.from_frame(frame, name=table.name),
+        _with_amounts_written(Table.from_frame(frame, name=table.name), decimals=decimals),
         # The log's identity plus the roll-up's definitions: the same log rolled up another way is other data.
         file_hash=hashlib.sha256(definition.encode()).hexdigest(),
         n_bytes=table.n_bytes,
         format=table.format,
         delimiter=table.delimiter,
         encoding=table.encoding,
-        notes=tuple(notes),
+        notes=(*table.notes, *notes),  # how the log was read, then how it was rolled up
     )
     return Rollup(
         table=customer_table,
@@ -378,7 +379,12 @@ def roll_up_if_log(
             )
         return None
     detected = found.options() if found is not None else dict.fromkeys(given)
-    chosen = {role: detected[role] if column is None else (column or None) for role, column in given.items()}
+    # A column named for one role is no longer the one found for another ("--date Sales" frees "Sales").
+    explicit = {column for column in given.values() if column}
+    chosen = {
+        role: (column or None) if column is not None else (None if detected[role] in explicit else detected[role])
+        for role, column in given.items()
+    }
     missing = [role for role in ("customer", "date") if chosen[role] is None]
     if missing:
         raise DataError(
@@ -483,3 +489,18 @@ def _customer_frame(
     # The customer column keeps the log's name; a derived column yields if the log uses its name.
     names = {name: name if name == customer else free_name(name, [customer]) for name in columns}
     return pd.DataFrame({names[name]: values for name, values in columns.items()})
+
+
+def _with_amounts_written(table: Table, *, decimals: int) -> Table:
+    """The customer table with its amounts written as the log writes them (``89.00``, not ``89.0``).
+
+    The raw view is what downloads show; spend keeps the log's decimals, the average order value at
+    least cents.
+    """
+    raw = table.raw.copy()
+    for column, places in ((SPEND, decimals), (ORDER_VALUE, max(decimals, 2))):
+        name = free_name(column, [table.columns[0]])
+        if name in raw.columns:
+            values = table.frame[name]
+            raw[name] = values.map(lambda v, places=places: f"{v:.{places}f}").where(values.notna(), "")
+    return replace(table, raw=raw)

@@ -341,6 +341,15 @@ def test_cdnow_customers_checked_by_hand(cdnow, customer, recency, orders, spend
     assert np.isnan(row[INTERVAL]) if interval is None else row[INTERVAL] == interval
 
 
+def test_cdnow_customer_table_writes_amounts_as_the_log_does(cdnow):
+    raw = cdnow.table.raw.set_index("customer_id")
+    assert raw.loc["00002", [SPEND, ORDER_VALUE, RECENCY, ORDERS]].tolist() == ["89.00", "89.00", "534", "1"]
+    assert raw.loc["00001", INTERVAL] == "" and raw.loc["00003", INTERVAL] == "102.2"
+    # How the log was read comes first among the customer table's notes, then how it was rolled up.
+    assert "separated by runs of spaces" in cdnow.table.notes[0]
+    assert cdnow.table.notes[1:] == cdnow.notes
+
+
 def test_cdnow_customer_table_segments_like_any_customer_file(cdnow):
     prepared = sg.prepare(cdnow.table)
     assert "customer_id" not in prepared.columns  # an identifier, as in any customer file
