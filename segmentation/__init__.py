@@ -23,6 +23,7 @@ Plain Python (no Streamlit), so the same calls serve the app, the command line
 
 from .cards import Card, segment_cards
 from .columns import KINDS, ROLES, ColumnReport
+from .customers import Customers, LogOptions, prepare_customers, roll_up_if_log
 from .describe import Profile, describe
 from .errors import DataError
 from .export import (
@@ -43,7 +44,7 @@ from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .scoring import Scored, score
 from .stability import Stability, stability, stability_sweep
 from .sweep import Sweep, sweep
-from .transactions import LogColumns, Rollup, detect_log, prepare_customers, roll_up, roll_up_if_log
+from .transactions import LogColumns, Rollup, detect_log, roll_up
 from .transitions import Transitions, compare_segmentations, transitions
 from .unusual import unusual_customers, worst_fits
 
@@ -75,6 +76,8 @@ __all__ = [
     "rfm_scores",
     "roll_up",
     "roll_up_if_log",
+    "Customers",
+    "LogOptions",
     "prepare_customers",
     "customers_csv",
     "customers_frame",

@@ -8,22 +8,19 @@ customers and the JSON adds ``"transactions"``. Without a log nothing changes.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from .customers import TRANSACTIONS, Customers, LogOptions
 from .describe import Profile
 from .errors import DataError
 from .export import labelled_csv
 from .fit import Segmentation
-from .load import Table, load_table
+from .load import load_table
 from .log_export import customers_csv, order_lines_csv
-from .prepare import Prepared, prepare
 from .rfm import rfm_crosstab, rfm_scores
-from .transactions import TRANSACTIONS, Rollup, prepare_customers, roll_up_if_log
 
 __all__ = [
-    "Customers",
     "add_log_options",
     "log_json",
     "print_log",
@@ -34,23 +31,6 @@ __all__ = [
 ]
 
 _COLUMN_FLAGS = ("customer", "date", "amount", "order")
-
-
-@dataclass(frozen=True)
-class Customers:
-    """A file read for segmenting: the file as loaded and, when it is a log, its roll-up."""
-
-    file: Table
-    rollup: Rollup | None
-
-    @property
-    def table(self) -> Table:
-        """What is segmented: the roll-up's customers, or the file itself."""
-        return self.file if self.rollup is None else self.rollup.table
-
-    def prepare(self, **options) -> Prepared:
-        """The customers prepared (a roll-up with its defaults, see :func:`segmentation.prepare_customers`)."""
-        return prepare(self.file, **options) if self.rollup is None else prepare_customers(self.rollup, **options)
 
 
 def add_log_options(parser: argparse.ArgumentParser, *, out: bool = False) -> None:
@@ -105,13 +85,13 @@ def read_customers(args: argparse.Namespace, *, sep: str | None) -> Customers:
     """
     table = load_table(args.file, sep=sep, encoding=args.encoding)
     columns = {flag: getattr(args, flag) for flag in _COLUMN_FLAGS}
-    rollup = roll_up_if_log(table, transactions=args.transactions, as_of=args.as_of, **columns)
-    if rollup is None and getattr(args, "out_transactions", None) is not None:
+    customers = Customers.of(table, LogOptions(transactions=args.transactions, as_of=args.as_of, **columns))
+    if customers.rollup is None and getattr(args, "out_transactions", None) is not None:
         raise DataError(
             f"--out-transactions writes the order lines of a transaction log, but '{table.name}' was read as one "
             "row per customer. Use --out, or name the log's columns (--customer, --date)."
         )
-    return Customers(table, rollup)
+    return customers
 
 
 def log_json(customers: Customers | None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ customer IDs, a date, and an amount and an order ID when there are), :func:`roll
 a customer :class:`~segmentation.Table` in the user's units (days since the last and the first
 purchase, orders, total spend, average order value, average days between orders) that
 :func:`segmentation.prepare` and every later stage take as they take any customer file.
-The RFM scores and cells are in :mod:`segmentation.rfm`, the downloads in :mod:`segmentation.log_export`.
+Reading any file as customers (rolled up when it is a log) is :mod:`segmentation.customers`; the RFM
+scores and cells are in :mod:`segmentation.rfm`, the downloads in :mod:`segmentation.log_export`.
 """
 
 from __future__ import annotations
@@ -25,13 +26,11 @@ from .load import Table
 from .log_columns import MIN_ROWS_PER_CUSTOMER, LogColumns, column_text, detect_log
 from .log_dates import day_number, day_text, read_days
 from .orders import amount_decimals, orders_of, per_customer
-from .prepare import Prepared, prepare
 from .rollup_notes import ROW_STATUSES, RowStatus, rollup_notes
-from .wording import and_joined, clipped, free_name, quoted, short_list
+from .wording import clipped, free_name, quoted, short_list
 
 __all__ = [
     "DERIVED_COLUMNS",
-    "DESCRIBED_BY_DEFAULT",
     "INTERVAL",
     "MIN_ROWS_PER_CUSTOMER",
     "ORDERS",
@@ -40,13 +39,11 @@ __all__ = [
     "ROW_STATUSES",
     "SPEND",
     "TENURE",
-    "TRANSACTIONS",
     "LogColumns",
     "Rollup",
+    "check_columns",
     "detect_log",
-    "prepare_customers",
     "roll_up",
-    "roll_up_if_log",
 ]
 
 
@@ -59,18 +56,6 @@ ORDER_VALUE = "Average order value"
 TENURE = "Days since first purchase"
 INTERVAL = "Average days between orders"
 DERIVED_COLUMNS = (RECENCY, ORDERS, SPEND, ORDER_VALUE, TENURE, INTERVAL)
-
-#: Derived columns shown per segment but not segmented on unless chosen: a customer with one order
-#: has no days between orders (half of CDNOW's customers), and the median filled in for them would
-#: place one-off buyers among the regular ones.
-DESCRIBED_BY_DEFAULT = (INTERVAL,)
-
-#: The choices of ``transactions`` in :func:`roll_up_if_log` (the command line's ``--transactions``).
-TRANSACTIONS = {
-    "auto": "roll up when the file looks like a log (repeated customer IDs beside dates)",
-    "yes": "the file is a log: roll it up (name the columns when they are not found)",
-    "no": "the file has one row per customer already",
-}
 
 
 @dataclass(frozen=True)
@@ -222,7 +207,7 @@ def roll_up(
     >>> rolled.notes[0]
     '4 purchases by 2 customers, 2024-03-01 to 2024-04-01.'
     """
-    _check_columns(table, customer=customer, date=date, amount=amount, order=order)
+    check_columns(table, customer=customer, date=date, amount=amount, order=order)
     ids = column_text(table, customer)
     codes, uniques = pd.factorize(ids)  # -1 where there is no ID; IDs in order of first appearance
     has_customer = codes >= 0
@@ -310,117 +295,6 @@ def roll_up(
     )
 
 
-def roll_up_if_log(
-    table: Table,
-    *,
-    transactions: str = "auto",
-    customer: str | None = None,
-    date: str | None = None,
-    amount: str | None = None,
-    order: str | None = None,
-    as_of: str | Date | datetime | pd.Timestamp | None = None,
-) -> Rollup | None:
-    """Roll the file up when it is a transaction log: the one rule of the app and the command line.
-
-    Columns not given are the ones :func:`detect_log` finds. With ``transactions="auto"`` a file
-    is rolled up when it looks like a log, or when its customer or date column is named; ``"yes"``
-    rolls it up whatever it looks like (the customer and date columns must then be found or
-    named); ``"no"`` keeps it as one row per customer.
-
-    Parameters
-    ----------
-    table : Table
-        The file as loaded.
-    transactions : {"auto", "yes", "no"}, default "auto"
-        See :data:`TRANSACTIONS`.
-    customer, date, amount, order : str, optional
-        Columns of the log, as named in the file; ``""`` for "no amount column" or "no order
-        column" when one was found that is not.
-    as_of : str or date, optional
-        The day the days are counted to (by default the log's last date).
-
-    Returns
-    -------
-    Rollup or None
-        None when the file is taken as one row per customer.
-
-    Raises
-    ------
-    DataError
-        When a column or the as-of date is given for a file taken as one row per customer, when a
-        log's customer or date column is neither found nor named, or as :func:`roll_up`.
-
-    Examples
-    --------
-    >>> log = Table.from_frame(pd.DataFrame({"Customer": ["A", "B", "A"], "Date": ["2024-03-01"] * 3}))
-    >>> roll_up_if_log(log).n_customers, roll_up_if_log(log, transactions="no")
-    (2, None)
-    """
-    if transactions not in TRANSACTIONS:
-        raise DataError(f"transactions must be one of {quoted(TRANSACTIONS)}, not '{clipped(transactions, 20)}'.")
-    given = {"customer": customer, "date": date, "amount": amount, "order": order}
-    named = [f"{role} column" for role, column in given.items() if column]
-    named += ["as-of date"] if as_of is not None else []
-    if transactions == "no":
-        if named:
-            raise DataError(
-                f"'{table.name}' is taken as one row per customer, so the {and_joined(named)} given cannot be used "
-                "(they are for a transaction log). Drop them, or let the file be rolled up."
-            )
-        return None
-    _check_columns(table, **{role: column or None for role, column in given.items()})
-    found = detect_log(table)
-    if transactions == "auto" and found is None and not (customer or date):
-        if named:
-            raise DataError(
-                f"'{table.name}' does not look like a transaction log (no column repeats customer IDs beside a date "
-                f"column), so the {and_joined(named)} given cannot be used. Name its customer and date columns to "
-                "roll it up, or drop them."
-            )
-        return None
-    detected = found.options() if found is not None else dict.fromkeys(given)
-    # A column named for one role is no longer the one found for another ("--date Sales" frees "Sales").
-    explicit = {column for column in given.values() if column}
-    chosen = {
-        role: (column or None) if column is not None else (None if detected[role] in explicit else detected[role])
-        for role, column in given.items()
-    }
-    missing = [role for role in ("customer", "date") if chosen[role] is None]
-    if missing:
-        raise DataError(
-            f"No {and_joined(missing)} column was found in '{table.name}'; name it (its columns are "
-            f"{short_list(table.columns, limit=8)})."
-        )
-    rollup = roll_up(table, **chosen, as_of=as_of)
-    if found is not None and found.options() == chosen:
-        rollup = replace(rollup, columns=found)  # with the reasons each column was taken
-    return rollup
-
-
-def prepare_customers(rollup: Rollup, **options) -> Prepared:
-    """Prepare the rolled-up customers as :func:`segmentation.prepare` does, with the roll-up's defaults.
-
-    Unless ``features`` are chosen, the columns of :data:`DESCRIBED_BY_DEFAULT` are described per
-    segment rather than segmented on (with any ``describe`` given).
-
-    Examples
-    --------
-    >>> log = Table.from_frame(pd.DataFrame({
-    ...     "Customer": ["A", "B", "A", "C", "B", "D"],
-    ...     "Date": ["2024-03-01", "2024-03-02", "2024-03-09", "2024-03-10", "2024-03-20", "2024-03-21"],
-    ... }))
-    >>> prepare_customers(roll_up(log, customer="Customer", date="Date")).columns
-    ('Days since last purchase', 'Orders', 'Days since first purchase')
-    """
-    if options.get("features") is None:
-        # The derived columns keep their names unless the log used one (see _customer_frame).
-        defaults = [c for c in rollup.table.columns[1:] if c in DESCRIBED_BY_DEFAULT]
-        chosen = list(options.get("describe") or ())
-        ignored = set(options.get("ignore") or ())
-        options = {**options, "describe": chosen + [c for c in defaults if c not in chosen and c not in ignored]}
-    return prepare(rollup.table, **options)
-
-
 def _purchase_days(
     date_text: pd.Series, *, column: str, has_customer: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
@@ -437,7 +311,8 @@ def _purchase_days(
     return days, readable, layouts
 
 
-def _check_columns(table: Table, **columns: str | None) -> None:
+def check_columns(table: Table, **columns: str | None) -> None:
+    """Refuse a column the table does not have, or one column given for two roles (``customer="ID"``...)."""
     chosen = [name for name in columns.values() if name is not None]
     for role, name in columns.items():
         if name is not None and name not in table.columns:
