@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import cli_logs as logs
+from . import cli_transactions as logs
 from .cards import segment_cards
 from .describe import describe
 from .errors import DataError

@@ -213,10 +213,17 @@ def prepare_customers(rollup: Rollup, **options) -> Prepared:
     >>> prepare_customers(roll_up(log, customer="Customer", date="Date")).columns
     ('Days since last purchase', 'Orders', 'Days since first purchase')
     """
-    if options.get("features") is None:
-        # The derived columns keep their names unless the log used one (see _customer_frame).
-        defaults = [c for c in rollup.table.columns[1:] if c in DESCRIBED_BY_DEFAULT]
-        chosen = list(options.get("describe") or ())
-        ignored = set(options.get("ignore") or ())
-        options = {**options, "describe": chosen + [c for c in defaults if c not in chosen and c not in ignored]}
-    return prepare(rollup.table, **options)
+    if options.get("features") is not None:
+        return prepare(rollup.table, **options)
+    # The derived columns keep their names unless the log used one (see _customer_frame).
+    chosen = list(options.get("describe") or ())
+    ignored = set(options.get("ignore") or ())
+    defaults = [c for c in rollup.table.columns[1:] if c in DESCRIBED_BY_DEFAULT and c not in chosen + list(ignored)]
+    prepared = prepare(rollup.table, **{**options, "describe": chosen + defaults})
+    notes = [
+        f"'{column}' is shown per segment but does not form the segments: {missing:,} customers with one order have "
+        "none. Give it the role segment to use it."
+        for column in defaults
+        if (missing := int(rollup.table.frame[column].isna().sum()))
+    ]
+    return replace(prepared, notes=(*prepared.notes, *notes)) if notes else prepared
