@@ -7,6 +7,7 @@ state and no cache: the current file, its roll-up and its options come from :mod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -115,12 +116,13 @@ def rfm_table(result: sg.Segmentation, names: tuple[str, ...], *, share: bool = 
     return shown.rename(columns=labels)
 
 
-def labelled_csv(result: sg.Segmentation, *, names: tuple[str, ...], unusual: bool) -> bytes:
-    """The labelled download: for a log one row per customer with RFM scores and cell, else every row of the file."""
+def labelled_download(result: sg.Segmentation, *, names: tuple[str, ...], unusual: bool) -> Callable[[], bytes]:
+    """The labelled download, made when asked: for a log one row per customer with RFM scores and cell, else
+    every row of the file. What it needs is taken now (a click's download runs outside the session)."""
     rollup = app_state.rollup()
     if rollup is None:
-        return sg.labelled_csv(result, names=names, unusual=unusual)
-    return sg.customers_csv(result, rollup, names=names, unusual=unusual)
+        return lambda: sg.labelled_csv(result, names=names, unusual=unusual)
+    return lambda: sg.customers_csv(result, rollup, names=names, unusual=unusual)
 
 
 def labelled_help() -> str:
@@ -133,7 +135,7 @@ def labelled_help() -> str:
     )
 
 
-def order_lines_csv(result: sg.Segmentation, *, names: tuple[str, ...]) -> bytes:
-    """Every row of the log as read, with its customer's segment, RFM cell and status."""
+def order_lines_download(result: sg.Segmentation, *, names: tuple[str, ...]) -> Callable[[], bytes]:
+    """Every row of the log as read, with its customer's segment, RFM cell and status, made when asked."""
     customers = app_state.customers()
-    return sg.order_lines_csv(customers.file, customers.rollup, result, names=names)
+    return lambda: sg.order_lines_csv(customers.file, customers.rollup, result, names=names)

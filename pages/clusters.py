@@ -232,7 +232,7 @@ labelled, summary, cards_html, run = top[0], top[1], bottom[0], bottom[1]
 labelled.download_button(
     "Customers with their segment (CSV)",
     data=app_state.download_data(
-        lambda: app_transactions.labelled_csv(result, names=names, unusual=flag), rows=n_customers
+        app_transactions.labelled_download(result, names=names, unusual=flag), rows=n_customers
     ),
     file_name=f"{stem}_segments_K{k}.csv",
     mime="text/csv",
@@ -274,7 +274,7 @@ if app_state.rollup() is not None:
     st.download_button(
         "Every order line with its customer's segment (CSV)",
         data=app_state.download_data(
-            lambda: app_transactions.order_lines_csv(result, names=names), rows=app_state.rollup().n_log_rows
+            app_transactions.order_lines_download(result, names=names), rows=app_state.rollup().n_log_rows
         ),
         file_name=f"{stem}_order_lines_K{k}.csv",
         mime="text/csv",

@@ -218,7 +218,11 @@ def prepare_customers(rollup: Rollup, **options) -> Prepared:
     # The derived columns keep their names unless the log used one (see _customer_frame).
     chosen = list(options.get("describe") or ())
     ignored = set(options.get("ignore") or ())
-    defaults = [c for c in rollup.table.columns[1:] if c in DESCRIBED_BY_DEFAULT and c not in chosen + list(ignored)]
+    defaults = [
+        c
+        for c in rollup.table.columns[1:]
+        if c in DESCRIBED_BY_DEFAULT and c not in chosen + list(ignored) and rollup.table.frame[c].notna().any()
+    ]  # a column with no value at all (every customer bought once) is left out as any empty column
     prepared = prepare(rollup.table, **{**options, "describe": chosen + defaults})
     notes = [
         f"'{column}' is shown per segment but does not form the segments: {missing:,} customers with one order have "

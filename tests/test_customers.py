@@ -74,3 +74,19 @@ def test_customers_of_a_file_are_its_rows_or_its_rolled_up_customers():
     assert as_rows.rollup is None and as_rows.table is log and as_rows.prepare().n_rows == log.n_rows
     # Hashable: the app keys its caches on the options.
     assert hash(LogOptions(order="")) == hash(LogOptions(order="")) and LogOptions() != LogOptions(order="")
+
+
+def test_prepare_customers_says_why_the_days_between_orders_are_only_described():
+    rollup = roll_up_if_log(csv_table(generated_log(customers=60)))
+    one_order = int((rollup.table.frame[ORDERS] == 1).sum())
+    assert one_order > 0
+    note = prepare_customers(rollup).notes[-1]
+    assert note.startswith(f"'{INTERVAL}' is shown per segment but does not form the segments: {one_order:,} customers")
+
+
+def test_a_log_where_everyone_bought_once_is_prepared_without_the_empty_column():
+    sample = load_table(sg.sample_csv(300))
+    rollup = roll_up_if_log(sample, customer="CustomerID", date="Member Since")
+    assert rollup.table.frame[INTERVAL].isna().all()
+    prepared = prepare_customers(rollup)
+    assert INTERVAL not in prepared.columns and prepared.n_rows == 300
