@@ -8,7 +8,8 @@ by ``max_entries`` and ``max_size`` so a busy server cannot run out of memory:
 =========================  ===========  ========  =====================================================
 cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
-``_prepare_cached``        8            1.5 GB    the loaded + prepared file (raw text, typed, matrix)
+``_prepare_cached``        8            1.5 GB    the loaded file, its roll-up if a log, the prepared customers
+``_rfm_cached``            8            200 MB    the RFM scores and cells of a log's customers
 ``_sweep_range_cached``    200          < 1 MB    the criteria of a range of K (own LRU, see there)
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
 ``_fit_cached``            24           600 MB    labels, fit scores and distances of one segmentation
@@ -78,7 +79,8 @@ class PrepOptions:
     """What the user chose on the upload page (hashable: it keys the caches).
 
     ``features=None`` means the core's choice; the column choices are those of
-    :func:`segmentation.prepare.column_choices`, as tuples.
+    :func:`segmentation.prepare.column_choices`, as tuples. ``log`` says how the file is read as
+    customers (a transaction log is rolled up first, see :func:`segmentation.roll_up_if_log`).
     """
 
     features: tuple[str, ...] | None = None
@@ -89,6 +91,7 @@ class PrepOptions:
     numeric: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     transforms: tuple[tuple[str, str], ...] = ()
+    log: sg.LogOptions = sg.LogOptions()
 
     @classmethod
     def from_choices(cls, choices: dict, **options) -> PrepOptions:
@@ -231,20 +234,27 @@ def use_upload(name: str, data: bytes) -> None:
     if current is not None and current.digest == digest and current.name == name:
         return
     # Prepare before switching, so a bad file never replaces good data.
-    _prepare_cached(data, digest, name, PrepOptions(), _max_bytes=_max_upload_bytes())
-    _switch_to(Dataset(name, data, digest))
+    start = PrepOptions()
+    try:
+        _prepare_cached(data, digest, name, start, _max_bytes=_max_upload_bytes())
+    except sg.DataError:
+        # Perhaps only the roll-up of what looked like a log failed: read it as a customer table then
+        # (the upload page offers the roll-up, and says what is wrong with it).
+        start = PrepOptions(log=sg.LogOptions(transactions="no"))
+        _prepare_cached(data, digest, name, start, _max_bytes=_max_upload_bytes())
+    _switch_to(Dataset(name, data, digest), start)
 
 
 def use_sample() -> None:
     data = _sample_bytes()
-    _switch_to(Dataset(sg.SAMPLE_NAME, data, file_hash(data), is_sample=True))
+    _switch_to(Dataset(sg.SAMPLE_NAME, data, file_hash(data), is_sample=True), PrepOptions())
     st.session_state[_UPLOADER_GENERATION] = st.session_state.get(_UPLOADER_GENERATION, 0) + 1
     st.session_state.pop(UPLOAD_ERROR, None)
 
 
-def _switch_to(new: Dataset) -> None:
+def _switch_to(new: Dataset, opts: PrepOptions) -> None:
     st.session_state[DATASET] = new
-    st.session_state[OPTIONS] = PrepOptions()
+    st.session_state[OPTIONS] = opts
     st.session_state.pop(CHOSEN_K, None)
     st.session_state.pop(_PREPARED, None)
     st.session_state.pop(_SEGMENTATION, None)
@@ -268,94 +278,43 @@ def require_data() -> tuple[Dataset, sg.Prepared]:
 def automatic_columns() -> tuple[sg.ColumnReport, ...]:
     """The current file's columns as read with no choices: the reference the column table edits."""
     current = dataset()
-    return _prepare_cached(current.data, current.digest, current.name, PrepOptions()).reports
-
-
-_SCALE_NAMES = {"auto": "auto", "none": "as is", "log": "log"}
-#: The scale shown for columns that are not numbers (there is nothing to choose).
-NOT_A_NUMBER = "–"
-#: How the upload page's column table shows and edits each column.
-COLUMN_TABLE_CONFIG = {
-    "Column": st.column_config.TextColumn("Column", width="medium"),
-    "Kind": st.column_config.SelectboxColumn(
-        "Kind",
-        options=list(sg.KINDS),
-        required=True,
-        help="number, category, flag (two values), date, id, constant or text. A number can be read as a "
-        "category (codes) and a category of numbers as a number.",
-    ),
-    "Role": st.column_config.SelectboxColumn(
-        "Role", options=list(sg.ROLES), required=True, help="segment, describe or ignore"
-    ),
-    "Scale": st.column_config.SelectboxColumn(
-        "Scale",
-        options=["auto", "as is", "log", NOT_A_NUMBER],
-        required=True,
-        help="For numbers: auto puts heavily skewed amounts on a log scale; as is; log.",
-    ),
-    "Compared": st.column_config.TextColumn("Compared as", help="What the scale is now: as is or on a log scale."),
-    "Values": st.column_config.NumberColumn("Different values", format="localized"),
-    "Missing": st.column_config.NumberColumn("Missing", format="localized"),
-}
-
-
-def column_table(prepared: sg.Prepared) -> pd.DataFrame:
-    """The upload page's table of columns: kind, role and scale (editable), and why."""
-    chosen = dict(options().transforms)
-    return pd.DataFrame(
-        {
-            "Column": [r.column for r in prepared.reports],
-            "Kind": [r.kind for r in prepared.reports],
-            "Role": [r.role for r in prepared.reports],
-            "Scale": [
-                _SCALE_NAMES[chosen.get(r.column, "auto")] if r.kind == "number" else NOT_A_NUMBER
-                for r in prepared.reports
-            ],
-            "Compared": [
-                ("on a log scale" if r.transform == "log" else "as is")
-                if r.kind == "number" and r.role != "ignore"
-                else ""
-                for r in prepared.reports
-            ],
-            "Values": [r.distinct for r in prepared.reports],
-            "Missing": [r.missing for r in prepared.reports],
-        }
-    )
-
-
-def column_notes(prepared: sg.Prepared) -> pd.DataFrame:
-    """Each column's note in full, the columns segmented on first: what was done and why."""
-    order = {"segment": 0, "describe": 1, "ignore": 2}
-    reports = sorted(prepared.reports, key=lambda r: order[r.role])
-    return pd.DataFrame(
-        {"Role": [r.role for r in reports], "What was done and why": [r.summary() for r in reports]},
-        index=pd.Index([r.column for r in reports], name="Column"),
-    )
-
-
-def choices_from_table(edited: pd.DataFrame) -> dict:
-    """The edited column table as :func:`segmentation.prepare.column_choices` options.
-
-    Raises
-    ------
-    DataError
-        When a kind was changed to one that only the values decide.
-    """
-    automatic = {r.column: r for r in automatic_columns()}
-    kinds = dict(zip(edited["Column"], edited["Kind"], strict=True))
-    for column, kind in kinds.items():
-        if kind != automatic[column].kind and kind not in ("number", "category"):
-            raise sg.DataError(
-                f"'{column}' can be read as a number or a category; whether it is a {kind} is decided by its values."
-            )
-    scale_codes = {v: k for k, v in _SCALE_NAMES.items()}
-    scales = {c: scale_codes[v] for c, v in zip(edited["Column"], edited["Scale"], strict=True) if v in scale_codes}
-    roles = dict(zip(edited["Column"], edited["Role"], strict=True))
-    return sg.column_choices(automatic.values(), kinds=kinds, roles=roles, scales=scales)
+    return _prepare_cached(current.data, current.digest, current.name, PrepOptions(log=options().log))[1].reports
 
 
 def prepared() -> sg.Prepared:
     """The current data prepared with the current options (session memo, then the shared cache)."""
+    return _customers_and_prepared()[1]
+
+
+def customers() -> sg.Customers:
+    """The current file read as customers: the file, and its roll-up when it is a transaction log."""
+    return _customers_and_prepared()[0]
+
+
+def rollup() -> sg.Rollup | None:
+    """The current file's roll-up to one row per customer, or None when it is a customer table."""
+    return customers().rollup
+
+
+def set_log_options(new: sg.LogOptions) -> None:
+    """Read the file as customers another way; the column choices start afresh (the columns change).
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read that way (the current options are kept).
+    """
+    if new != options().log:
+        set_options(PrepOptions(log=new))
+
+
+def rfm_scores() -> pd.DataFrame | None:
+    """The R, F and M scores and RFM cell of each customer of a log (None for a customer table)."""
+    current, log = dataset(), rollup()
+    return None if log is None else _rfm_cached(log, current.digest, current.name, options().log)
+
+
+def _customers_and_prepared() -> tuple[sg.Customers, sg.Prepared]:
     current, opts = dataset(), options()
     key = (current.digest, current.name, opts)
     memo = st.session_state.get(_PREPARED)
@@ -405,10 +364,16 @@ def set_segment_names(k: int, names: list[str]) -> None:
 @st.cache_data(max_entries=8, max_size="1.5GB", show_spinner="Reading and preparing the data…")
 def _prepare_cached(
     _data: bytes, digest: str, name: str, opts: PrepOptions, _max_bytes: int | None = None
-) -> sg.Prepared:
+) -> tuple[sg.Customers, sg.Prepared]:
     # The size limit is not part of the key: a file that passed it once passes it again.
     table = sg.load_table(_data, name=name, max_bytes=_max_bytes)
-    return sg.prepare(table, **opts.prepare_options())
+    customers = sg.Customers.of(table, opts.log)
+    return customers, customers.prepare(**opts.prepare_options())
+
+
+@st.cache_data(max_entries=8, max_size="200MB", show_spinner=False)
+def _rfm_cached(_rollup: sg.Rollup, digest: str, name: str, log: sg.LogOptions) -> pd.DataFrame:
+    return sg.rfm_scores(_rollup)
 
 
 #: Ranges of K whose criteria are kept for every session (a few numbers per K each).
@@ -557,6 +522,7 @@ def literal_table(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` for ``st.table``, which renders Markdown in cells: every text cell shown as typed."""
     shown = frame.map(lambda v: literal(v) if isinstance(v, str) else v)
     shown.index = shown.index.map(lambda v: literal(v) if isinstance(v, str) else v)
+    shown.columns = shown.columns.map(lambda v: literal(v) if isinstance(v, str) else v)  # headers are Markdown too
     return shown
 
 
@@ -617,9 +583,9 @@ def sidebar() -> None:
         except sg.DataError:
             st.caption("This data cannot be segmented with the current options.")
             return
-        st.caption(
-            f"{result.n_rows:,} rows · {len(result.table.columns)} columns · {len(result.columns)} used to segment"
-        )
+        log = rollup()
+        size = f"{result.n_rows:,} rows" if log is None else f"{result.n_rows:,} customers from {log.n_log_rows:,} rows"
+        st.caption(f"{size} · {len(result.table.columns)} columns · {len(result.columns)} used to segment")
         k = st.session_state.get(CHOSEN_K)
         if k is not None:
             st.caption(f"Chosen number of segments: **K = {k}**")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
+import app_transactions
 import segmentation as sg
 from segmentation import charts
 from segmentation.stability import stability_by_default, stability_ks
@@ -212,6 +213,16 @@ with fits_tab:
     )
     st.dataframe(sg.worst_fits(result, names=names), width="stretch", hide_index=True)
 
+if app_state.rollup() is not None:
+    st.subheader("Classic RFM cells beside your segments")
+    st.caption(
+        "Customers by RFM cell (rows) and segment (columns): read down a column to see which classic cells a "
+        "segment's customers fall in. R, F and M score recency, orders and spend from 1 to 5 (fifths of your "
+        "customers, 5 = most recent, most orders, most spend); the cells are Putler's 11 RFM segments."
+    )
+    share = st.toggle("Show each segment's customers as percentages", key="rfm_share")
+    st.table(app_state.literal_table(app_transactions.rfm_table(result, names, share=share)))
+
 st.subheader("Download")
 flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
 stem = Path(current.name).stem
@@ -220,13 +231,15 @@ top, bottom = st.columns(2), st.columns(2)
 labelled, summary, cards_html, run = top[0], top[1], bottom[0], bottom[1]
 labelled.download_button(
     "Customers with their segment (CSV)",
-    data=app_state.download_data(lambda: sg.labelled_csv(result, names=names, unusual=flag), rows=n_customers),
+    data=app_state.download_data(
+        app_transactions.labelled_download(result, names=names, unusual=flag), rows=n_customers
+    ),
     file_name=f"{stem}_segments_K{k}.csv",
     mime="text/csv",
     on_click="ignore",
     icon=":material/download:",
     type="primary",
-    help="Every row of your file, unchanged, plus Segment and Segment name.",
+    help=app_transactions.labelled_help(),
 )
 summary.download_button(
     "Segment summary (CSV)",
@@ -257,3 +270,16 @@ run.download_button(
     icon=":material/settings:",
     help="Options, seed, fitted preparation and centres: reproduces this run and scores new customers (page 4).",
 )
+if app_state.rollup() is not None:
+    st.download_button(
+        "Every order line with its customer's segment (CSV)",
+        data=app_state.download_data(
+            app_transactions.order_lines_download(result, names=names), rows=app_state.rollup().n_log_rows
+        ),
+        file_name=f"{stem}_order_lines_K{k}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/receipt_long:",
+        help="Every row of your file, unchanged, plus its customer's Segment, Segment name and RFM cell, and a "
+        "Status: rolled up, or why the row was left out.",
+    )

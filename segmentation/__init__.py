@@ -3,7 +3,9 @@
 The stages, one module each, in the order data flows through them::
 
     load_table(bytes or path) -> Table          # sniff and read the file, keep every row
-    roll_up(table, ...)       -> Rollup         # a log of orders: one row per customer (.table), RFM
+    roll_up(table, ...)       -> Rollup         # a log of orders: one row per customer (.table)
+    rfm_scores(rollup)                          # R, F, M 1-5 and Putler's RFM cells; rfm_crosstab
+    customers_csv / order_lines_csv             # a segmented log's downloads
     prepare(table, ...)       -> Prepared       # column roles, cleaning, encoding, scaling, audit
     sweep(prepared, ...)      -> Sweep          # criteria for a range of K, a suggested K
     fit(prepared, k)          -> Segmentation   # segments numbered by size
@@ -21,6 +23,7 @@ Plain Python (no Streamlit), so the same calls serve the app, the command line
 
 from .cards import Card, segment_cards
 from .columns import KINDS, ROLES, ColumnReport
+from .customers import Customers, LogOptions, prepare_customers, roll_up_if_log
 from .describe import Profile, describe
 from .errors import DataError
 from .export import (
@@ -33,13 +36,15 @@ from .export import (
 )
 from .fit import Segmentation, fit
 from .load import Table, load, load_table
+from .log_export import customers_csv, customers_frame, order_lines_csv, order_lines_frame
 from .prepare import OUTLIERS, SCALER_NAMES, SCALERS, TRANSFORMS, WEIGHTINGS, Prepared, column_choices, prepare
+from .rfm import rfm_crosstab, rfm_scores
 from .runfile import RunModel, read_run_file, run_config, run_config_json
 from .sample import SAMPLE_NAME, make_customers, sample_csv
 from .scoring import Scored, score
 from .stability import Stability, stability, stability_sweep
 from .sweep import Sweep, sweep
-from .transactions import LogColumns, Rollup, detect_log, rfm_crosstab, rfm_scores, roll_up
+from .transactions import LogColumns, Rollup, detect_log, roll_up
 from .transitions import Transitions, compare_segmentations, transitions
 from .unusual import unusual_customers, worst_fits
 
@@ -70,6 +75,14 @@ __all__ = [
     "rfm_crosstab",
     "rfm_scores",
     "roll_up",
+    "roll_up_if_log",
+    "Customers",
+    "LogOptions",
+    "prepare_customers",
+    "customers_csv",
+    "customers_frame",
+    "order_lines_csv",
+    "order_lines_frame",
     "SCALERS",
     "SCALER_NAMES",
     "ColumnReport",

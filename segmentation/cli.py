@@ -14,6 +14,8 @@
     prep options: [--features COL [COL ...]] [--scaler standard|robust|minmax|none]
                   [--outliers keep|clip] [--sep SEP] [--encoding ENC]
     engine options (sweep, segment, score): [--engine python|spark] [--spark-master URL]
+    transaction log options (sweep, segment, compare): [--transactions auto|yes|no] [--customer COL]
+                  [--date COL] [--amount COL] [--order COL] [--as-of DATE]; segment: [--out-transactions FILE]
 
 With ``--engine spark`` the same flags print the same JSON; the input may be CSV or Parquet (a local
 path or any URI Spark reads) and ``--out`` is written by Spark as Parquet (or CSV when it ends in
@@ -34,13 +36,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import cli_transactions as logs
 from .cards import segment_cards
 from .describe import describe
 from .errors import DataError
-from .export import cards_html, labelled_csv, scored_csv, summary_csv
+from .export import cards_html, scored_csv, summary_csv
 from .fit import fit
 from .load import load_table
-from .prepare import OUTLIERS, SCALERS, TRANSFORMS, WEIGHTINGS, prepare
+from .prepare import OUTLIERS, SCALERS, TRANSFORMS, WEIGHTINGS
 from .runfile import read_run_file, run_config_json
 from .scoring import score
 from .sql import scoring_sql
@@ -70,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep_parser = commands.add_parser("sweep", help="try a range of K and suggest one")
     _add_input_options(sweep_parser)
+    logs.add_log_options(sweep_parser)
     sweep_parser.add_argument("--k-min", type=int, default=2, help="smallest K to try (default 2)")
     sweep_parser.add_argument("--k-max", type=int, default=10, help=f"largest K to try (default 10, at most {K_LIMIT})")
     sweep_parser.add_argument(
@@ -85,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     segment_parser = commands.add_parser("segment", help="segment customers at one K and write the results")
     _add_input_options(segment_parser)
+    logs.add_log_options(segment_parser, out=True)
     segment_parser.add_argument("--k", type=int, required=True, help="number of segments")
     segment_parser.add_argument("--out", type=Path, help="write every customer with its segment to this CSV")
     segment_parser.add_argument("--summary", type=Path, help="write the per-segment summary to this CSV")
@@ -118,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare_parser = commands.add_parser("compare", help="show how customers move between the segments at two K")
     _add_input_options(compare_parser)
+    logs.add_log_options(compare_parser)
     compare_parser.add_argument("--k", type=int, required=True, help="first number of segments")
     compare_parser.add_argument("--k2", type=int, required=True, help="second number of segments, e.g. K + 1")
     _add_common_options(compare_parser)
@@ -234,8 +240,9 @@ def _prep_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _prepared(args: argparse.Namespace):
-    table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding)
-    return prepare(table, **_prep_options(args))
+    """The command's customers (a log rolled up) and their preparation."""
+    customers = logs.read_customers(args, sep=_separator(args.sep))
+    return customers, customers.prepare(**_prep_options(args))
 
 
 def _columns_json(prepared) -> list[dict[str, Any]]:
@@ -259,13 +266,15 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise DataError("--stability runs with --engine python only; drop one of the two.")
     progress = None if args.json else _progress_printer(stderr, f"Trying K={args.k_min}..{args.k_max}")
     options = dict(k_min=args.k_min, k_max=args.k_max, random_state=args.seed, on_progress=progress)
+    customers = None
     if args.engine == "spark":
+        logs.refuse_log_options(args)
         with _spark_session(args) as session:
             engine = _spark_engine()
             prepared = _spark_prepared(args, session)
             result = engine.sweep(prepared, **options)
     else:
-        prepared = _prepared(args)
+        customers, prepared = _prepared(args)
         result = sweep(prepared, **options)
     stable = None
     checked = stability_ks(result.k)  # K=1 always agrees with itself: nothing to measure
@@ -306,11 +315,14 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 "columns": _columns_json(prepared),
                 "warnings": _sweep_warnings(prepared, result),
                 "smallest_segment": list(result.smallest),
+                **logs.log_json(customers),
                 **extra,
             },
             stdout,
         )
         return EXIT_OK
+    if customers is not None:
+        logs.print_log(customers, stdout)
     print(f"{prepared.n_rows:,} customers, features: {', '.join(prepared.columns)}", file=stdout)
     for warning in _sweep_warnings(prepared, result):
         print(f"Warning: {warning}", file=stdout)
@@ -367,18 +379,17 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.engine == "spark":
         if args.unusual:
             raise DataError("--unusual runs with --engine python only; drop one of the two.")
+        logs.refuse_log_options(args)
         with _spark_session(args) as session:
             return _segment_with_spark(args, session, stdout)
-    prepared = _prepared(args)
+    customers, prepared = _prepared(args)
     segmentation = fit(prepared, args.k, random_state=args.seed)
     profile = describe(segmentation)
     written = []
-    extra = {}
+    extra = logs.log_json(customers)
     if args.unusual:
         extra["unusual"] = int(unusual_customers(segmentation).sum())
-    if args.out:
-        args.out.write_bytes(labelled_csv(segmentation, profile=profile, unusual=args.unusual))
-        written.append(f"customers with segments: {args.out}")
+    logs.write_customers(args, customers, segmentation, profile, written)
     if args.summary:
         args.summary.write_bytes(summary_csv(profile))
         written.append(f"segment summary: {args.summary}")
@@ -386,7 +397,12 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         args.config.write_text(run_config_json(segmentation, profile=profile), encoding="utf-8")
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
-    return _print_segments(args, prepared, segmentation, profile, written, stdout, extra=extra)
+    if not args.json:
+        logs.print_log(customers, stdout)
+    _print_segments(args, prepared, segmentation, profile, written, stdout, extra=extra)
+    if not args.json:
+        logs.print_rfm(customers, segmentation, stdout)
+    return EXIT_OK
 
 
 def _write_cards(args: argparse.Namespace, profile, written: list[str]) -> None:
@@ -515,7 +531,7 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _compare(args: argparse.Namespace, stdout: TextIO) -> int:
-    prepared = _prepared(args)
+    customers, prepared = _prepared(args)
     result = transitions(prepared, args.k, args.k2, random_state=args.seed)
     if args.json:
         _print_json(
@@ -528,10 +544,12 @@ def _compare(args: argparse.Namespace, stdout: TextIO) -> int:
                 "names2": list(result.names_to),
                 "summary": result.summary,
                 "moves": list(result.moves),
+                **logs.log_json(customers),
             },
             stdout,
         )
         return EXIT_OK
+    logs.print_log(customers, stdout)
     print(f"Customers by segment at K={args.k} (rows) and at K={args.k2} (columns):", file=stdout)
     print(result.crosstab.to_string(), file=stdout)
     print(result.summary, file=stdout)

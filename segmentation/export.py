@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMULA_PREFIX",
     "cards_html",
+    "frame_csv",
     "labelled_csv",
     "labelled_frame",
     "neutralise",
@@ -311,3 +312,11 @@ def _to_csv(frame: pd.DataFrame, **options) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\r\n", **options)
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def frame_csv(frame: pd.DataFrame, **options) -> bytes:
+    """Any table as a download: CSV bytes for spreadsheets (UTF-8 with BOM, formula cells neutralised).
+
+    ``options`` go to :meth:`pandas.DataFrame.to_csv` (``float_format``, say).
+    """
+    return _to_csv(neutralise_frame(frame), **options)

@@ -298,3 +298,36 @@ def test_two_people_at_once_see_only_their_own_data(chromium, server, tmp_path):
     finally:
         for context, _, _ in people.values():
             context.close()
+
+
+def test_a_transaction_log_is_segmented_per_customer_with_rfm_cells(page):
+    cdnow = SHARED_DATA / "transactions" / "CDNOW_master.txt"
+    if not cdnow.exists():
+        pytest.skip(f"{cdnow} is not on this machine (the shared data folder is optional)")
+    upload(page, cdnow)
+    assert "23,570 customers from 69,659 rows" in sidebar_text(page)
+    assert metric_value(page, "Customers") == "23,570"
+    summary = page.locator("[data-testid=stAlertContentInfo]").filter(has_text="transaction log").inner_text()
+    assert "69,659 purchases by 23,570 customers, 1997-01-01 to 1998-06-30." in summary
+    screenshot(page, "log-upload")
+
+    go_to(page, "3 · Segments")
+    k = int(page.locator("h1").first.inner_text().split()[1])
+    rfm = page.locator("[data-testid=stTable]").filter(has_text="Champions")
+    rfm.scroll_into_view_if_needed()
+    text = rfm.inner_text()
+    assert "All customers" in text and "Can't Lose Them" in text and "Lost" in text
+    assert "3,361" in text  # CDNOW's Champions, whatever the segments
+    screenshot(page, "log-segments")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Customers with their segment (CSV)").click()
+    customers = pd.read_csv(info.value.path(), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert info.value.suggested_filename == f"CDNOW_master_segments_K{k}.csv"
+    assert len(customers) == 23_570 and {"RFM", "RFM cell", "Segment"} <= set(customers.columns)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Every order line with its customer's segment (CSV)").click()
+    lines = pd.read_csv(info.value.path(), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(lines) == 69_659 and (lines["Status"] == "rolled up").all()
+    assert errors_on_page(page) == []
+    assert page.console_errors == []

@@ -185,3 +185,138 @@ def test_every_shared_file_is_segmented_or_refused(path, tmp_path):
     labelled = pd.read_csv(out_file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(labelled) == len(lines) - 1
     assert json.loads(out)["rows"] == len(lines) - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Transaction logs: rolled up to one row per customer first (issue 15)
+
+
+@pytest.fixture(scope="module")
+def log_file(tmp_path_factory) -> Path:
+    """A generated log of 300 customers' order lines, with order IDs."""
+    from log_data import generated_log
+
+    path = tmp_path_factory.mktemp("cli_log") / "orders.csv"
+    generated_log(seed=7).to_csv(path, index=False)
+    return path
+
+
+def test_a_log_is_rolled_up_and_the_json_says_how(log_file):
+    lines = pd.read_csv(log_file, dtype=str)
+    code, out, err = run("sweep", log_file, "--k-max", "4", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["rows"] == 300  # customers, not order lines
+    assert payload["transactions"] == {
+        "rows": len(lines),
+        "customers": 300,
+        "customer": "Customer ID",
+        "date": "Order Date",
+        "amount": "Sales",
+        "order": "Order No",
+        "as_of": max(lines["Order Date"]),
+    }
+    assert "Average days between orders" not in payload["features"]  # described, not segmented on
+    assert "Days since last purchase" in payload["features"] and "Total spend" in payload["features"]
+    code, out, _ = run("compare", log_file, "--k", "2", "--k2", "3", "--json")
+    assert code == 0 and json.loads(out)["transactions"]["customers"] == 300
+    assert sum(map(sum, json.loads(out)["crosstab"])) == 300
+
+
+def test_log_flags_override_what_is_found(log_file):
+    lines = pd.read_csv(log_file, dtype=str)
+    code, out, err = run(
+        "segment", log_file, "--k", "3", "--order", "", "--amount", "", "--as-of", "2025-01-31", "--json"
+    )
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["transactions"]["order"] is None and payload["transactions"]["amount"] is None
+    assert payload["transactions"]["as_of"] == "2025-01-31"
+    assert "Total spend" not in payload["features"] and sum(payload["sizes"]) == payload["rows"] == 300
+    # Taken as one row per customer: every order line is segmented, as before issue 15.
+    code, out, _ = run("sweep", log_file, "--k-max", "3", "--transactions", "no", "--json")
+    assert code == 0 and json.loads(out)["rows"] == len(lines) and "transactions" not in json.loads(out)
+
+
+def test_a_customer_file_is_unchanged_by_the_log_flags(sample_file):
+    for command in (["sweep", sample_file, "--k-max", "3"], ["segment", sample_file, "--k", "3"]):
+        payload = json.loads(run(*command, "--json")[1])
+        assert payload["rows"] == 600 and "transactions" not in payload
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--customer", "Client"], "has no column 'Client' (given as the customer column). Its columns are"),
+        (["--as-of", "next tuesday"], "The as-of date 'next tuesday' is not a date"),
+        (["--as-of", "2020-01-01"], "Every purchase in 'orders.csv' is dated after the as-of date 2020-01-01"),
+        (["--date", "Sales"], "Column 'Sales' does not hold dates"),
+        (["--transactions", "no", "--customer", "Customer ID"], "is taken as one row per customer"),
+        (
+            ["--engine", "spark", "--customer", "Customer ID"],
+            "--customer: transaction logs are rolled up with --engine python",
+        ),
+    ],
+)
+def test_log_flags_that_cannot_work_exit_2_with_a_message_to_act_on(log_file, flags, message):
+    code, out, err = run("segment", log_file, "--k", "3", *flags)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and message in err, err
+
+
+def test_out_transactions_needs_a_log(sample_file, tmp_path):
+    code, _, err = run("segment", sample_file, "--k", "3", "--out-transactions", tmp_path / "lines.csv")
+    assert code == 2 and "was read as one row per customer" in err
+    assert not (tmp_path / "lines.csv").exists()
+
+
+def test_segment_a_log_writes_customers_with_rfm_and_every_order_line(log_file, tmp_path):
+    customers_path, lines_path = tmp_path / "customers.csv", tmp_path / "lines.csv"
+    code, out, err = run("segment", log_file, "--k", "3", "--out", customers_path, "--out-transactions", lines_path)
+    assert code == 0, err
+    assert out.startswith("Transaction log rolled up to one row per customer: ")
+    assert "Customers by RFM cell (rows) and segment (columns):" in out and "Champions" in out
+    read = dict(dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    customers = pd.read_csv(customers_path, **read)
+    assert len(customers) == 300 and customers["Customer ID"].is_unique
+    assert customers.columns.tolist()[-7:] == ["R", "F", "M", "RFM", "RFM cell", "Segment", "Segment name"]
+    lines = pd.read_csv(lines_path, **read)
+    original = pd.read_csv(log_file, **{k: v for k, v in read.items() if k != "encoding"})
+    pd.testing.assert_frame_equal(lines[original.columns], original)
+    assert (lines["Status"] == "rolled up").all()
+    segment_of = dict(zip(customers["Customer ID"], customers["Segment"], strict=True))
+    assert (lines["Customer ID"].map(segment_of) == lines["Segment"]).all()
+
+
+@pytest.mark.slow
+def test_cdnow_segment_rolls_up_to_23570_customers(tmp_path):
+    customers_path, lines_path = tmp_path / "customers.csv", tmp_path / "lines.csv"
+    code, out, err = run(
+        "segment",
+        shared_file("transactions/CDNOW_master.txt"),
+        "--k",
+        "4",
+        "--out",
+        customers_path,
+        "--out-transactions",
+        lines_path,
+        "--json",
+    )
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["rows"] == sum(payload["sizes"]) == 23_570
+    assert payload["transactions"] == {
+        "rows": 69_659,
+        "customers": 23_570,
+        "customer": "customer_id",
+        "date": "date",
+        "amount": "dollar_value",
+        "order": None,
+        "as_of": "1998-06-30",
+    }
+    read = dict(dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    customers = pd.read_csv(customers_path, **read)
+    assert len(customers) == 23_570 and customers.loc[0, "customer_id"] == "00001"  # IDs as written
+    assert customers.loc[1, ["Total spend", "RFM cell"]].tolist() == ["89.00", "At Risk"]
+    lines = pd.read_csv(lines_path, **read)
+    assert len(lines) == 69_659 and lines["Segment"].ne("").all()

@@ -1,59 +1,37 @@
-"""Transaction logs: recognised, rolled up to one row per customer with known answers, RFM cells."""
+"""Rolling a transaction log up to one row per customer: known answers, messy logs, CDNOW, every row accounted for."""
 
 from __future__ import annotations
 
 import io
 import re
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import log_data
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import shared_file
+from log_data import MESSY, csv_table, generated_log
 
 import segmentation as sg
-from segmentation import DataError, LogColumns, Table, detect_log, load_table, rfm_crosstab, rfm_scores, roll_up
+from segmentation import (
+    DataError,
+    detect_log,
+    load_table,
+    rfm_crosstab,
+    rfm_scores,
+    roll_up,
+)
 from segmentation.transactions import (
     INTERVAL,
     ORDER_VALUE,
     ORDERS,
     RECENCY,
-    RFM_CELLS,
-    RFM_SCHEME,
     ROW_STATUSES,
     SPEND,
     TENURE,
 )
-
-
-def csv_table(frame: pd.DataFrame, *, sep: str = ",") -> Table:
-    """The frame as a file a marketer would upload, read by the real loader."""
-    return load_table(frame.to_csv(index=False, sep=sep).encode(), name="orders.csv")
-
-
-def generated_log(seed: int = 0, customers: int = 300) -> pd.DataFrame:
-    """A log of order lines: every order 1-3 lines on one day, IDs zero-padded, rows shuffled."""
-    rng = np.random.default_rng(seed)
-    rows, order_id = [], 50_000
-    for c in range(customers):
-        start = date(2023, 1, 1) + timedelta(days=int(rng.integers(0, 300)))
-        for _ in range(int(rng.integers(1, 7))):
-            order_id += 1
-            day = start + timedelta(days=int(rng.integers(0, 360)))
-            for _ in range(int(rng.integers(1, 4))):
-                rows.append(
-                    {
-                        "Order No": str(order_id),
-                        "Customer ID": f"{c:05d}",
-                        "Order Date": day.isoformat(),
-                        "Quantity": int(rng.integers(1, 5)),
-                        "Sales": f"{rng.uniform(1, 200):.2f}",
-                    }
-                )
-    frame = pd.DataFrame(rows)
-    return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
 
 
 def expected_per_customer(frame: pd.DataFrame, *, order: str | None, as_of: date | None = None) -> dict:
@@ -146,22 +124,6 @@ def test_a_log_without_amounts_has_no_spend_columns():
 
 # ---------------------------------------------------------------------------------------------
 # Messy logs
-
-MESSY = """Order ID,Customer,Order date,Amount
-1001,C01,2024-03-01,$10.00
-1001,C01,2024-03-01,5.50
-1002,C02,05.03.2024,20
-1003,C01,2024/03/10,
-1004,C03,yesterday,7
-1005,,2024-03-12,8
-1006,C02,2024-03-15,-20
-1007,C04,2024-03-16,-5
-1008,C02,2024-03-20,abc
-1009,C01,,3
-,C03,2024-03-21,4
-,C03,2024-03-21,6
-1010,C05,20240330,1
-"""
 
 
 @pytest.fixture
@@ -328,51 +290,12 @@ def test_bad_choices_raise_a_data_error_a_marketer_can_act_on(options, message):
 
 
 # ---------------------------------------------------------------------------------------------
-# Recognising a log
-
-
-def test_detects_order_amount_and_date_in_a_generated_log():
-    found = detect_log(csv_table(generated_log()))
-    assert found.options() == {"customer": "Customer ID", "date": "Order Date", "amount": "Sales", "order": "Order No"}
-    assert found.reasons[0].startswith("'Customer ID' repeats 300 customer IDs")
-    assert "'Order Date' holds dates, written like" in found.reasons[1] and "(yyyy-mm-dd)" in found.reasons[1]
-
-
-def test_detects_a_log_without_column_names():
-    # As CDNOW without its first line: zero-padded IDs and 8-digit dates, so every cell is a number.
-    frame = generated_log(seed=4).drop(columns=["Order No"])
-    frame["Order Date"] = frame["Order Date"].str.replace("-", "")
-    body = frame.to_csv(index=False, header=False).encode()
-    found = detect_log(load_table(body))
-    assert found.customer == "Column 1" and found.date == "Column 2" and found.amount == "Column 4"
-    assert found.order is None
-
-
-@pytest.mark.parametrize("name", ["Mall_Customers.csv", "telco_churn.csv", "online_shoppers_intention.csv"])
-def test_customer_tables_are_not_logs(name):
-    assert detect_log(load_table(shared_file(name))) is None
-
-
-def test_the_sample_customers_are_not_a_log():
-    # Repeated whole numbers (incomes) next to a date (member since) are not customer IDs.
-    assert detect_log(load_table(sg.sample_csv())) is None
-
-
-def test_a_code_of_something_else_is_not_a_customer_id():
-    frame = pd.DataFrame({"Store ID": [f"{i % 7}" for i in range(60)], "Signup": ["2024-01-01"] * 60, "Age": range(60)})
-    assert detect_log(csv_table(frame)) is None
-
-
-# ---------------------------------------------------------------------------------------------
 # CDNOW, the real log
 
 
 @pytest.fixture(scope="module")
 def cdnow() -> sg.Rollup:
-    table = load_table(shared_file("transactions/CDNOW_master.txt"))
-    found = detect_log(table)
-    assert found == LogColumns("customer_id", "date", "dollar_value", None, found.reasons)
-    return roll_up(table, **found.options())
+    return log_data.cdnow()
 
 
 def test_cdnow_rolls_up_to_its_23570_customers(cdnow):
@@ -416,6 +339,15 @@ def test_cdnow_customers_checked_by_hand(cdnow, customer, recency, orders, spend
     assert np.isnan(row[INTERVAL]) if interval is None else row[INTERVAL] == interval
 
 
+def test_cdnow_customer_table_writes_amounts_as_the_log_does(cdnow):
+    raw = cdnow.table.raw.set_index("customer_id")
+    assert raw.loc["00002", [SPEND, ORDER_VALUE, RECENCY, ORDERS]].tolist() == ["89.00", "89.00", "534", "1"]
+    assert raw.loc["00001", INTERVAL] == "" and raw.loc["00003", INTERVAL] == "102.2"
+    # How the log was read comes first among the customer table's notes, then how it was rolled up.
+    assert "separated by runs of spaces" in cdnow.table.notes[0]
+    assert cdnow.table.notes[1:] == cdnow.notes
+
+
 def test_cdnow_customer_table_segments_like_any_customer_file(cdnow):
     prepared = sg.prepare(cdnow.table)
     assert "customer_id" not in prepared.columns  # an identifier, as in any customer file
@@ -428,95 +360,6 @@ def test_cdnow_customer_table_segments_like_any_customer_file(cdnow):
     # Every order line gets its customer's segment.
     per_line = cdnow.per_row(segmentation.labels, missing=0)
     assert len(per_line) == 69_659 and (per_line > 0).all()
-
-
-# ---------------------------------------------------------------------------------------------
-# RFM
-
-
-def test_rfm_scores_of_cdnow(cdnow):
-    scores = rfm_scores(cdnow)
-    assert scores.columns.tolist() == ["customer_id", "R", "F", "M", "RFM", "RFM cell"]
-    for letter in "RFM":
-        # Equal fifths: 23,570 customers, 4,714 per score.
-        assert scores[letter].value_counts().sort_index().tolist() == [4_714] * 5
-    frame = cdnow.table.frame
-    assert (scores.loc[frame[RECENCY] == frame[RECENCY].min(), "R"] == 5).all()
-    assert (scores.loc[frame[RECENCY] == frame[RECENCY].max(), "R"] == 1).all()
-    assert scores.loc[frame[ORDERS].idxmax(), "F"] == 5 and scores.loc[frame[SPEND].idxmax(), "M"] == 5
-    best = frame[RECENCY].eq(frame[RECENCY].min()) & frame[ORDERS].ge(20) & frame[SPEND].ge(1_000)
-    assert best.any() and (scores.loc[best, "RFM cell"] == "Champions").all()
-    one = scores.set_index("customer_id").loc["00001"]
-    assert (one["R"], one["F"], one["M"], one["RFM cell"]) == (1, 1, 1, "Lost")
-    assert set(scores["RFM cell"]) <= set(RFM_CELLS)
-    assert (scores["RFM"] == scores["R"].astype(str) + scores["F"].astype(str) + scores["M"].astype(str)).all()
-
-
-def test_the_best_customer_is_a_champion_and_the_worst_is_lost():
-    frame = pd.DataFrame(
-        {
-            "Customer": ["best"] * 5 + ["worst"] + [f"c{i}" for i in range(8)],
-            "Date": [f"2024-0{m}-01" for m in range(1, 6)]
-            + ["2023-01-01"]
-            + [f"2024-0{1 + i % 4}-15" for i in range(8)],
-            "Amount": [100.0] * 5 + [1.0] + [10.0 + i for i in range(8)],
-        }
-    )
-    scores = rfm_scores(roll_up(csv_table(frame), customer="Customer", date="Date", amount="Amount"))
-    by_customer = scores.set_index("Customer")
-    assert by_customer.loc["best", ["R", "F", "M", "RFM", "RFM cell"]].tolist() == [5, 5, 5, "555", "Champions"]
-    assert by_customer.loc["worst", ["R", "F", "M", "RFM", "RFM cell"]].tolist() == [1, 1, 1, "111", "Lost"]
-
-
-def test_ties_are_ranked_by_the_other_measures_then_by_position():
-    # Four customers alike in everything: their scores follow their order in the log, every time.
-    frame = pd.DataFrame(
-        {"Customer": list("ABCDE"), "Date": ["2024-01-01"] * 4 + ["2024-02-01"], "Amount": [5.0] * 4 + [9.0]}
-    )
-    rollup = roll_up(csv_table(frame), customer="Customer", date="Date", amount="Amount")
-    first, again = rfm_scores(rollup), rfm_scores(rollup)
-    pd.testing.assert_frame_equal(first, again)
-    assert first["R"].tolist() == [1, 2, 3, 4, 5] and first["M"].tolist() == [1, 2, 3, 4, 5]
-    # One order each: F follows spend (E spent most), then position.
-    assert first["F"].tolist() == [1, 2, 3, 4, 5]
-
-
-def test_scheme_tiles_the_chart_and_every_cell_can_be_reached():
-    from segmentation.transactions import _rfm_cells
-
-    r, f, m = (a.ravel().astype(float) for a in np.meshgrid(*[np.arange(1, 6)] * 3, indexing="ij"))
-    cells = _rfm_cells(r, (f + m) / 2)
-    assert (cells != "").all()  # every combination of scores has a cell
-    assert set(cells) == set(RFM_CELLS)  # and every cell is used
-    lookup = dict(zip(zip(r, f, m, strict=True), cells, strict=True))
-    assert lookup[(5, 5, 5)] == "Champions" and lookup[(1, 1, 1)] == "Lost"
-    assert lookup[(1, 5, 5)] == "Can't Lose Them" and lookup[(5, 1, 1)] == "New Customers"
-    assert lookup[(4, 1, 1)] == "Promising" and lookup[(2, 2, 2)] == "Hibernating"
-    assert [name for name, _, _ in RFM_SCHEME] == list(RFM_CELLS)
-
-
-def test_rfm_without_amounts_scores_recency_and_frequency():
-    frame = generated_log(seed=5, customers=40).drop(columns=["Sales"])
-    scores = rfm_scores(roll_up(csv_table(frame), customer="Customer ID", date="Order Date"))
-    assert scores["M"].isna().all()
-    assert (scores["RFM"].str.len() == 2).all()
-    assert scores["R"].value_counts().tolist() == [8] * 5
-
-
-def test_rfm_crosstab_counts_and_shares():
-    cells = ["Champions", "Lost", "Lost", "At Risk", "Champions"]
-    labels = np.array([1, 2, 2, 0, 1])
-    counts = rfm_crosstab(cells, labels)
-    assert counts.index.tolist() == list(RFM_CELLS)
-    assert counts.columns.tolist() == ["Segment 1", "Segment 2", "Not segmented", "All customers"]
-    assert counts.loc["Champions"].tolist() == [2, 0, 0, 2]
-    assert counts.loc["At Risk", "Not segmented"] == 1
-    assert counts.sum().tolist() == [2, 2, 1, 5]
-    shares = rfm_crosstab(cells, labels, share=True)
-    assert shares.sum().tolist() == pytest.approx([1.0, 1.0, 1.0, 1.0])
-    assert shares.loc["Lost", "All customers"] == pytest.approx(0.4)
-    named = rfm_crosstab(cells, ["Loyal", "Bargain", "Bargain", "Loyal", "Loyal"])
-    assert named.columns.tolist() == ["Bargain", "Loyal", "All customers"]
 
 
 # ---------------------------------------------------------------------------------------------

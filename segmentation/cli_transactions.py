@@ -1,0 +1,138 @@
+"""The command line's transaction logs: the flags, reading a file as customers, the JSON key, the downloads.
+
+``sweep``, ``segment`` and ``compare`` roll a log up to one row per customer first (by
+:func:`segmentation.roll_up_if_log`, the app's rule), then work on customers: ``"rows"`` counts
+customers and the JSON adds ``"transactions"``. Without a log nothing changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from .customers import TRANSACTIONS, Customers, LogOptions
+from .describe import Profile
+from .errors import DataError
+from .export import labelled_csv
+from .fit import Segmentation
+from .load import load_table
+from .log_export import customers_csv, order_lines_csv
+from .rfm import rfm_crosstab, rfm_scores
+
+__all__ = [
+    "add_log_options",
+    "log_json",
+    "print_log",
+    "print_rfm",
+    "read_customers",
+    "refuse_log_options",
+    "write_customers",
+]
+
+_COLUMN_FLAGS = ("customer", "date", "amount", "order")
+
+
+def add_log_options(parser: argparse.ArgumentParser, *, out: bool = False) -> None:
+    """The transaction-log flags (``out``: also ``--out-transactions``, for ``segment``)."""
+    log = parser.add_argument_group(
+        "transaction log options",
+        "A log of orders (repeated customer IDs beside dates) is rolled up to one row per customer first: days "
+        "since the last and first purchase, orders, total spend, average order value, average days between orders.",
+    )
+    log.add_argument(
+        "--transactions",
+        choices=list(TRANSACTIONS),
+        default="auto",
+        help="; ".join(f"{choice}: {what}" for choice, what in TRANSACTIONS.items()) + " (default auto)",
+    )
+    log.add_argument("--customer", metavar="COL", help="the customer ID column (default: found)")
+    log.add_argument("--date", metavar="COL", help="the purchase date column (default: found)")
+    log.add_argument("--amount", metavar="COL", help="the amount column (default: found; '' for none)")
+    log.add_argument("--order", metavar="COL", help="the order ID column (default: found; '' for none)")
+    log.add_argument(
+        "--as-of", metavar="DATE", help="count days to this date, e.g. 2024-06-30 (default: the log's last date)"
+    )
+    if out:
+        log.add_argument(
+            "--out-transactions",
+            type=Path,
+            metavar="FILE",
+            help="write every order line with its customer's segment, RFM cell and status to this CSV",
+        )
+
+
+def refuse_log_options(args: argparse.Namespace) -> None:
+    """For the Spark engine, which does not roll logs up yet: refuse the flags rather than ignore them."""
+    given = [f"--{flag}" for flag in _COLUMN_FLAGS if getattr(args, flag, None) is not None]
+    given += ["--as-of"] * (args.as_of is not None) + ["--transactions yes"] * (args.transactions == "yes")
+    given += ["--out-transactions"] * (getattr(args, "out_transactions", None) is not None)
+    if given:
+        raise DataError(
+            f"{' and '.join(given)}: transaction logs are rolled up with --engine python only for now; "
+            "drop --engine spark, or roll the log up first."
+        )
+
+
+def read_customers(args: argparse.Namespace, *, sep: str | None) -> Customers:
+    """The command's file, rolled up when it is a log (as the flags say).
+
+    Raises
+    ------
+    DataError
+        As :func:`segmentation.roll_up_if_log`, or when ``--out-transactions`` is given for a file
+        that is not a log.
+    """
+    table = load_table(args.file, sep=sep, encoding=args.encoding)
+    columns = {flag: getattr(args, flag) for flag in _COLUMN_FLAGS}
+    customers = Customers.of(table, LogOptions(transactions=args.transactions, as_of=args.as_of, **columns))
+    if customers.rollup is None and getattr(args, "out_transactions", None) is not None:
+        raise DataError(
+            f"--out-transactions writes the order lines of a transaction log, but '{table.name}' was read as one "
+            "row per customer. Use --out, or name the log's columns (--customer, --date)."
+        )
+    return customers
+
+
+def log_json(customers: Customers | None) -> dict[str, Any]:
+    """``{"transactions": {"rows", "customers", "customer", "date", "amount", "order", "as_of"}}``, or ``{}``."""
+    return {} if customers is None or customers.rollup is None else {"transactions": customers.rollup.definitions()}
+
+
+def print_log(customers: Customers, stdout: TextIO) -> None:
+    """Say that the file was rolled up, and how (nothing for a customer table)."""
+    if customers.rollup is not None:
+        notes = customers.rollup.notes
+        print(f"Transaction log rolled up to one row per customer: {notes[0]}", file=stdout)
+        for note in notes[1:]:
+            print(f"Note: {note}", file=stdout)
+        print("Below, rows are customers, numbered as in the customer file --out writes.", file=stdout)
+
+
+def write_customers(
+    args: argparse.Namespace,
+    customers: Customers,
+    segmentation: Segmentation,
+    profile: Profile,
+    written: list[str],
+) -> None:
+    """``--out`` (one row per customer; for a log with RFM scores and cell) and ``--out-transactions``."""
+    rollup = customers.rollup
+    if args.out:
+        if rollup is None:
+            data = labelled_csv(segmentation, profile=profile, unusual=args.unusual)
+        else:
+            data = customers_csv(segmentation, rollup, profile=profile, unusual=args.unusual)
+        args.out.write_bytes(data)
+        written.append(f"customers with segments: {args.out}")
+    if rollup is not None and args.out_transactions:
+        args.out_transactions.write_bytes(order_lines_csv(customers.file, rollup, segmentation, profile=profile))
+        written.append(f"order lines with their customer's segment: {args.out_transactions}")
+
+
+def print_rfm(customers: Customers, segmentation: Segmentation, stdout: TextIO) -> None:
+    """A log's customers by RFM cell and segment (nothing for a customer table)."""
+    if customers.rollup is not None:
+        table = rfm_crosstab(rfm_scores(customers.rollup)["RFM cell"], segmentation.labels)
+        print("Customers by RFM cell (rows) and segment (columns):", file=stdout)
+        print(table.to_string(), file=stdout)
