@@ -193,10 +193,12 @@ def _profile_columns(segmentation: Segmentation) -> tuple[pd.DataFrame, pd.DataF
             numbers[f"{column} (days before latest)"] = (series.max() - series).dt.total_seconds() / 86_400
         elif report.kind == "number":
             numbers[column] = series.astype("float64")
-            for code in report.codes:
-                # Who holds the code ("never contacted"), as a share beside the column's mean.
-                held = prepared.values[code_feature(column, code)] == 1.0
-                categories[code_column(column)] = held.map({True: number_text(code), False: OTHER_VALUE})
+            if report.codes:
+                # Who holds which code ("never contacted"), as shares beside the column's mean.
+                held = pd.Series(OTHER_VALUE, index=series.index, dtype="str")
+                for code in report.codes:
+                    held = held.mask(prepared.values[code_feature(column, code)] == 1.0, number_text(code))
+                categories[code_column(column)] = held
                 if column in used:
                     used.add(code_column(column))
         else:

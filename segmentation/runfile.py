@@ -9,6 +9,7 @@ field's name; :mod:`segmentation.scoring` puts new customers into its segments.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from dataclasses import dataclass
@@ -277,7 +278,7 @@ def read_run_file(source: bytes | str | Path | dict[str, Any]) -> RunModel:
         message names the field.
     """
     if isinstance(source, dict):
-        data = source
+        data = copy.deepcopy(source)  # validation normalises old fields: never in the caller's dict
     else:
         if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("{")):
             try:

@@ -119,3 +119,27 @@ def test_extremes_are_warned_and_can_be_set_aside():
     assert aside.aside.tolist() == [299] and aside.n_segmented == 299
     assert aside.aside_matrix.shape == (1, aside.matrix.shape[1])
     assert any("set aside" in w for w in aside.warnings())
+
+
+def test_every_code_of_a_column_is_profiled():
+    rng = np.random.default_rng(8)
+    days = rng.integers(1, 400, 1_000).astype(float)
+    days[:300] = -1.0
+    days[300:400] = 999.0
+    frame = pd.DataFrame({"pdays": days, "age": rng.integers(18, 90, 1_000)})
+    prepared = prepare(load_table(frame.to_csv(index=False).encode()))
+    assert prepared.report("pdays").codes == (-1.0, 999.0)
+    from segmentation import describe, fit
+
+    profile = describe(fit(prepared, 2))
+    assert profile.overall["pdays (code) = -1"] == pytest.approx(0.3)
+    assert profile.overall["pdays (code) = 999"] == pytest.approx(0.1)
+
+
+def test_reading_a_run_file_leaves_the_callers_dict_alone(sample_prepared):
+    from segmentation import fit, read_run_file, run_config
+
+    config = run_config(fit(sample_prepared, 3))
+    config["preparation"]["columns"][0]["kind"] = "yes/no"  # as version 1 wrote a flag
+    read_run_file(config)
+    assert config["preparation"]["columns"][0]["kind"] == "yes/no"
