@@ -517,3 +517,17 @@ def test_dates_that_are_not_read_as_dates_get_no_day_month_note(dates):
     table = load_table(data)
     assert table.n_rows == 10
     assert not any("day/month" in note for note in table.notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Line ends and bounded reads (issue 17)
+
+
+def test_a_path_is_read_through_the_bounded_reader(tmp_path, monkeypatch):
+    path = tmp_path / "customers.csv"
+    path.write_bytes(b"Age,Spend\n31,40\n45,52\n")
+    monkeypatch.setattr("segmentation.limits.MAX_INPUT_BYTES", 10)
+    with pytest.raises(DataError, match="'.*customers.csv' is 22 bytes, more than the 10 bytes a customer file may"):
+        load_table(path)
+    with pytest.raises(DataError, match="'/dev/zero' is a device, not a file"):
+        load_table("/dev/zero")
