@@ -384,11 +384,20 @@ def read_csv_text(
         quotechar='"',
     )
     cr, lf = ("\r", "\n") if text_like else (b"\r", b"\n")
+    stray_cr = None
     if cr in body and cr + lf not in body:
         # Say which one ends a line. In a file of \n lines, a stray \r inside a value (a note typed
         # on an old Mac) is not a line break, or that row would be cut in two. In an old Mac file of
         # \r lines, the reader's own guess drops the empty first field of a row after a blank line.
         options["lineterminator"] = "\n" if body.count(lf) > body.count(cr) else "\r"
+    elif cr in body and body.count(cr) > body.count(cr + lf):
+        # The same stray \r in a file of \r\n lines, where both readers take a lone \r for a line
+        # end too. It stands in for a character the file does not hold while the text is split into
+        # rows, and is put back in the cells.
+        text = text if text is not None else source.decode("ascii")
+        source = None
+        stray_cr = _unused_character(text)
+        text = body = _BARE_CR.sub(stray_cr, text)
     raw = None
     if len(body) > _ARROW_CHARS and "lineterminator" not in options:
         raw = _read_with_arrow(text.encode("utf-8") if source is None else source, delimiter=delimiter)
@@ -402,7 +411,17 @@ def read_csv_text(
         except (ValueError, MemoryError) as error:
             raise DataError(f"'{name}' could not be read as a table ({error}).") from None
         raw = raw.fillna("")  # fields missing at the end of a short row
+    if stray_cr is not None:
+        raw = raw.apply(lambda cells: cells.str.replace(stray_cr, "\r", regex=False))
     return raw, []
+
+
+_BARE_CR = re.compile("\r(?!\n)")
+
+
+def _unused_character(text: str) -> str:
+    """A character of Unicode's private use area that ``text`` does not hold."""
+    return next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
 
 
 def same_as_text(data: bytes, encoding: str) -> bool:

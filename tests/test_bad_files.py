@@ -196,6 +196,14 @@ CORPUS: dict[str, Refused | Segmented] = {
     "bare_carriage_return_in_cell.csv": Segmented(  # csv.reader would also cut the line at the \r
         rows=4, csv=False, values={"Note": ["ok", "first\rsecond", "x", "y"], "Spend": ["40", "52", "18", "70"]}
     ),
+    "crlf_bare_carriage_return_in_cell.csv": Segmented(  # \r\n lines: a lone \r is still no line end
+        rows=5,
+        csv=False,
+        values={
+            "Note": ["ok", "first\rsecond", "x\ry", "two\r\nlines", "z"],
+            "Spend": ["40", "52", "18", "70", "35"],
+        },
+    ),
     "ragged_too_few_fields.csv": Segmented(
         rows=6, not_segmented=(4,), values={"City": ["Lyon", "", "Paris", "", "", "Nice"]}
     ),

@@ -523,6 +523,17 @@ def test_dates_that_are_not_read_as_dates_get_no_day_month_note(dates):
 # Line ends and bounded reads (issue 17)
 
 
+@pytest.mark.parametrize("end", ["\r\n", "\n"])
+@pytest.mark.parametrize("customers", [300, 250_000])  # the second is big enough for Arrow's reader
+def test_a_bare_carriage_return_in_a_cell_is_not_a_line_end(end, customers):
+    rows = ["ID,Note,Spend"] + [f"{i},note {i},{i % 7}" for i in range(1, customers + 1)]
+    rows[150] = "150,first\rsecond,3"
+    table = load_table((end.join(rows) + end).encode(), name="notes.csv")
+    assert table.n_rows == customers
+    assert table.raw["Note"].iloc[149] == "first\rsecond"
+    assert table.raw["Spend"].iloc[149] == "3" and table.raw["ID"].iloc[-1] == str(customers)
+
+
 def test_a_path_is_read_through_the_bounded_reader(tmp_path, monkeypatch):
     path = tmp_path / "customers.csv"
     path.write_bytes(b"Age,Spend\n31,40\n45,52\n")
