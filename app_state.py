@@ -52,6 +52,12 @@ _PREPARED = "_prepared"
 _SEGMENTATION = "_segmentation"
 _SWEEP_PARTS = "_sweep_parts"
 
+#: Said when reading an upload ran out of memory.
+OUT_OF_MEMORY = (
+    "The server ran out of memory reading this file. Upload a smaller file (fewer rows, or only the "
+    "columns you need), or try again later."
+)
+
 DEFAULT_K_RANGE = (2, 10)
 SEED = 0
 
@@ -180,6 +186,9 @@ def handle_upload(uploaded) -> str | None:
             use_upload(uploaded.name, uploaded.getvalue())
         except sg.DataError as error:
             st.session_state[UPLOAD_ERROR] = str(error)
+        except MemoryError:
+            # The server's memory, not the file's fault; the memory is free again once this returns.
+            st.session_state[UPLOAD_ERROR] = OUT_OF_MEMORY
         else:
             st.session_state.pop(UPLOAD_ERROR, None)
             st.rerun()  # so the sidebar, drawn before this page, names the new data

@@ -408,8 +408,8 @@ def read_csv_text(
             raw = pd.read_csv(io.StringIO(text), engine="c", **options)
         except pd.errors.ParserError as error:
             raise DataError(_ragged_message(text, delimiter=delimiter, name=name, error=error)) from None
-        except (ValueError, MemoryError) as error:
-            raise DataError(f"'{name}' could not be read as a table ({error}).") from None
+        except ValueError as error:  # not MemoryError: running out of memory is no fault of the file's
+            raise DataError(f"'{name}' could not be read as a table ({clipped(error, 200)}).") from None
         raw = raw.fillna("")  # fields missing at the end of a short row
     if stray_cr is not None:
         raw = raw.apply(lambda cells: cells.str.replace(stray_cr, "\r", regex=False))

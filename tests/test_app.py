@@ -419,3 +419,17 @@ def test_a_second_session_reuses_the_first_ones_sweep_without_errors(monkeypatch
     assert not second.exception and not second.error
     spec = json.loads(second.get("plotly_chart")[0].proto.spec)
     assert spec == json.loads(first.get("plotly_chart")[0].proto.spec)
+
+
+def test_running_out_of_memory_on_an_upload_is_said_as_such(monkeypatch):
+    import app_state
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    at = app()
+    monkeypatch.setattr(app_state, "_prepare_cached", out_of_memory)
+    at.file_uploader[0].set_value(("big.csv", b"Age,Spend\n1,2\n3,4\n", "text/csv")).run()
+    assert not at.exception
+    assert any("ran out of memory reading this file" in plain(e.value) for e in at.error)
+    assert current_data(at) == "sample_customers.csv (built-in sample)"
