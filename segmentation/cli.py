@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -47,6 +48,7 @@ from .stability import stability_sweep
 from .sweep import K_LIMIT, sweep
 from .transitions import transitions
 from .unusual import unusual_customers
+from .wording import clipped, one_line
 
 __all__ = ["main"]
 
@@ -58,7 +60,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one ``error:`` line and exit code 2."""
 
     def error(self, message: str):  # noqa: D102 - argparse's own hook
-        self.exit(EXIT_BAD_INPUT, f"error: {message} (see 'python -m segmentation {self.prog.split()[-1]} --help')\n")
+        self.exit(EXIT_BAD_INPUT, f"error: {one_line(message)} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,25 +135,40 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
-        if args.command == "sweep":
-            return _sweep(args, stdout, stderr)
-        if args.command == "score":
-            return _score(args, stdout)
-        if args.command == "sql":
-            return _sql(args, stdout)
-        if args.command == "compare":
-            return _compare(args, stdout)
-        return _segment(args, stdout, stderr)
+        # Libraries' warnings (openpyxl's about a workbook's extensions, ...) would add lines to
+        # stderr, which carries progress and one error line only.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _run(args, stdout, stderr)
     except DataError as error:
-        print(f"error: {_one_line(str(error))}", file=stderr)
+        print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader went away (e.g. `... | head`): nothing more to say, and nothing went wrong here.
         return EXIT_OK
     except OSError as error:
-        where = f": {error.filename}" if error.filename else ""
-        print(f"error: {error.strerror or error}{where}", file=stderr)
+        where = f"'{clipped(error.filename, 200)}': " if error.filename else ""
+        print(f"error: {one_line(f'{where}{error.strerror or error}')}", file=stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:
+        print(
+            "error: this machine ran out of memory on this data. Leave out columns (--features), use a sample of "
+            "the customers, or use the Spark engine (--engine spark).",
+            file=stderr,
+        )
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.command == "sweep":
+        return _sweep(args, stdout, stderr)
+    if args.command == "score":
+        return _score(args, stdout)
+    if args.command == "sql":
+        return _sql(args, stdout)
+    if args.command == "compare":
+        return _compare(args, stdout)
+    return _segment(args, stdout, stderr)
 
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -171,7 +188,9 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same result")
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help="random seed (default 0, any whole number from 0); same seed, same result"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
@@ -460,6 +479,20 @@ def _positive(text: str) -> int:
     return value
 
 
+#: Seeds run from 0 to Spark's largest (a 64-bit signed number): NumPy takes no negative seed.
+_MAX_SEED = 2**63 - 1
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {_MAX_SEED:,}, not '{clipped(text, 40)}'")
+    return value
+
+
 def _sql(args: argparse.Namespace, stdout: TextIO) -> int:
     model = read_run_file(args.model)
     print(scoring_sql(model, args.table, dialect=args.dialect) + ";", file=stdout)
@@ -514,7 +547,7 @@ def _spark_session(args: argparse.Namespace):
         with _java_output_silenced():
             session = builder.getOrCreate()
     except Exception as error:  # noqa: BLE001 - pyspark raises a generic error when Java cannot start
-        raise DataError(f"Spark could not start ({_one_line(str(error))[:200]}). Is Java installed?") from None
+        raise DataError(f"Spark could not start ({one_line(error, 200)}). Is Java installed?") from None
     try:
         yield session
     finally:
@@ -559,7 +592,3 @@ def _progress_printer(stream: TextIO, label: str):
         print(f"{prefix}{label}: {done}/{total}", end=end, file=stream, flush=True)
 
     return report
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())

@@ -83,15 +83,18 @@ def decode(data: bytes, *, name: str, encoding: str | None, notes: list[str] | N
     """
     notes = [] if notes is None else notes
     if encoding is not None:
+        shown = clipped(encoding, 40)
         try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise DataError(f"'{encoding}' is not a text encoding Python knows (try utf-8 or cp1252).") from None
-        try:
+            # Python also has codecs from bytes to bytes ("hex", "zlib") and from text to text ("rot13").
             return data.decode(encoding), encoding
-        except UnicodeDecodeError as error:
+        except LookupError:
             raise DataError(
-                f"'{name}' is not valid {encoding} text (byte {error.start:,} cannot be read). "
+                f"'{shown}' is not a text encoding (try utf-8 or cp1252, or leave --encoding out to detect it)."
+            ) from None
+        except UnicodeError as error:
+            where = f" (byte {error.start:,} cannot be read)" if isinstance(error, UnicodeDecodeError) else ""
+            raise DataError(
+                f"'{name}' is not valid {shown} text{where}. "
                 "Leave the encoding unset (no --encoding) to detect it automatically."
             ) from None
     if data.startswith(codecs.BOM_UTF8):

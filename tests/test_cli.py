@@ -180,3 +180,81 @@ def test_every_shared_file_is_segmented_or_refused(path, tmp_path):
     labelled = pd.read_csv(out_file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(labelled) == len(lines) - 1
     assert json.loads(out)["rows"] == len(lines) - 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Every failure: exit 2, one short error line (issue 17)
+
+
+def _one_error_line(code: int, err: str) -> str:
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert len(lines[0]) <= 700
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--seed", "-1"], "argument --seed: must be a whole number from 0 to 9,223,372,036,854,775,807, not '-1'"),
+        (["--seed", "x"], "not 'x'"),
+        (["--encoding", "hex"], "'hex' is not a text encoding (try utf-8 or cp1252"),
+        (["--encoding", "rot13"], "'rot13' is not a text encoding"),
+    ],
+)
+def test_bad_seed_and_codec_are_one_line_not_a_traceback(sample_file, options, says):
+    line = _one_error_line(*run("sweep", sample_file, "--k-max", "3", *options)[::2])
+    assert says in line
+
+
+def test_an_output_path_holding_a_line_break_cannot_forge_a_line(sample_file):
+    code, _, err = run("segment", sample_file, "--k", "2", "--out", "/no/such/folder\nerror: forged")
+    line = _one_error_line(code, err)
+    assert "'/no/such/folder\\nerror: forged'" in line and "No such file or directory" in line
+
+
+def test_usage_errors_point_to_the_right_help(sample_file):
+    _, _, err = run()
+    assert "(see 'python -m segmentation --help')" in _one_error_line(2, err)
+    _, _, err = run("sweep")
+    assert "(see 'python -m segmentation sweep --help')" in _one_error_line(2, err)
+
+
+def test_a_fifty_megabyte_header_gives_one_short_line(tmp_path):
+    path = tmp_path / "header.csv"
+    name = "N" * 25_000_000
+    path.write_bytes(f"{name}A,{name}B\n".encode())
+    line = _one_error_line(*run("sweep", path)[::2])
+    assert "has column names ('NNN" in line and "but no customer rows" in line
+
+
+def test_running_out_of_memory_is_one_line(sample_file, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("segmentation.cli.load_table", out_of_memory)
+    line = _one_error_line(*run("sweep", sample_file)[::2])
+    assert "ran out of memory" in line
+
+
+def test_library_warnings_are_not_printed(tmp_path):
+    import bombs
+
+    # openpyxl warns that it drops a worksheet extension it does not know; the header-only sheet
+    # then makes one error.
+    path = bombs.write_workbook(
+        tmp_path / "warns.xlsx",
+        [b'<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>'],
+        [b"<si><t>Age</t></si><si><t>Spend</t></si>"],
+        after_data=b'<extLst><ext uri="{00000000-0000-0000-0000-000000000000}"/></extLst>',
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "sweep", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    line = _one_error_line(done.returncode, done.stderr)
+    assert "'warns.xlsx' has column names ('Age', 'Spend') but no customer rows" in line
