@@ -21,14 +21,20 @@ path or any URI Spark reads) and ``--out`` is written by Spark as Parquet (or CS
 
 These flags, the JSON printed with ``--json`` and the exit codes are a contract other tools rely on:
 0 on success, 2 on bad data or bad arguments (one ``error: <message>`` line on stderr, never a
-traceback). Keys may be added to the JSON; none is removed or renamed.
+traceback). Keys may be added to the JSON; none is removed or renamed. An output path that names
+an input (or another output) is refused before any work, and every output is written whole or not
+at all.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
+import os
+import secrets
+import stat
 import sys
 import warnings
 from collections.abc import Sequence
@@ -139,6 +145,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         # stderr, which carries progress and one error line only.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            _check_outputs(args)
             return _run(args, stdout, stderr)
     except DataError as error:
         print(f"error: {one_line(error)}", file=stderr)
@@ -169,6 +176,87 @@ def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.command == "compare":
         return _compare(args, stdout)
     return _segment(args, stdout, stderr)
+
+
+#: Options naming a file a command reads, and those naming a file it writes (in that order).
+_INPUTS = {"file": "the customer file", "model": "the run file"}
+_OUTPUTS = ("out", "summary", "config", "cards")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path that names an input or another output.
+
+    Paths are compared as the files they reach: through symbolic and hard links, ``./`` and ``..``.
+    """
+    named = [(f"{_INPUTS[option]}", path) for option in _INPUTS if (path := getattr(args, option, None)) is not None]
+    for option in _OUTPUTS:
+        path = getattr(args, option, None)
+        if path is None:
+            continue
+        for what, other in named:
+            if _same_file(path, other):
+                shown = clipped(path, 200)
+                if what.startswith("the "):
+                    raise DataError(
+                        f"--{option} '{shown}' is {what} itself: writing there would replace it. "
+                        f"Give --{option} a new path."
+                    )
+                raise DataError(f"--{option} and {what} both name '{shown}'; give each its own path.")
+        named.append((f"--{option}", path))
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    if "://" in str(path) or "://" in str(other):
+        return str(path) == str(other)
+    try:
+        return os.path.samefile(path, other)
+    except OSError:  # one of them does not exist (yet): compare where the paths lead
+        return os.path.realpath(path) == os.path.realpath(other)
+
+
+def _write(path: Path, content: bytes | str) -> None:
+    """Write ``content`` (text as UTF-8) to ``path`` whole or not at all.
+
+    It goes to a new file beside the target, renamed over it once complete, so a failure (a full
+    disk) leaves no partial file and an existing file as it was. A device or a pipe (``/dev/stdout``)
+    is written directly.
+
+    Raises
+    ------
+    OSError
+        Naming ``path``.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    target = Path(os.path.realpath(path))  # through a symbolic link, as a plain write would go
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise OSError(errno.EISDIR, "is a folder; give the path of a file to write", str(path))
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "wb") as out:
+            out.write(data)
+        return
+    # A short name: the target's own may already be as long as a file name can be.
+    temporary = target.with_name(f".{target.name[:60]}.{secrets.token_hex(4)}.part")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(temporary, stat.S_IMODE(mode))
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, f"{error.strerror}; nothing was written to it", str(path)) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -313,13 +401,13 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.unusual:
         extra["unusual"] = int(unusual_customers(segmentation).sum())
     if args.out:
-        args.out.write_bytes(labelled_csv(segmentation, profile=profile, unusual=args.unusual))
+        _write(args.out, labelled_csv(segmentation, profile=profile, unusual=args.unusual))
         written.append(f"customers with segments: {args.out}")
     if args.summary:
-        args.summary.write_bytes(summary_csv(profile))
+        _write(args.summary, summary_csv(profile))
         written.append(f"segment summary: {args.summary}")
     if args.config:
-        args.config.write_text(run_config_json(segmentation, profile=profile), encoding="utf-8")
+        _write(args.config, run_config_json(segmentation, profile=profile))
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
     return _print_segments(args, prepared, segmentation, profile, written, stdout, extra=extra)
@@ -328,7 +416,7 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _write_cards(args: argparse.Namespace, profile, written: list[str]) -> None:
     if args.cards:
         title = f"{Path(str(args.file)).name}: {len(profile.names)} customer segments"
-        args.cards.write_text(cards_html(segment_cards(profile), title=title), encoding="utf-8")
+        _write(args.cards, cards_html(segment_cards(profile), title=title))
         written.append(f"segment cards: {args.cards}")
 
 
@@ -343,11 +431,10 @@ def _segment_with_spark(args: argparse.Namespace, session, stdout: TextIO) -> in
         engine.write(engine.score(prepared.table.frame, config), args.out)
         written.append(f"customers with segments: {args.out}")
     if args.summary:
-        args.summary.write_bytes(summary_csv(profile))
+        _write(args.summary, summary_csv(profile))
         written.append(f"segment summary: {args.summary}")
     if args.config:
-        text = json.dumps(config, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        args.config.write_text(text, encoding="utf-8")
+        _write(args.config, json.dumps(config, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
     return _print_segments(args, prepared, segmentation, profile, written, stdout)
@@ -420,7 +507,7 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
         table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding, min_rows=1)
         scored = score(table, model)
         if args.out:
-            args.out.write_bytes(scored_csv(scored))
+            _write(args.out, scored_csv(scored))
         rows, sizes, not_segmented, notes = table.n_rows, scored.sizes, int((scored.labels == 0).sum()), scored.notes
     if args.json:
         _print_json(

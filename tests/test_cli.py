@@ -183,6 +183,109 @@ def test_every_shared_file_is_segmented_or_refused(path, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
+# Outputs never write over an input, and are written whole or not at all (issue 17)
+
+
+def _copy_of(sample_file: Path, folder: Path) -> Path:
+    path = folder / "customers.csv"
+    path.write_bytes(sample_file.read_bytes())
+    return path
+
+
+@pytest.mark.parametrize("option", ["--out", "--summary", "--config", "--cards"])
+@pytest.mark.parametrize("way", ["same path", "dot-dot path", "symbolic link", "hard link"])
+def test_an_output_naming_the_input_is_refused_and_the_input_kept(sample_file, tmp_path, option, way):
+    source = _copy_of(sample_file, tmp_path)
+    before = source.read_bytes()
+    target = {
+        "same path": lambda: source,
+        "dot-dot path": lambda: tmp_path / "sub" / ".." / "customers.csv",
+        "symbolic link": lambda: (tmp_path / "link.csv").symlink_to(source) or tmp_path / "link.csv",
+        "hard link": lambda: (tmp_path / "hard.csv").hardlink_to(source) or tmp_path / "hard.csv",
+    }[way]()
+    (tmp_path / "sub").mkdir()
+    code, out, err = run("segment", source, "--k", "3", option, target)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {option} '") and "is the customer file itself" in err
+    assert len(err.strip().splitlines()) == 1
+    assert source.read_bytes() == before
+
+
+def test_score_refuses_to_write_over_its_run_file_and_two_outputs_on_one_path(sample_file, tmp_path):
+    source = _copy_of(sample_file, tmp_path)
+    run_file = tmp_path / "run.json"
+    assert run("segment", source, "--k", "3", "--config", run_file)[0] == 0
+    before = run_file.read_bytes()
+    code, _, err = run("score", source, "--model", run_file, "--out", run_file)
+    assert code == 2 and "--out" in err and "is the run file itself" in err
+    assert run_file.read_bytes() == before
+    code, _, err = run("segment", source, "--k", "3", "--out", tmp_path / "a.csv", "--summary", tmp_path / "a.csv")
+    assert code == 2 and "--summary and --out both name" in err
+    assert not (tmp_path / "a.csv").exists()  # refused before any work
+
+
+def test_a_full_disk_leaves_no_partial_file_and_names_the_file(sample_file, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    source = _copy_of(sample_file, tmp_path)
+    out_file = tmp_path / "labelled.csv"
+    out_file.write_bytes(b"the previous results\n")
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        """A file that takes a few bytes, then reports a full disk."""
+
+        def __init__(self, raw):
+            self.raw = raw
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.raw.close()
+
+        def write(self, data):
+            self.raw.write(data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("segmentation.cli.os.fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    code, _, err = run("segment", source, "--k", "3", "--out", out_file)
+    assert code == 2
+    assert err == f"error: '{out_file}': No space left on device; nothing was written to it\n"
+    assert out_file.read_bytes() == b"the previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "labelled.csv"]  # no temporary left
+
+
+def test_outputs_are_renamed_into_place_and_keep_the_files_mode(sample_file, tmp_path):
+    source = _copy_of(sample_file, tmp_path)
+    kept = tmp_path / "summary.csv"
+    kept.write_bytes(b"old")
+    kept.chmod(0o640)
+    code, _, _ = run("segment", source, "--k", "3", "--summary", kept, "--out", tmp_path / "new.csv")
+    assert code == 0
+    assert kept.read_bytes().startswith(b"\xef\xbb\xbf") and (kept.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "new.csv", "summary.csv"]
+
+
+def test_an_output_that_is_a_pipe_is_written_directly(sample_file, tmp_path):
+    import os
+    import threading
+
+    source = _copy_of(sample_file, tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    code, _, err = run("segment", source, "--k", "3", "--summary", fifo)
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert received and received[0].startswith(b"\xef\xbb\xbf")
+    assert fifo.is_fifo()
+
+
+# --------------------------------------------------------------------------------------------------
 # Every failure: exit 2, one short error line (issue 17)
 
 
