@@ -421,6 +421,19 @@ def test_a_second_session_reuses_the_first_ones_sweep_without_errors(monkeypatch
     assert spec == json.loads(first.get("plotly_chart")[0].proto.spec)
 
 
+# --------------------------------------------------------------------------------------------------
+# Names shown as typed, download names kept whole (issue 17)
+
+
+def test_web_addresses_in_names_do_not_become_links():
+    import app_state
+
+    shown = app_state.literal("See https://example.com/a, www.example.org and ana@example.net")
+    # GitHub's autolinks are found after the escapes are read: a word joiner keeps each one text.
+    assert "https\\:\\/\\/\u2060example" in shown and "www\u2060\\." in shown and "\\@\u2060example" in shown
+    assert plain(shown) == "See https://example.com/a, www.example.org and ana@example.net"
+
+
 def test_running_out_of_memory_on_an_upload_is_said_as_such(monkeypatch):
     import app_state
 
