@@ -434,6 +434,21 @@ def test_web_addresses_in_names_do_not_become_links():
     assert plain(shown) == "See https://example.com/a, www.example.org and ana@example.net"
 
 
+def test_slashes_in_an_uploaded_name_do_not_cut_the_download_names(downloads):
+    at = app()
+    data = segmentation.sample_csv(400)
+    at.file_uploader[0].set_value(("Q3/Q4 https://example.com report.csv", data, "text/csv")).run()
+    assert not at.exception and not at.error
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "https\\:\\/\\/\u2060example" in sidebar  # a name, not a link
+    visit(at, "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    assert f"Q3_Q4 https___example.com report_segments_K{k}.csv" in downloads
+    assert f"Q3_Q4 https___example.com report_run_K{k}.json" in downloads
+
+
 def test_running_out_of_memory_on_an_upload_is_said_as_such(monkeypatch):
     import app_state
 
