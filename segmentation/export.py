@@ -205,7 +205,7 @@ def download_stem(name: str) -> str:
 
     Examples
     --------
-    >>> download_stem("Q3/Q4 report.csv"), download_stem("..\\..\\secret.xlsx"), download_stem(".csv")
+    >>> download_stem("Q3/Q4 report.csv"), download_stem("..\\\\..\\\\secret.xlsx"), download_stem(".csv")
     ('Q3_Q4 report', '_.._secret', 'customers')
     """
     safe = _UNSAFE_IN_FILE_NAME.sub("_", str(name))
