@@ -51,6 +51,12 @@ _PREPARED = "_prepared"
 _SEGMENTATION = "_segmentation"
 _SWEEP_PARTS = "_sweep_parts"
 
+#: Said when reading an upload ran out of memory.
+OUT_OF_MEMORY = (
+    "The server ran out of memory reading this file. Upload a smaller file (fewer rows, or only the "
+    "columns you need), or try again later."
+)
+
 DEFAULT_K_RANGE = (2, 10)
 SEED = 0
 
@@ -215,6 +221,9 @@ def handle_upload(uploaded) -> str | None:
             use_upload(uploaded.name, uploaded.getvalue())
         except sg.DataError as error:
             st.session_state[UPLOAD_ERROR] = str(error)
+        except MemoryError:
+            # The server's memory, not the file's fault; the memory is free again once this returns.
+            st.session_state[UPLOAD_ERROR] = OUT_OF_MEMORY
         else:
             st.session_state.pop(UPLOAD_ERROR, None)
             st.rerun()  # so the sidebar, drawn before this page, names the new data
@@ -488,16 +497,20 @@ def stability(
 _MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:&=^/@]")
 # Replaced after parsing, where escapes no longer count: a word joiner (U+2060, invisible) breaks them up.
 _TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
+# Web and e-mail addresses too become links after parsing (GitHub's autolinks: "https://...",
+# "www.", "name@example.com"): a word joiner after "://", "www" and "@" keeps them text.
+_AUTOLINK = re.compile(r"(?i)(://|\bwww(?=\.)|@)")
 
 
 def literal(text: str) -> str:
     """``text`` from a file or a run file as Markdown that shows exactly its characters.
 
     A file called ``*Q3* [draft].csv`` or a segment named ``:red[VIP]`` must not turn into italics,
-    a link or red text.
+    a link or red text, nor a column called ``https://example.com/`` into a link.
     """
     text = " ".join(str(text).splitlines())
     text = _TYPOGRAPHY.sub(lambda m: m.group(1)[0] + "\u2060" + m.group(1)[1:], text)
+    text = _AUTOLINK.sub(lambda m: m.group(1) + "\u2060", text)
     text = text.replace(":streamlit:", ":\u2060streamlit:")
     return _MARKDOWN.sub(lambda m: "\\" + m.group(0), text)
 

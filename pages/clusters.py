@@ -1,7 +1,5 @@
 """Clusters page: the segments in 3D, what each one is, how stable, names to edit, the downloads."""
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +7,7 @@ import app_state
 import app_transactions
 import segmentation as sg
 from segmentation import charts
+from segmentation.export import download_stem
 from segmentation.stability import stability_by_default, stability_ks
 from segmentation.sweep import K_LIMIT
 
@@ -225,7 +224,7 @@ if app_state.rollup() is not None:
 
 st.subheader("Download")
 flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
-stem = Path(current.name).stem
+stem = download_stem(current.name)
 n_customers = len(result.labels)
 top, bottom = st.columns(2), st.columns(2)
 labelled, summary, cards_html, run = top[0], top[1], bottom[0], bottom[1]

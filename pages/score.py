@@ -1,13 +1,12 @@
 """Score page: put new customers into the segments of an earlier run (its run file is the model)."""
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 import app_state
 import segmentation as sg
 from segmentation import charts
+from segmentation.export import download_stem
 
 app_state.page_setup("pages/score.py")
 st.title("Score new customers")
@@ -64,7 +63,7 @@ st.dataframe(
 st.download_button(
     "New customers with their segment (CSV)",
     data=app_state.download_data(lambda: sg.scored_csv(scored), rows=table.n_rows),
-    file_name=f"{Path(data_file.name).stem}_segments.csv",
+    file_name=f"{download_stem(data_file.name)}_segments.csv",
     mime="text/csv",
     on_click="ignore",
     icon=":material/download:",

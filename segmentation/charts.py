@@ -4,9 +4,16 @@ K-vs-K Sankey, segment cards.
 Plain functions returning ``plotly.graph_objects.Figure``, so the CLI, notebooks and tests can use
 them as well as the Streamlit pages. Colours are fixed per segment number, so "Segment 2" has the
 same colour on every chart and at every K.
+
+Plotly reads a subset of HTML in every label, title, axis title, hover text and annotation (``<b>``,
+``<a href=...>``, ``<br>``, entities), so each name from the user's file or typed in the app goes
+through :func:`plain` on its way into a figure: a segment called ``<b>VIP</b>`` shows those
+characters, not bold text, and a column name cannot become a link.
 """
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pandas as pd
@@ -32,6 +39,7 @@ __all__ = [
     "criteria_figure",
     "elbow_figure",
     "index_figure",
+    "plain",
     "plot_sample",
     "sankey_figure",
     "scatter_3d",
@@ -51,6 +59,20 @@ _LINE = "#2E6F95"
 def segment_label(segment: int, name: str) -> str:
     """How a segment is named in legends: ``"1 · High income, low spending"``."""
     return f"{segment} · {name}"
+
+
+def plain(text: object) -> str:
+    """``text`` for a Plotly label, shown exactly as typed.
+
+    ``<``, ``>`` and ``&`` become entities, which Plotly shows as those characters; a word joiner
+    (U+2060, invisible) after ``%`` keeps ``%{x}`` in a name from reading as a hover template's field.
+
+    Examples
+    --------
+    >>> plain('<a href="https://example.com/">Click me</a> & <b>%{x}</b>')
+    '&lt;a href="https://example.com/"&gt;Click me&lt;/a&gt; &amp; &lt;b&gt;%\u2060{x}&lt;/b&gt;'
+    """
+    return html.escape(str(text), quote=False).replace("%{", "%\u2060{")
 
 
 def elbow_figure(sweep: Sweep, *, selected_k: int | None = None) -> go.Figure:
@@ -217,10 +239,11 @@ def scatter_3d(
     else:
         if axes is None:
             raise ValueError("axes are required unless components=True")
-        titles = list(axes)
-        data = pd.DataFrame({axis: _numbers(prepared, axis)[rows] for axis in axes})
-    data["Segment"] = [segment_label(s, names[s - 1]) for s in labels]
-    order = [segment_label(s, names[s - 1]) for s in range(1, segmentation.k + 1)]
+        # Plotly express writes the column names into the axis titles and the hover template.
+        titles = [plain(axis) for axis in axes]
+        data = pd.DataFrame({title: _numbers(prepared, axis)[rows] for title, axis in zip(titles, axes, strict=True)})
+    data["Segment"] = [plain(segment_label(s, names[s - 1])) for s in labels]
+    order = [plain(segment_label(s, names[s - 1])) for s in range(1, segmentation.k + 1)]
     colours = {label: SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)] for i, label in enumerate(order)}
     fig = px.scatter_3d(
         data,
@@ -259,14 +282,14 @@ def index_figure(profile: Profile, *, columns: list[str] | None = None) -> go.Fi
     """A heatmap of each segment's index against the average (100 = average), with the values."""
     index = profile.index if columns is None else profile.index[columns]
     index = index.dropna(axis=1, how="all")
-    labels = [segment_label(s, profile.names[s - 1]) for s in index.index]
+    labels = [plain(segment_label(s, profile.names[s - 1])) for s in index.index]
     values = index.to_numpy(dtype=float)
     text = np.where(np.isnan(values), "", np.vectorize(lambda v: f"{v:.0f}")(np.nan_to_num(values)))
     spread = np.nanmax(np.abs(values - 100)) if np.isfinite(values).any() else 1.0
     fig = go.Figure(
         go.Heatmap(
             z=values,
-            x=list(index.columns),
+            x=[plain(column) for column in index.columns],
             y=labels,
             text=text,
             texttemplate="%{text}",
@@ -290,7 +313,7 @@ def index_figure(profile: Profile, *, columns: list[str] | None = None) -> go.Fi
 def sizes_figure(profile: Profile) -> go.Figure:
     """Customers per segment as horizontal bars, segment 1 on top."""
     summary = profile.summary
-    labels = [segment_label(s, n) for s, n in zip(summary.index, profile.names, strict=True)]
+    labels = [plain(segment_label(s, n)) for s, n in zip(summary.index, profile.names, strict=True)]
     fig = go.Figure(
         go.Bar(
             x=summary["Customers"],
@@ -407,8 +430,8 @@ def sankey_figure(
     names_to = transitions.names_to if names_to is None else names_to
     counts = transitions.crosstab.to_numpy()
     k_from, k_to = counts.shape
-    labels = [segment_label(s, n) for s, n in enumerate(names_from, start=1)]
-    labels += [segment_label(s, n) for s, n in enumerate(names_to, start=1)]
+    labels = [plain(segment_label(s, n)) for s, n in enumerate(names_from, start=1)]
+    labels += [plain(segment_label(s, n)) for s, n in enumerate(names_to, start=1)]
     colours = [_colour(s) for s in range(k_from)] + [_colour(s) for s in range(k_to)]
     sources, targets = np.nonzero(counts)
     # Nodes stacked in segment order (1 on top), so the picture reads like the segment list.
@@ -454,7 +477,7 @@ def card_figure(card: Card) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=[f.index for f in features],
-            y=[f.feature.replace(" (days before latest)", " (days ago)") for f in features],
+            y=[plain(f.feature.replace(" (days before latest)", " (days ago)")) for f in features],
             orientation="h",
             marker={"color": colour},
             text=[f"{f.index:.0f}" for f in features],

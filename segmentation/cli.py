@@ -23,7 +23,9 @@ path or any URI Spark reads) and ``--out`` is written by Spark as Parquet (or CS
 
 These flags, the JSON printed with ``--json`` and the exit codes are a contract other tools rely on:
 0 on success, 2 on bad data or bad arguments (one ``error: <message>`` line on stderr, never a
-traceback). Keys may be added to the JSON; none is removed or renamed.
+traceback). Keys may be added to the JSON; none is removed or renamed. An output path that names
+an input (or another output) is refused before any work, and every output is written whole or not
+at all.
 """
 
 from __future__ import annotations
@@ -31,13 +33,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from . import cli_transactions as logs
 from .cards import segment_cards
+from .cli_files import check_outputs, write_whole
 from .describe import describe
 from .errors import DataError
 from .export import cards_html, scored_csv, summary_csv
@@ -52,6 +57,7 @@ from .stability import stability_ks, stability_sweep
 from .sweep import K_LIMIT, sweep
 from .transitions import transitions
 from .unusual import unusual_customers
+from .wording import clipped, one_line
 
 __all__ = ["main"]
 
@@ -63,7 +69,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one ``error:`` line and exit code 2."""
 
     def error(self, message: str):  # noqa: D102 - argparse's own hook
-        self.exit(EXIT_BAD_INPUT, f"error: {message} (see 'python -m segmentation {self.prog.split()[-1]} --help')\n")
+        self.exit(EXIT_BAD_INPUT, f"error: {one_line(message)} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,25 +147,41 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
-        if args.command == "sweep":
-            return _sweep(args, stdout, stderr)
-        if args.command == "score":
-            return _score(args, stdout)
-        if args.command == "sql":
-            return _sql(args, stdout)
-        if args.command == "compare":
-            return _compare(args, stdout)
-        return _segment(args, stdout, stderr)
+        # Libraries' warnings (openpyxl's about a workbook's extensions, ...) would add lines to
+        # stderr, which carries progress and one error line only.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_outputs(args)
+            return _run(args, stdout, stderr)
     except DataError as error:
-        print(f"error: {_one_line(str(error))}", file=stderr)
+        print(f"error: {one_line(error)}", file=stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader went away (e.g. `... | head`): nothing more to say, and nothing went wrong here.
         return EXIT_OK
     except OSError as error:
-        where = f": {error.filename}" if error.filename else ""
-        print(f"error: {error.strerror or error}{where}", file=stderr)
+        where = f"'{clipped(error.filename, 200)}': " if error.filename else ""
+        print(f"error: {one_line(f'{where}{error.strerror or error}')}", file=stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:
+        print(
+            "error: this machine ran out of memory on this data. Leave out columns (--features), use a sample of "
+            "the customers, or use the Spark engine (--engine spark).",
+            file=stderr,
+        )
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.command == "sweep":
+        return _sweep(args, stdout, stderr)
+    if args.command == "score":
+        return _score(args, stdout)
+    if args.command == "sql":
+        return _sql(args, stdout)
+    if args.command == "compare":
+        return _compare(args, stdout)
+    return _segment(args, stdout, stderr)
 
 
 def _add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -203,7 +225,9 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0); same seed, same result")
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help="random seed (default 0, any whole number from 0); same seed, same result"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
@@ -391,10 +415,10 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         extra["unusual"] = int(unusual_customers(segmentation).sum())
     logs.write_customers(args, customers, segmentation, profile, written)
     if args.summary:
-        args.summary.write_bytes(summary_csv(profile))
+        write_whole(args.summary, summary_csv(profile))
         written.append(f"segment summary: {args.summary}")
     if args.config:
-        args.config.write_text(run_config_json(segmentation, profile=profile), encoding="utf-8")
+        write_whole(args.config, run_config_json(segmentation, profile=profile))
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
     if not args.json:
@@ -408,7 +432,7 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _write_cards(args: argparse.Namespace, profile, written: list[str]) -> None:
     if args.cards:
         title = f"{Path(str(args.file)).name}: {len(profile.names)} customer segments"
-        args.cards.write_text(cards_html(segment_cards(profile), title=title), encoding="utf-8")
+        write_whole(args.cards, cards_html(segment_cards(profile), title=title))
         written.append(f"segment cards: {args.cards}")
 
 
@@ -423,11 +447,10 @@ def _segment_with_spark(args: argparse.Namespace, session, stdout: TextIO) -> in
         engine.write(engine.score(prepared.table.frame, config), args.out)
         written.append(f"customers with segments: {args.out}")
     if args.summary:
-        args.summary.write_bytes(summary_csv(profile))
+        write_whole(args.summary, summary_csv(profile))
         written.append(f"segment summary: {args.summary}")
     if args.config:
-        text = json.dumps(config, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-        args.config.write_text(text, encoding="utf-8")
+        write_whole(args.config, json.dumps(config, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
     return _print_segments(args, prepared, segmentation, profile, written, stdout)
@@ -504,7 +527,7 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
         table = load_table(args.file, sep=_separator(args.sep), encoding=args.encoding, min_rows=1)
         scored = score(table, model)
         if args.out:
-            args.out.write_bytes(scored_csv(scored))
+            write_whole(args.out, scored_csv(scored))
         rows, sizes, not_segmented, notes = table.n_rows, scored.sizes, int((scored.labels == 0).sum()), scored.notes
     if args.json:
         _print_json(
@@ -565,6 +588,20 @@ def _positive(text: str) -> int:
     return value
 
 
+#: Seeds run from 0 to Spark's largest (a 64-bit signed number): NumPy takes no negative seed.
+_MAX_SEED = 2**63 - 1
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {_MAX_SEED:,}, not '{clipped(text, 40)}'")
+    return value
+
+
 def _sql(args: argparse.Namespace, stdout: TextIO) -> int:
     model = read_run_file(args.model)
     print(scoring_sql(model, args.table, dialect=args.dialect) + ";", file=stdout)
@@ -619,7 +656,7 @@ def _spark_session(args: argparse.Namespace):
         with _java_output_silenced():
             session = builder.getOrCreate()
     except Exception as error:  # noqa: BLE001 - pyspark raises a generic error when Java cannot start
-        raise DataError(f"Spark could not start ({_one_line(str(error))[:200]}). Is Java installed?") from None
+        raise DataError(f"Spark could not start ({one_line(error, 200)}). Is Java installed?") from None
     try:
         yield session
     finally:
@@ -634,7 +671,6 @@ def _java_output_silenced():
     notices and log lines to both. The JVM inherits the file descriptors open when it starts, so
     they point to /dev/null for just that moment (Spark's own errors still reach Python as exceptions).
     """
-    import os
 
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
@@ -664,7 +700,3 @@ def _progress_printer(stream: TextIO, label: str):
         print(f"{prefix}{label}: {done}/{total}", end=end, file=stream, flush=True)
 
     return report
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())

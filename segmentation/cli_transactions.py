@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from .cli_files import write_whole
 from .customers import TRANSACTIONS, Customers, LogOptions
 from .describe import Profile
 from .errors import DataError
@@ -123,10 +124,10 @@ def write_customers(
             data = labelled_csv(segmentation, profile=profile, unusual=args.unusual)
         else:
             data = customers_csv(segmentation, rollup, profile=profile, unusual=args.unusual)
-        args.out.write_bytes(data)
+        write_whole(args.out, data)
         written.append(f"customers with segments: {args.out}")
     if rollup is not None and args.out_transactions:
-        args.out_transactions.write_bytes(order_lines_csv(customers.file, rollup, segmentation, profile=profile))
+        write_whole(args.out_transactions, order_lines_csv(customers.file, rollup, segmentation, profile=profile))
         written.append(f"order lines with their customer's segment: {args.out_transactions}")
 
 

@@ -8,11 +8,19 @@ prints it as one ``error: ...`` line and exits with code 2. Any other exception 
 
 from __future__ import annotations
 
-__all__ = ["DataError"]
+from .wording import middle_clipped
+
+__all__ = ["MAX_MESSAGE_CHARS", "DataError"]
+
+#: A message is cut in the middle to this many characters. Messages quote the user's names, and a
+#: name can be a 50 MB header line: the start (what is wrong) and the end (what to do) stay.
+MAX_MESSAGE_CHARS = 600
 
 
 class DataError(ValueError):
     """A problem in the user's data, with a message a marketer can act on.
+
+    The message is at most :data:`MAX_MESSAGE_CHARS` characters, whatever the names quoted in it.
 
     Examples
     --------
@@ -21,3 +29,6 @@ class DataError(ValueError):
     ...
     segmentation.errors.DataError: The file is empty. Export the customer table again and upload it.
     """
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(middle_clipped(str(message), MAX_MESSAGE_CHARS), *args)

@@ -36,6 +36,7 @@ __all__ = [
     "FORMULA_PREFIX",
     "cards_html",
     "frame_csv",
+    "download_stem",
     "labelled_csv",
     "labelled_frame",
     "neutralise",
@@ -189,6 +190,29 @@ def summary_frame(profile: Profile) -> pd.DataFrame:
 def summary_csv(profile: Profile) -> bytes:
     """The segment summary as CSV bytes (UTF-8 with BOM, formula cells neutralised)."""
     return _to_csv(neutralise_frame(summary_frame(profile)), float_format="%.6g")
+
+
+def download_stem(name: str) -> str:
+    """The start of a download's file name, made from the name of the file the results came from.
+
+    The extension goes, and so does anything a file name cannot hold: a path separator (an
+    uploaded ``"Q3/Q4 report.csv"`` would otherwise leave only ``"Q4 report"`` to the browser),
+    characters Windows refuses, control characters, leading dots (a hidden file). At most 100
+    characters; ``"customers"`` when nothing is left.
+
+    Examples
+    --------
+    >>> download_stem("Q3/Q4 report.csv"), download_stem("..\\\\..\\\\secret.xlsx"), download_stem(".csv")
+    ('Q3_Q4 report', '_.._secret', 'customers')
+    """
+    safe = _UNSAFE_IN_FILE_NAME.sub("_", str(name))
+    stem = safe.rpartition(".")[0] if "." in safe else safe
+    stem = stem.strip(" .")[:100].rstrip(" .")
+    return stem or "customers"
+
+
+# Path separators, what Windows refuses in a file name, and control characters.
+_UNSAFE_IN_FILE_NAME = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 
 
 #: Index bars are drawn on a 0.._CARD_INDEX_MAX scale (longer bars are cut and say so).

@@ -27,10 +27,10 @@ import pandas as pd
 from .cells import sniff_decimal, typed_view, written_as_number
 from .dates import date_order_notes
 from .errors import DataError
-from .limits import MAX_COLUMNS, MIN_ROWS
+from .limits import MAX_COLUMNS, MIN_ROWS, read_limited
 from .read_excel import read_excel
 from .read_text import DELIMITER_NAMES, ENCODING_NAMES, megabytes, read_delimited
-from .wording import short_list
+from .wording import clipped, short_list
 
 __all__ = ["MAX_COLUMNS", "MIN_ROWS", "Table", "file_hash", "load", "load_table"]
 
@@ -193,12 +193,13 @@ def load_table(
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
+        shown = clipped(path, 200)
         try:
-            data = path.read_bytes()
+            data = read_limited(path)
         except FileNotFoundError:
-            raise DataError(f"There is no file at '{path}'. Check the path and try again.") from None
+            raise DataError(f"There is no file at '{shown}'. Check the path and try again.") from None
         except IsADirectoryError:
-            raise DataError(f"'{path}' is a folder, not a file. Give the path of the CSV file.") from None
+            raise DataError(f"'{shown}' is a folder, not a file. Give the path of the CSV file.") from None
         name = name or path.name
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)

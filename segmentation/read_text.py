@@ -89,15 +89,18 @@ def decode(data: bytes, *, name: str, encoding: str | None, notes: list[str] | N
     """
     notes = [] if notes is None else notes
     if encoding is not None:
+        shown = clipped(encoding, 40)
         try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise DataError(f"'{encoding}' is not a text encoding Python knows (try utf-8 or cp1252).") from None
-        try:
+            # Python also has codecs from bytes to bytes ("hex", "zlib") and from text to text ("rot13").
             return data.decode(encoding), encoding
-        except UnicodeDecodeError as error:
+        except LookupError:
             raise DataError(
-                f"'{name}' is not valid {encoding} text (byte {error.start:,} cannot be read). "
+                f"'{shown}' is not a text encoding (try utf-8 or cp1252, or leave --encoding out to detect it)."
+            ) from None
+        except UnicodeError as error:
+            where = f" (byte {error.start:,} cannot be read)" if isinstance(error, UnicodeDecodeError) else ""
+            raise DataError(
+                f"'{name}' is not valid {shown} text{where}. "
                 "Leave the encoding unset (no --encoding) to detect it automatically."
             ) from None
     if data.startswith(codecs.BOM_UTF8):
@@ -427,11 +430,20 @@ def read_csv_text(
         quotechar='"',
     )
     cr, lf = ("\r", "\n") if text_like else (b"\r", b"\n")
+    stray_cr = None
     if cr in body and cr + lf not in body:
         # Say which one ends a line. In a file of \n lines, a stray \r inside a value (a note typed
         # on an old Mac) is not a line break, or that row would be cut in two. In an old Mac file of
         # \r lines, the reader's own guess drops the empty first field of a row after a blank line.
         options["lineterminator"] = "\n" if body.count(lf) > body.count(cr) else "\r"
+    elif cr in body and body.count(cr) > body.count(cr + lf):
+        # The same stray \r in a file of \r\n lines, where both readers take a lone \r for a line
+        # end too. It stands in for a character the file does not hold while the text is split into
+        # rows, and is put back in the cells.
+        text = text if text is not None else source.decode("ascii")
+        source = None
+        stray_cr = _unused_character(text)
+        text = body = _BARE_CR.sub(stray_cr, text)
     raw = None
     if len(body) > _ARROW_CHARS and "lineterminator" not in options and delimiter != SPACES:
         raw = _read_with_arrow(text.encode("utf-8") if source is None else source, delimiter=delimiter)
@@ -442,10 +454,20 @@ def read_csv_text(
             raw = pd.read_csv(io.StringIO(text), engine="c", **options)
         except pd.errors.ParserError as error:
             raise DataError(_ragged_message(text, delimiter=delimiter, name=name, error=error)) from None
-        except (ValueError, MemoryError) as error:
-            raise DataError(f"'{name}' could not be read as a table ({error}).") from None
+        except ValueError as error:  # not MemoryError: running out of memory is no fault of the file's
+            raise DataError(f"'{name}' could not be read as a table ({clipped(error, 200)}).") from None
         raw = raw.fillna("")  # fields missing at the end of a short row
+    if stray_cr is not None:
+        raw = raw.apply(lambda cells: cells.str.replace(stray_cr, "\r", regex=False))
     return raw, []
+
+
+_BARE_CR = re.compile("\r(?!\n)")
+
+
+def _unused_character(text: str) -> str:
+    """A character of Unicode's private use area that ``text`` does not hold."""
+    return next(c for c in map(chr, range(0xE000, 0xF900)) if c not in text)
 
 
 def same_as_text(data: bytes, encoding: str) -> bool:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-__all__ = ["and_joined", "clipped", "free_name", "number", "number_list", "quoted", "short_list"]
+__all__ = [
+    "and_joined",
+    "clipped",
+    "free_name",
+    "middle_clipped",
+    "number",
+    "number_list",
+    "one_line",
+    "quoted",
+    "short_list",
+]
 
 
 def number(value: float) -> str:
@@ -31,6 +41,47 @@ def clipped(value: object, limit: int) -> str:
     """
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def middle_clipped(text: str, limit: int) -> str:
+    """``text`` of at most ``limit`` characters, its middle cut with an ellipsis.
+
+    For a message made long by a long name in it: the start (what is wrong) and the end (what to
+    do) both stay.
+
+    Examples
+    --------
+    >>> middle_clipped("Column '" + "y" * 1000 + "' is empty: leave it out.", 50)
+    "Column 'yyyyyyyyyyyyyyyyy … s empty: leave it out."
+    """
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    return text[:head] + " … " + text[len(text) - (limit - head - 3) :]
+
+
+#: Control characters (line breaks, escape sequences) as Python writes them in a string literal.
+_ESCAPED = {
+    **{code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]},
+    **{ord(c): e for c, e in (("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))},
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def one_line(text: object, limit: int = 600) -> str:
+    """``text`` as one line of at most ``limit`` characters (for an ``error:`` line on a terminal).
+
+    Line breaks and other control characters show escaped, as ``\\n``, so a name holding a line
+    break cannot start a line of its own (nor a terminal escape sequence run); the middle of a
+    long text is cut (:func:`middle_clipped`).
+
+    Examples
+    --------
+    >>> print(one_line("No such file: 'out\\nerror: forged.csv'"))
+    No such file: 'out\\nerror: forged.csv'
+    """
+    return middle_clipped(str(text).translate(_ESCAPED), limit)
 
 
 def quoted(items: Iterable[object]) -> str:
@@ -68,15 +119,15 @@ def free_name(name: str, taken: Iterable[str]) -> str:
     return f"{name} ({i})"
 
 
-def short_list(items: list[str], limit: int = 4) -> str:
-    """The first ``limit`` items in single quotes, and how many more.
+def short_list(items: list[str], limit: int = 4, width: int = 60) -> str:
+    """The first ``limit`` items in single quotes, each cut to ``width`` characters, and how many more.
 
     Examples
     --------
     >>> short_list(["Age", "Income", "Region"], limit=2)
     "'Age', 'Income' and 1 more"
     """
-    shown = ", ".join(f"'{i}'" for i in items[:limit])
+    shown = ", ".join(f"'{clipped(i, width)}'" for i in items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 

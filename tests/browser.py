@@ -134,7 +134,8 @@ def go_to(page, title: str) -> None:
 
 
 def sidebar_text(page) -> str:
-    return page.locator("[data-testid=stSidebar]").inner_text()
+    """The sidebar as a person reads it (without the invisible word joiners that keep names plain)."""
+    return page.locator("[data-testid=stSidebar]").inner_text().replace("\u2060", "")
 
 
 def errors_on_page(page) -> list[str]:
@@ -144,7 +145,7 @@ def errors_on_page(page) -> list[str]:
 
 
 #: The upload has been handled: the sidebar names the file, or an error says why it was refused.
-UPLOAD_DONE = """(name) => document.querySelector('[data-testid=stSidebar]')?.innerText.includes(name)
+UPLOAD_DONE = """(name) => document.querySelector('[data-testid=stSidebar]')?.innerText.replaceAll('\\u2060', '').includes(name)
     || document.querySelector('[data-testid=stAlertContentError]')"""
 
 

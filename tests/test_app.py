@@ -549,3 +549,45 @@ def test_a_customer_table_is_not_rolled_up_and_can_be():
     )
     summary = plain(next(i.value for i in at.info if "transaction log" in i.value))
     assert "3,000 purchases by 3,000 customers" in summary
+
+
+# --------------------------------------------------------------------------------------------------
+# Names shown as typed, download names kept whole (issue 17)
+
+
+def test_web_addresses_in_names_do_not_become_links():
+    import app_state
+
+    shown = app_state.literal("See https://example.com/a, www.example.org and ana@example.net")
+    # GitHub's autolinks are found after the escapes are read: a word joiner keeps each one text.
+    assert "https\\:\\/\\/\u2060example" in shown and "www\u2060\\." in shown and "\\@\u2060example" in shown
+    assert plain(shown) == "See https://example.com/a, www.example.org and ana@example.net"
+
+
+def test_slashes_in_an_uploaded_name_do_not_cut_the_download_names(downloads):
+    at = app()
+    data = segmentation.sample_csv(400)
+    at.file_uploader[0].set_value(("Q3/Q4 https://example.com report.csv", data, "text/csv")).run()
+    assert not at.exception and not at.error
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "https\\:\\/\\/\u2060example" in sidebar  # a name, not a link
+    visit(at, "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    assert f"Q3_Q4 https___example.com report_segments_K{k}.csv" in downloads
+    assert f"Q3_Q4 https___example.com report_run_K{k}.json" in downloads
+
+
+def test_running_out_of_memory_on_an_upload_is_said_as_such(monkeypatch):
+    import app_state
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    at = app()
+    monkeypatch.setattr(app_state, "_prepare_cached", out_of_memory)
+    at.file_uploader[0].set_value(("big.csv", b"Age,Spend\n1,2\n3,4\n", "text/csv")).run()
+    assert not at.exception
+    assert any("ran out of memory reading this file" in plain(e.value) for e in at.error)
+    assert current_data(at) == "sample_customers.csv (built-in sample)"

@@ -133,6 +133,12 @@ CORPUS: dict[str, Refused | Segmented] = {
     ),
     "generated/xlsx_empty_workbook.xlsx": Refused(("Every sheet of 'xlsx_empty_workbook.xlsx' is empty",)),
     "generated/xlsx_header_only.xlsx": Refused(("column names ('CustomerID', 'Gender', 'Age') but no customer rows",)),
+    "generated/xlsx_value_in_column_xfd.xlsx": Refused(
+        ("has a value in column 16,384 (row 3)", "at most 2,000 columns", "Delete what lies to the right")
+    ),
+    "generated/xlsx_row_past_excel_limit.xlsx": Refused(
+        ("has a row numbered 2,000,000, past Excel's last row (1,048,576)", "Save the sheet as CSV")
+    ),
     # ---- Segmented, every row and cell kept ----------------------------------------------------
     "one_column.csv": Segmented(rows=8, used=("Annual Spend",)),
     "numeric_with_text.csv": Segmented(
@@ -189,6 +195,14 @@ CORPUS: dict[str, Refused | Segmented] = {
     ),
     "bare_carriage_return_in_cell.csv": Segmented(  # csv.reader would also cut the line at the \r
         rows=4, csv=False, values={"Note": ["ok", "first\rsecond", "x", "y"], "Spend": ["40", "52", "18", "70"]}
+    ),
+    "crlf_bare_carriage_return_in_cell.csv": Segmented(  # \r\n lines: a lone \r is still no line end
+        rows=5,
+        csv=False,
+        values={
+            "Note": ["ok", "first\rsecond", "x\ry", "two\r\nlines", "z"],
+            "Spend": ["40", "52", "18", "70", "35"],
+        },
     ),
     "ragged_too_few_fields.csv": Segmented(
         rows=6, not_segmented=(4,), values={"City": ["Lyon", "", "Paris", "", "", "Nice"]}
@@ -262,6 +276,7 @@ CORPUS: dict[str, Refused | Segmented] = {
         },
         notes=("read from 'Customers'",),
     ),
+    "generated/xlsx_formatted_to_column_xfd.xlsx": Segmented(rows=500, csv=False, columns=("Age", "Spend")),
     "generated/xlsx_cover_sheet_first.xlsx": Segmented(
         rows=10, csv=False, columns=MALL, notes=("read from 'Customers'",)
     ),

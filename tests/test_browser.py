@@ -330,4 +330,30 @@ def test_a_transaction_log_is_segmented_per_customer_with_rfm_cells(page):
     lines = pd.read_csv(info.value.path(), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(lines) == 69_659 and (lines["Status"] == "rolled up").all()
     assert errors_on_page(page) == []
+
+
+#: Every link on the page whose address comes from the file (the app's own links are relative).
+LINKS_TO_EXAMPLE = """() => Array.from(document.querySelectorAll('a'))
+    .map(a => a.getAttribute('href') || a.getAttribute('xlink:href') || '')
+    .filter(href => href.includes('example.'))"""
+
+
+def test_names_with_markup_or_web_addresses_show_as_text(page, tmp_path):
+    link = '<a href="https://example.com/">Click me</a>'
+    frame = segmentation.make_customers(600, random_state=5)[["Age", "Annual Income (k$)", "Spending Score (1-100)"]]
+    frame = frame.rename(columns={"Age": link, "Annual Income (k$)": "https://example.org/income <b>k$</b>"})
+    frame["Store"] = ["www.example.net", "<b>North</b>", "ana@example.com"] * 200
+    path = tmp_path / "www.example.com export.csv"
+    path.write_bytes(frame.to_csv(index=False).encode())
+    upload(page, path)
+    assert errors_on_page(page) == []
+    assert page.evaluate(LINKS_TO_EXAMPLE) == []
+    audit = page.locator("[data-testid=stTable]").first.inner_text().replace("\u2060", "")
+    assert link in audit and "https://example.org/income <b>k$</b>" in audit
+    go_to(page, "3 · Segments")
+    plot_data(page, 0)  # the 3D chart is drawn
+    legend_and_axes = page.locator(".js-plotly-plot").first.inner_text()
+    assert "<b>" not in page.locator(".js-plotly-plot").first.inner_html().replace("&lt;b&gt;", "")
+    assert page.evaluate(LINKS_TO_EXAMPLE) == [], legend_and_axes
+    assert page.locator(".js-plotly-plot b, .js-plotly-plot [style*='font-weight:bold']").count() == 0
     assert page.console_errors == []

@@ -320,3 +320,184 @@ def test_cdnow_segment_rolls_up_to_23570_customers(tmp_path):
     assert customers.loc[1, ["Total spend", "RFM cell"]].tolist() == ["89.00", "At Risk"]
     lines = pd.read_csv(lines_path, **read)
     assert len(lines) == 69_659 and lines["Segment"].ne("").all()
+
+
+# --------------------------------------------------------------------------------------------------
+# Outputs never write over an input, and are written whole or not at all (issue 17)
+
+
+def _copy_of(sample_file: Path, folder: Path) -> Path:
+    path = folder / "customers.csv"
+    path.write_bytes(sample_file.read_bytes())
+    return path
+
+
+@pytest.mark.parametrize("option", ["--out", "--summary", "--config", "--cards"])
+@pytest.mark.parametrize("way", ["same path", "dot-dot path", "symbolic link", "hard link"])
+def test_an_output_naming_the_input_is_refused_and_the_input_kept(sample_file, tmp_path, option, way):
+    source = _copy_of(sample_file, tmp_path)
+    before = source.read_bytes()
+    target = {
+        "same path": lambda: source,
+        "dot-dot path": lambda: tmp_path / "sub" / ".." / "customers.csv",
+        "symbolic link": lambda: (tmp_path / "link.csv").symlink_to(source) or tmp_path / "link.csv",
+        "hard link": lambda: (tmp_path / "hard.csv").hardlink_to(source) or tmp_path / "hard.csv",
+    }[way]()
+    (tmp_path / "sub").mkdir()
+    code, out, err = run("segment", source, "--k", "3", option, target)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {option} '") and "is the customer file itself" in err
+    assert len(err.strip().splitlines()) == 1
+    assert source.read_bytes() == before
+
+
+def test_score_refuses_to_write_over_its_run_file_and_two_outputs_on_one_path(sample_file, tmp_path):
+    source = _copy_of(sample_file, tmp_path)
+    run_file = tmp_path / "run.json"
+    assert run("segment", source, "--k", "3", "--config", run_file)[0] == 0
+    before = run_file.read_bytes()
+    code, _, err = run("score", source, "--model", run_file, "--out", run_file)
+    assert code == 2 and "--out" in err and "is the run file itself" in err
+    assert run_file.read_bytes() == before
+    code, _, err = run("segment", source, "--k", "3", "--out", tmp_path / "a.csv", "--summary", tmp_path / "a.csv")
+    assert code == 2 and "--summary and --out both name" in err
+    assert not (tmp_path / "a.csv").exists()  # refused before any work
+
+
+def test_a_full_disk_leaves_no_partial_file_and_names_the_file(sample_file, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    source = _copy_of(sample_file, tmp_path)
+    out_file = tmp_path / "labelled.csv"
+    out_file.write_bytes(b"the previous results\n")
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        """A file that takes a few bytes, then reports a full disk."""
+
+        def __init__(self, raw):
+            self.raw = raw
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.raw.close()
+
+        def write(self, data):
+            self.raw.write(data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("segmentation.cli.os.fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    code, _, err = run("segment", source, "--k", "3", "--out", out_file)
+    assert code == 2
+    assert err == f"error: '{out_file}': No space left on device; nothing was written to it\n"
+    assert out_file.read_bytes() == b"the previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "labelled.csv"]  # no temporary left
+
+
+def test_outputs_are_renamed_into_place_and_keep_the_files_mode(sample_file, tmp_path):
+    source = _copy_of(sample_file, tmp_path)
+    kept = tmp_path / "summary.csv"
+    kept.write_bytes(b"old")
+    kept.chmod(0o640)
+    code, _, _ = run("segment", source, "--k", "3", "--summary", kept, "--out", tmp_path / "new.csv")
+    assert code == 0
+    assert kept.read_bytes().startswith(b"\xef\xbb\xbf") and (kept.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "new.csv", "summary.csv"]
+
+
+def test_an_output_that_is_a_pipe_is_written_directly(sample_file, tmp_path):
+    import os
+    import threading
+
+    source = _copy_of(sample_file, tmp_path)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    code, _, err = run("segment", source, "--k", "3", "--summary", fifo)
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert received and received[0].startswith(b"\xef\xbb\xbf")
+    assert fifo.is_fifo()
+
+
+# --------------------------------------------------------------------------------------------------
+# Every failure: exit 2, one short error line (issue 17)
+
+
+def _one_error_line(code: int, err: str) -> str:
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert len(lines[0]) <= 700
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--seed", "-1"], "argument --seed: must be a whole number from 0 to 9,223,372,036,854,775,807, not '-1'"),
+        (["--seed", "x"], "not 'x'"),
+        (["--encoding", "hex"], "'hex' is not a text encoding (try utf-8 or cp1252"),
+        (["--encoding", "rot13"], "'rot13' is not a text encoding"),
+    ],
+)
+def test_bad_seed_and_codec_are_one_line_not_a_traceback(sample_file, options, says):
+    line = _one_error_line(*run("sweep", sample_file, "--k-max", "3", *options)[::2])
+    assert says in line
+
+
+def test_an_output_path_holding_a_line_break_cannot_forge_a_line(sample_file):
+    code, _, err = run("segment", sample_file, "--k", "2", "--out", "/no/such/folder\nerror: forged")
+    line = _one_error_line(code, err)
+    assert "'/no/such/folder\\nerror: forged'" in line and "No such file or directory" in line
+
+
+def test_usage_errors_point_to_the_right_help(sample_file):
+    _, _, err = run()
+    assert "(see 'python -m segmentation --help')" in _one_error_line(2, err)
+    _, _, err = run("sweep")
+    assert "(see 'python -m segmentation sweep --help')" in _one_error_line(2, err)
+
+
+def test_a_fifty_megabyte_header_gives_one_short_line(tmp_path):
+    path = tmp_path / "header.csv"
+    name = "N" * 25_000_000
+    path.write_bytes(f"{name}A,{name}B\n".encode())
+    line = _one_error_line(*run("sweep", path)[::2])
+    assert "has column names ('NNN" in line and "but no customer rows" in line
+
+
+def test_running_out_of_memory_is_one_line(sample_file, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("segmentation.cli_transactions.load_table", out_of_memory)
+    line = _one_error_line(*run("sweep", sample_file)[::2])
+    assert "ran out of memory" in line
+
+
+def test_library_warnings_are_not_printed(tmp_path):
+    import bombs
+
+    # openpyxl warns that it drops a worksheet extension it does not know; the header-only sheet
+    # then makes one error.
+    path = bombs.write_workbook(
+        tmp_path / "warns.xlsx",
+        [b'<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>'],
+        [b"<si><t>Age</t></si><si><t>Spend</t></si>"],
+        after_data=b'<extLst><ext uri="{00000000-0000-0000-0000-000000000000}"/></extLst>',
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "sweep", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    line = _one_error_line(done.returncode, done.stderr)
+    assert "'warns.xlsx' has column names ('Age', 'Spend') but no customer rows" in line

@@ -574,3 +574,28 @@ def test_a_value_holding_a_space_in_a_space_separated_file_names_the_line():
         DataError, match=r"separated by runs of spaces, but line 302 has 4 values where the lines above have 3"
     ):
         load_table("\n".join(lines).encode())
+
+
+# ---------------------------------------------------------------------------------------------
+# Line ends and bounded reads (issue 17)
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\n"])
+@pytest.mark.parametrize("customers", [300, 250_000])  # the second is big enough for Arrow's reader
+def test_a_bare_carriage_return_in_a_cell_is_not_a_line_end(end, customers):
+    rows = ["ID,Note,Spend"] + [f"{i},note {i},{i % 7}" for i in range(1, customers + 1)]
+    rows[150] = "150,first\rsecond,3"
+    table = load_table((end.join(rows) + end).encode(), name="notes.csv")
+    assert table.n_rows == customers
+    assert table.raw["Note"].iloc[149] == "first\rsecond"
+    assert table.raw["Spend"].iloc[149] == "3" and table.raw["ID"].iloc[-1] == str(customers)
+
+
+def test_a_path_is_read_through_the_bounded_reader(tmp_path, monkeypatch):
+    path = tmp_path / "customers.csv"
+    path.write_bytes(b"Age,Spend\n31,40\n45,52\n")
+    monkeypatch.setattr("segmentation.limits.MAX_INPUT_BYTES", 10)
+    with pytest.raises(DataError, match="'.*customers.csv' is 22 bytes, more than the 10 bytes a customer file may"):
+        load_table(path)
+    with pytest.raises(DataError, match="'/dev/zero' is a device, not a file"):
+        load_table("/dev/zero")

@@ -42,6 +42,9 @@ def generate(folder: Path = GENERATED) -> list[Path]:
         "xlsx_errors_dates_formulas.xlsx": _xlsx_errors_dates_formulas,
         "xlsx_empty_workbook.xlsx": _xlsx_empty,
         "xlsx_header_only.xlsx": _xlsx_header_only,
+        "xlsx_formatted_to_column_xfd.xlsx": _xlsx_formatted_to_column_xfd,
+        "xlsx_value_in_column_xfd.xlsx": _xlsx_value_in_column_xfd,
+        "xlsx_row_past_excel_limit.xlsx": _xlsx_row_past_excel_limit,
     }
     paths = []
     for name, write in writers.items():
@@ -181,6 +184,59 @@ def _xlsx_header_only() -> bytes:
     book = Workbook()
     book.active.append(["CustomerID", "Gender", "Age"])
     return _workbook_bytes(book)
+
+
+#: Rows of the workbook whose every row is formatted out to column XFD.
+FORMATTED_ROWS = 500
+
+
+def _xlsx_formatted_to_column_xfd() -> bytes:
+    # Formatting whole rows in some tools writes an empty, styled cell in Excel's last column.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Age", "Spend"])
+    for i in range(FORMATTED_ROWS):
+        sheet.append([18 + i % 53, 10 + (i * 7) % 90])
+    for row in range(1, FORMATTED_ROWS + 2):
+        sheet.cell(row=row, column=16_384).font = Font(bold=True)
+    return _workbook_bytes(book)
+
+
+def _xlsx_value_in_column_xfd() -> bytes:
+    # A stray value far to the right of the table, in Excel's last column.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in ["Age", "Spend"], [31, 40], [45, 52], [22, 18]:
+        sheet.append(row)
+    sheet.cell(row=3, column=16_384, value="stray")
+    return _workbook_bytes(book)
+
+
+def _xlsx_row_past_excel_limit() -> bytes:
+    # A row numbered past Excel's last (1,048,576): no spreadsheet wrote it; openpyxl will not either,
+    # so the sheet's XML is edited.
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in ["Age", "Spend"], [31, 40], [45, 52], [22, 18], [60, 70]:
+        book.active.append(row)
+    source = zipfile.ZipFile(io.BytesIO(_workbook_bytes(book)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b'r="5"', b'r="2000000"').replace(b'r="A5"', b'r="A2000000"')
+                content = content.replace(b'r="B5"', b'r="B2000000"')
+            target.writestr(item, content)
+    return buffer.getvalue()
 
 
 if __name__ == "__main__":
