@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from .amounts import find_extremes
 from .columns import ColumnReport, inspect_column, nothing_usable
 from .errors import DataError
+from .limits import check_feature_budget
 from .load import Table
 from .pipeline import (
     WEIGHTINGS,
@@ -278,8 +279,9 @@ def prepare(
     used = [c for c in table.columns if reports[c].used]
     if not used:
         raise DataError(nothing_usable(table, list(reports.values())))
-    value_frame = pd.DataFrame(values, index=table.raw.index)
     segment_reports = [reports[c] for c in used]
+    _check_width(table, segment_reports)
+    value_frame = pd.DataFrame(values, index=table.raw.index)
     code_names = [code_feature(r.column, code) for r in segment_reports for code in r.codes]
 
     # A code is a value: a customer whose only answer is "never contacted" is still segmented.
@@ -380,6 +382,13 @@ def column_choices(
         "ignore": tuple(c for c in changed if chosen_roles[c] == "ignore"),
         "transforms": {c: t for c, t in (scales or {}).items() if t != "auto"},
     }
+
+
+def _check_width(table: Table, reports: list[ColumnReport]) -> None:
+    """Refuse, before anything is encoded, columns that would make too many features to segment on."""
+    width = {r.column: (r.distinct if r.kind == "category" else 1 + len(r.codes)) for r in reports}
+    widest = {c: n for c, n in sorted(width.items(), key=lambda item: -item[1]) if n > 1}
+    check_feature_budget(table.n_rows, sum(width.values()), widest=widest)
 
 
 def _check_option(name: str, value: str, allowed: Mapping[str, str]) -> None:

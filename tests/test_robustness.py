@@ -118,7 +118,6 @@ def test_formatted_cells_out_to_column_xfd_cost_nothing(bomb_outcomes):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="prepare does not call limits.check_feature_budget yet (the lead wires it)")
 def test_a_category_column_per_customer_is_refused_before_the_matrix_is_built(tmp_path):
     # 1,999 category columns of 20 values over 2,000 customers: about 40,000 columns once encoded.
     (outcome,) = read_capped([bombs.wide_categories_csv(tmp_path / "wide_categories.csv")])
