@@ -8,11 +8,10 @@ customers and the JSON adds ``"transactions"``. Without a log nothing changes.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from .cli_files import write_whole
-from .customers import TRANSACTIONS, Customers, LogOptions
+from .customers import Customers, LogOptions
 from .describe import Profile
 from .errors import DataError
 from .export import labelled_csv
@@ -22,7 +21,6 @@ from .log_export import customers_csv, order_lines_csv
 from .rfm import rfm_crosstab, rfm_scores
 
 __all__ = [
-    "add_log_options",
     "log_json",
     "print_log",
     "print_rfm",
@@ -32,35 +30,6 @@ __all__ = [
 ]
 
 _COLUMN_FLAGS = ("customer", "date", "amount", "order")
-
-
-def add_log_options(parser: argparse.ArgumentParser, *, out: bool = False) -> None:
-    """The transaction-log flags (``out``: also ``--out-transactions``, for ``segment``)."""
-    log = parser.add_argument_group(
-        "transaction log options",
-        "A log of orders (repeated customer IDs beside dates) is rolled up to one row per customer first: days "
-        "since the last and first purchase, orders, total spend, average order value, average days between orders.",
-    )
-    log.add_argument(
-        "--transactions",
-        choices=list(TRANSACTIONS),
-        default="auto",
-        help="; ".join(f"{choice}: {what}" for choice, what in TRANSACTIONS.items()) + " (default auto)",
-    )
-    log.add_argument("--customer", metavar="COL", help="the customer ID column (default: found)")
-    log.add_argument("--date", metavar="COL", help="the purchase date column (default: found)")
-    log.add_argument("--amount", metavar="COL", help="the amount column (default: found; '' for none)")
-    log.add_argument("--order", metavar="COL", help="the order ID column (default: found; '' for none)")
-    log.add_argument(
-        "--as-of", metavar="DATE", help="count days to this date, e.g. 2024-06-30 (default: the log's last date)"
-    )
-    if out:
-        log.add_argument(
-            "--out-transactions",
-            type=Path,
-            metavar="FILE",
-            help="write every order line with its customer's segment, RFM cell and status to this CSV",
-        )
 
 
 def refuse_log_options(args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from .errors import DataError
 from .load import Table
 from .log_columns import detect_log
+from .options import TRANSACTIONS
 from .prepare import Prepared, prepare
 from .transactions import INTERVAL, Rollup, check_columns, roll_up
 from .wording import and_joined, clipped, quoted, short_list
@@ -35,13 +36,6 @@ __all__ = [
 #: has no days between orders (half of CDNOW's customers), and the median filled in for them would
 #: place one-off buyers among the regular ones.
 DESCRIBED_BY_DEFAULT = (INTERVAL,)
-
-#: The choices of ``transactions`` in :func:`roll_up_if_log` (the command line's ``--transactions``).
-TRANSACTIONS = {
-    "auto": "roll up when the file looks like a log (repeated customer IDs beside dates)",
-    "yes": "the file is a log: roll it up (name the columns when they are not found)",
-    "no": "the file has one row per customer already",
-}
 
 
 @dataclass(frozen=True)

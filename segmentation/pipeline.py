@@ -29,6 +29,7 @@ from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, Sta
 
 from .amounts import log_scale
 from .columns import ColumnReport
+from .options import WEIGHTINGS
 from .wording import number
 
 __all__ = [
@@ -48,17 +49,6 @@ __all__ = [
 
 #: Percentiles used when outliers are clipped.
 CLIP_PERCENTILES = (1.0, 99.0)
-#: How much each column counts in the distance, with one line each for the screen.
-WEIGHTINGS: dict[str, str] = {
-    "balanced": (
-        "Each number counts once, a category or yes/no column at most once, however rare its values: "
-        "no column can make a segment on its own."
-    ),
-    "equal": (
-        "Every encoded feature scaled alike, as scikit-learn does (the tutorial's way): a rare yes/no "
-        "value or a category with many values can dominate the segments."
-    ),
-}
 #: Internal name of a code's yes/no input column (never shown): the column, then the code.
 _CODE_KEY = "\x00code\x00{column}\x00{code}"
 

@@ -30,6 +30,7 @@ from .columns import ColumnReport, inspect_column, nothing_usable
 from .errors import DataError
 from .limits import check_feature_budget
 from .load import Table
+from .options import OUTLIERS, SCALER_NAMES, SCALERS, TRANSFORMS
 from .pipeline import (
     WEIGHTINGS,
     PercentileClipper,
@@ -54,31 +55,6 @@ __all__ = [
 
 Scaler = Literal["standard", "robust", "minmax", "none"]
 Outliers = Literal["keep", "clip", "set-aside"]
-
-#: The scalers a user can choose, with one line on what each is for.
-SCALERS: dict[str, str] = {
-    "standard": "Every feature gets the same spread (mean 0, standard deviation 1). The usual choice.",
-    "robust": "Like standard, but based on the median and quartiles, so a few extreme customers matter less.",
-    "minmax": "Every feature is squeezed into 0..1. Good when all features have natural bounds.",
-    "none": "Use the values as they are. Only when all features share one unit, e.g. two scores out of 100.",
-}
-#: How each scaler is named on screen.
-SCALER_NAMES: dict[str, str] = {"standard": "Standard", "robust": "Robust", "minmax": "Min-max", "none": "None"}
-#: What can be done with extreme values, with one line each.
-OUTLIERS: dict[str, str] = {
-    "keep": "Use every customer as they are.",
-    "clip": "Move values beyond the 1st/99th percentile of their column to that percentile.",
-    "set-aside": (
-        "Customers with an impossible or extreme value do not place the segments; they are counted and "
-        "in the download with their nearest segment and the Unusual flag."
-    ),
-}
-#: How skewed amounts are compared: automatically, never or always on a log scale.
-TRANSFORMS: dict[str, str] = {
-    "auto": "Heavily skewed amounts (a few customers with far more) are compared on a log scale.",
-    "none": "Every number as it is.",
-    "log": "Every number of 0 or more on a log scale.",
-}
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import DataError
+from .options import DIALECTS
 
 __all__ = ["DIALECTS", "Dialect", "quote_identifier", "quote_table", "string_literal"]
 
-#: The SQL dialects :func:`segmentation.sql.scoring_sql` writes.
-DIALECTS = ("duckdb", "postgres", "bigquery", "snowflake", "spark")
 
 # Every character Python's str.strip() removes, so SQL trims text exactly as the file loader does.
 _WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())

@@ -22,6 +22,7 @@ from .errors import DataError
 from .kmeans import SMALL_ROWS, best_partition
 from .metrics import silhouette_rows, silhouette_scores, spread_scores
 from .nearest import count_distinct
+from .options import K_LIMIT
 from .prepare import Prepared
 from .threads import cores, single_threaded
 
@@ -34,8 +35,6 @@ __all__ = [
     "sweep",
 ]
 
-#: The largest K the sweep and fit accept.
-K_LIMIT = 30
 #: A segment holding less than this share of the customers is too small to act on: it is named in
 #: a warning, and the suggestion prefers a K without one when the criteria are close.
 SMALL_SEGMENT_SHARE = 0.01

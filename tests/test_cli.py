@@ -389,7 +389,7 @@ def test_a_full_disk_leaves_no_partial_file_and_names_the_file(sample_file, tmp_
             self.raw.write(data[:100])
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("segmentation.cli.os.fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    monkeypatch.setattr("segmentation.cli_files.os.fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
     code, _, err = run("segment", source, "--k", "3", "--out", out_file)
     assert code == 2
     assert err == f"error: '{out_file}': No space left on device; nothing was written to it\n"
@@ -501,3 +501,17 @@ def test_library_warnings_are_not_printed(tmp_path):
     )
     line = _one_error_line(done.returncode, done.stderr)
     assert "'warns.xlsx' has column names ('Age', 'Spend') but no customer rows" in line
+
+
+def test_help_needs_neither_pandas_nor_scikit_learn():
+    # The help is read before any data: it must come at once, so no heavy library is imported for it.
+    code = (
+        "import sys, contextlib, io\n"
+        "from segmentation.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['sweep', '--help'])\n"
+        "heavy = sorted(m for m in ('pandas', 'sklearn', 'scipy', 'plotly', 'pyarrow') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == ""
