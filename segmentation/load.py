@@ -26,10 +26,11 @@ import pandas as pd
 
 from .cells import sniff_decimal, typed_view, written_as_number
 from .dates import date_order_notes
+from .decode import ENCODING_NAMES
 from .errors import DataError
 from .limits import MAX_COLUMNS, MIN_ROWS, read_limited
 from .read_excel import read_excel
-from .read_text import DELIMITER_NAMES, ENCODING_NAMES, megabytes, read_delimited
+from .read_text import DELIMITER_NAMES, megabytes, read_delimited
 from .wording import clipped, short_list
 
 __all__ = ["MAX_COLUMNS", "MIN_ROWS", "Table", "file_hash", "load", "load_table"]
