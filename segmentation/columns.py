@@ -397,16 +397,20 @@ def _number_column(
     if distinct == 1:
         reason = f"Same value ({number(present.iloc[0])}) in every row, so it cannot tell customers apart."
         return ColumnReport(column, "constant", "ignore", reason, **base), None
-    as_text = series.map(number_text, na_action="ignore").astype("str")
+
+    def as_text() -> pd.Series:
+        # Few different values here (a flag, codes): each written once, then looked up.
+        return series.map({v: number_text(v) for v in present.unique()}).astype("str")
+
     if distinct == 2 and as_kind != "number":
-        reason = _flag_reason(as_text.dropna())
-        return ColumnReport(column, "flag", "segment", reason, from_numbers=True, **base), as_text
+        text = as_text()
+        return ColumnReport(column, "flag", "segment", _flag_reason(text.dropna()), from_numbers=True, **base), text
     whole = bool(np.all(present == np.round(present)))
     code_reason = _code_reason(column, present) if whole and as_kind is None else ""
     if as_kind == "category" and distinct <= _CHOSEN_CATEGORIES:
         code_reason = f"Numbers read as a category with {distinct} values (as chosen): one 0/1 feature per value."
     if code_reason:
-        return ColumnReport(column, "category", "segment", code_reason, from_numbers=True, **base), as_text
+        return ColumnReport(column, "category", "segment", code_reason, from_numbers=True, **base), as_text()
 
     codes = find_codes(series)
     code_rows = 0
