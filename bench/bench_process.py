@@ -56,7 +56,8 @@ def customers(rows: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     group = rng.choice(7, size=rows, p=[0.25, 0.2, 0.15, 0.15, 0.1, 0.1, 0.05])
     centres = rng.uniform(10, 90, size=(7, 4))
-    values = centres[group] + rng.normal(0, 6, size=(rows, 4))
+    # Clipped at 0: a rounded -0.3 is written '-0.0', which no export of ages or incomes holds.
+    values = np.clip(centres[group] + rng.normal(0, 6, size=(rows, 4)), 0, None)
     return pd.DataFrame(
         {
             "CustomerID": np.arange(1, rows + 1),
