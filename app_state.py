@@ -41,6 +41,9 @@ DATASET = "dataset"
 OPTIONS = "prep_options"
 K_RANGE = "k_range"
 CHOSEN_K = "chosen_k"
+K_RANGE_SLIDER = "k_range_slider"
+K_SLIDER = "k_slider"
+_K_FROM_USER = "_k_from_user"
 NAMES = "segment_names"
 UPLOAD_ERROR = "upload_error"
 UPLOADER = "uploader"
@@ -127,6 +130,7 @@ _this_run = threading.local()  # one script run = one thread at a time; never sh
 def router_ran() -> None:
     """Called by ``app.py`` on every run, before the page runs."""
     _this_run.router = True
+    _this_run.k_slot = None  # the sidebar of this run makes a new one
 
 
 def start_router_page() -> None:
@@ -190,7 +194,7 @@ def set_options(new: PrepOptions) -> None:
     current = dataset()
     _prepare_cached(current.data, current.digest, current.name, new)
     st.session_state[OPTIONS] = new
-    st.session_state.pop(CHOSEN_K, None)
+    _forget_k()
 
 
 def uploader_key() -> str:
@@ -245,7 +249,7 @@ def use_sample() -> None:
 def _switch_to(new: Dataset) -> None:
     st.session_state[DATASET] = new
     st.session_state[OPTIONS] = PrepOptions()
-    st.session_state.pop(CHOSEN_K, None)
+    _forget_k()
     st.session_state.pop(_PREPARED, None)
     st.session_state.pop(_SEGMENTATION, None)
 
@@ -366,6 +370,38 @@ def chosen_k(default: int) -> int:
 
 
 def set_chosen_k(k: int) -> None:
+    """Make ``k`` the K of every page, and say so in the sidebar at once (it is drawn before the page)."""
+    st.session_state[CHOSEN_K] = int(k)
+    slot = getattr(_this_run, "k_slot", None)
+    if slot is not None:
+        _show_k(slot, int(k))
+
+
+def _forget_k() -> None:
+    st.session_state.pop(CHOSEN_K, None)
+    st.session_state.pop(_K_FROM_USER, None)
+
+
+def k_for(sweep: sg.Sweep) -> int:
+    """The K to show with ``sweep``: the one the user picked while it is in the range, else the suggestion.
+
+    Until the user moves the K slider, K follows the suggestion (which changes with the range).
+    """
+    chosen = st.session_state.get(CHOSEN_K)
+    if st.session_state.get(_K_FROM_USER) and chosen is not None and chosen in sweep.k:
+        return int(chosen)
+    return sweep.suggested_k
+
+
+def k_picked() -> None:
+    """``on_change`` of the K slider: the user's K, before the script (and the sidebar) runs again."""
+    st.session_state[_K_FROM_USER] = True
+    st.session_state[CHOSEN_K] = int(st.session_state[K_SLIDER])
+
+
+def use_suggested_k(k: int) -> None:
+    """``on_click`` of "Use the suggested K": back to following the suggestion."""
+    st.session_state[_K_FROM_USER] = False
     st.session_state[CHOSEN_K] = int(k)
 
 
@@ -375,6 +411,23 @@ def k_range() -> tuple[int, int]:
 
 def set_k_range(value: tuple[int, int]) -> None:
     st.session_state[K_RANGE] = (int(value[0]), int(value[1]))
+
+
+def k_range_picked() -> None:
+    """``on_change`` of the range slider: keep the range where page switches do not drop it."""
+    set_k_range(st.session_state[K_RANGE_SLIDER])
+
+
+def set_widget(key: str, value) -> None:
+    """Give a keyed widget its value through session state, before it is drawn.
+
+    A widget's value lives in session state under its key and nowhere else: passing ``value=`` too
+    would make Streamlit reset the widget whenever that default changes (a slider "ignoring every
+    second move"). Widget keys are dropped when the user leaves the page; the plain keys
+    (:data:`K_RANGE`, :data:`CHOSEN_K`) keep the values across pages and set them again here.
+    """
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
 
 
 def segment_names(k: int, automatic: tuple[str, ...]) -> tuple[str, ...]:
@@ -609,6 +662,12 @@ def sidebar() -> None:
         st.caption(
             f"{result.n_rows:,} rows · {len(result.table.columns)} columns · {len(result.columns)} used to segment"
         )
+        # A slot the page fills again when it changes K, so the sidebar never shows the previous K.
+        _this_run.k_slot = st.empty()
         k = st.session_state.get(CHOSEN_K)
         if k is not None:
-            st.caption(f"Chosen number of segments: **K = {k}**")
+            _show_k(_this_run.k_slot, int(k))
+
+
+def _show_k(slot, k: int) -> None:
+    slot.caption(f"Chosen number of segments: **K = {k}**")
