@@ -61,6 +61,45 @@ def test_card_figure(four):
     assert fig.data[0].marker.color == SEGMENT_COLOURS[0]
 
 
+def test_each_card_line_quotes_the_values_in_the_columns_units(four):
+    profile = describe(four)
+    for card in segment_cards(profile):
+        by_feature = {f.feature: f for f in card.features}
+        income = by_feature.get("Income")
+        if income is not None:
+            segment_mean = profile.summary.loc[card.segment, "Income"]
+            overall = profile.overall["Income"]
+            assert income.quote == f"Average Income {segment_mean:,.0f} (all customers {overall:,.0f})"
+        for feature in card.features:
+            if feature.is_share:
+                column, value = feature.feature.split(" = ")
+                assert feature.quote == f"{feature.value:.0%} {column} = {value} (all customers {feature.average:.0%})"
+                assert feature.column == column
+        # Channel is described, not segmented on: every card gives it as an outcome.
+        assert [f.column for f in card.outcomes] == ["Channel"]
+        assert card.quotes()[0] == card.outcomes[0].quote
+        assert sum(q.startswith(f"{card.outcomes[0].value:.0%} Channel = ") for q in card.quotes()) == 1
+
+
+def test_a_yes_no_outcome_reads_as_a_rate():
+    rows = pd.DataFrame(
+        {
+            "Age": [22, 25, 24, 23, 61, 64, 66, 59],
+            "Churn": ["Yes", "Yes", "Yes", "No", "No", "No", "No", "No"],
+            "SeniorCitizen": [0, 0, 0, 0, 1, 1, 1, 0],
+        }
+    )
+    profile = describe(fit(prepare(rows, describe=["Churn"]), 2))
+    young = int(profile.summary["Age"].idxmin())
+    card = segment_cards(profile)[young - 1]
+    (churn,) = card.outcomes
+    assert churn.quote == "Churn rate 75% (all customers 38%)"
+    assert card.quotes()[0] == churn.quote
+    assert any(q.startswith("Average Age 24 (all customers 43)") for q in card.quotes())
+    old = segment_cards(profile)[2 - young]
+    assert "75% SeniorCitizen = 1 (all customers 38%)" in old.quotes()
+
+
 class _Tags(html.parser.HTMLParser):
     VOID = {"meta", "br", "hr", "img", "input", "link"}
 
