@@ -6,7 +6,7 @@
                                  [--stability [--resamples 10]]
     python -m segmentation segment FILE --k K [prep options] [--seed 0] [--out LABELLED.csv]
                                    [--summary SUMMARY.csv] [--config RUN.json] [--json]
-                                   [--unusual] [--cards CARDS.html]
+                                   [--unusual] [--cards CARDS.html] [--report REPORT.html]
     python -m segmentation compare FILE --k K --k2 K2 [prep options] [--seed 0] [--json]
     python -m segmentation score NEW.csv --model RUN.json [--out LABELLED.csv] [--json]
     python -m segmentation sql --model RUN.json --table TABLE [--dialect duckdb|postgres|bigquery|snowflake|spark]
@@ -41,11 +41,12 @@ from .export import cards_html, labelled_csv, scored_csv, summary_csv
 from .fit import fit
 from .load import load_table
 from .prepare import OUTLIERS, SCALERS, TRANSFORMS, WEIGHTINGS, prepare
+from .report import report_html, reproduce_command
 from .runfile import read_run_file, run_config_json
 from .scoring import score
 from .sql import scoring_sql
 from .sql_dialects import DIALECTS
-from .stability import stability_sweep
+from .stability import stability, stability_by_default, stability_sweep
 from .sweep import K_LIMIT, sweep
 from .transitions import transitions
 from .unusual import unusual_customers
@@ -98,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     segment_parser.add_argument(
         "--cards", type=Path, metavar="CARDS.html", help="write one card per segment to this HTML page"
+    )
+    segment_parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="REPORT.html",
+        help="write a self-contained report to this HTML file: the columns, how K compares with K=2..10 "
+        "(and stability), each segment in the file's units, the unusual customers and the settings",
     )
     _add_common_options(segment_parser)
     _add_engine_options(segment_parser)
@@ -361,6 +369,8 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.engine == "spark":
         if args.unusual:
             raise DataError("--unusual runs with --engine python only; drop one of the two.")
+        if args.report:
+            raise DataError("--report runs with --engine python only; drop one of the two.")
         with _spark_session(args) as session:
             return _segment_with_spark(args, session, stdout)
     prepared = _prepared(args)
@@ -380,7 +390,30 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         args.config.write_text(run_config_json(segmentation, profile=profile), encoding="utf-8")
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
+    _write_report(args, segmentation, profile, written, stderr)
     return _print_segments(args, prepared, segmentation, profile, written, stdout, extra=extra)
+
+
+def _write_report(args: argparse.Namespace, segmentation, profile, written: list[str], stderr: TextIO) -> None:
+    """The HTML report, with the criteria of K=2..10 (or up to K) around the chosen K, and its stability."""
+    if not args.report:
+        return
+    k = segmentation.k
+    progress = None if args.json else _progress_printer(stderr, "Report: trying K for comparison")
+    k_min, k_max = min(2, k), min(max(10, k), K_LIMIT)
+    compared = sweep(segmentation.prepared, k_min=k_min, k_max=k_max, random_state=args.seed, on_progress=progress)
+    checked = []
+    if k > 1 and stability_by_default(segmentation.prepared.n_segmented):
+        checked = [stability(segmentation.prepared, k, random_state=args.seed, reference=segmentation)]
+    page = report_html(
+        segmentation,
+        profile=profile,
+        sweep=compared,
+        stability=checked,
+        command=reproduce_command(segmentation, file=str(args.file)),
+    )
+    args.report.write_text(page, encoding="utf-8")
+    written.append(f"report: {args.report}")
 
 
 def _write_cards(args: argparse.Namespace, profile, written: list[str]) -> None:
