@@ -123,7 +123,7 @@ def report_html(
         f'<script type="text/javascript">{get_plotlyjs()}</script>'
         f"<script>{_RESIZE_FOR_PRINT}</script></head>"
         f"<body><header><h1>{html.escape(title)}</h1></header>"
-        f'<nav><h2>Contents</h2><ol>{contents}</ol></nav><main>{"".join(sections)}</main>'
+        f"<nav><h2>Contents</h2><ol>{contents}</ol></nav><main>{''.join(sections)}</main>"
         "<footer>Made with the segmentation tool (python -m segmentation). Index: a segment's value against "
         "the average of all customers, 100 = average.</footer></body></html>\n"
     )
@@ -443,7 +443,9 @@ def _cell(value, decimals: int | None) -> str:
     if isinstance(value, float | np.floating):
         if not np.isfinite(value):
             return "–"
-        return f"{value:,.{decimals}f}" if decimals is not None else f"{value:,.4g}" if abs(value) < 10 else amount(value)
+        return (
+            f"{value:,.{decimals}f}" if decimals is not None else f"{value:,.4g}" if abs(value) < 10 else amount(value)
+        )
     return "" if value is None else str(value)
 
 
