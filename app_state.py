@@ -425,9 +425,11 @@ def set_widget(key: str, value) -> None:
     would make Streamlit reset the widget whenever that default changes (a slider "ignoring every
     second move"). Widget keys are dropped when the user leaves the page; the plain keys
     (:data:`K_RANGE`, :data:`CHOSEN_K`) keep the values across pages and set them again here.
+
+    Set on every run, even when unchanged: a slider whose bounds change becomes a new widget, which
+    would otherwise start at its minimum.
     """
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
+    st.session_state[key] = value
 
 
 def segment_names(k: int, automatic: tuple[str, ...]) -> tuple[str, ...]:
@@ -635,6 +637,70 @@ def profile(result: sg.Segmentation) -> sg.Profile:
     """The automatic profile of a segmentation (names not applied: see :func:`segment_names`)."""
     current, opts = dataset(), options()
     return _profile_cached(result, current.digest, opts, result.k, SEED)
+
+
+def current_k(prepared: sg.Prepared) -> int:
+    """The K every page shows: the one chosen on the elbow page, else the suggestion for the range
+    (the first time, with a progress bar while the range of K is tried)."""
+    if CHOSEN_K not in st.session_state:
+        progress = st.progress(0.0, text="Finding a good number of segments…")
+        result = or_explain(
+            sweep,
+            prepared,
+            *k_range(),
+            on_progress=lambda done, total: progress.progress(
+                done / total, text=f"Tried {done} of {total} values of K…"
+            ),
+        )
+        progress.empty()
+        set_chosen_k(k_for(result))
+    return chosen_k(default=2)
+
+
+def stability_at(prepared: sg.Prepared, k: int) -> sg.Stability | None:
+    """The stability of the segments at ``k`` when it is checked by default (see the elbow page), with a
+    progress bar while it runs; None when not checked."""
+    from segmentation.stability import stability_by_default
+
+    if k < 2 or not stability_by_default(prepared.n_segmented):
+        return None
+    checking = st.progress(0.0, text="Checking how stable the segments are…")
+    (result,) = or_explain(
+        stability,
+        prepared,
+        [k],
+        on_progress=lambda done, total: checking.progress(done / total, text="Checking how stable the segments are…"),
+    )
+    checking.empty()
+    return result
+
+
+def report_html(result: sg.Segmentation, names: tuple[str, ...], stable: sg.Stability | None) -> str:
+    """The HTML report of the segments on screen (see :mod:`segmentation.report`), with the names typed."""
+    current, opts = dataset(), options()
+    low, high = k_range()
+    compared = sweep(result.prepared, low, high) if low <= result.k <= high else None
+    key = (current.digest, opts, result.k, SEED, names, (low, high), stable is not None)
+    return _report_cached(result, compared, stable, key)
+
+
+@st.cache_data(max_entries=8, max_size="80MB", show_spinner="Writing the report…")
+def _report_cached(
+    _result: sg.Segmentation, _compared: sg.Sweep | None, _stable: sg.Stability | None, key: tuple
+) -> str:
+    from segmentation.report import report_html as write
+
+    names = key[4]
+    return write(_result, names=names, sweep=_compared, stability=[] if _stable is None else [_stable], title=None)
+
+
+def screen_model(prepared: sg.Prepared) -> tuple[sg.RunModel, int]:
+    """The segments on screen (the current data at the chosen K, with the names typed) as a scoring
+    model, the same as their run file would give; and K."""
+    k = current_k(prepared)
+    result = or_explain(segmentation, prepared, k)
+    names = segment_names(k, profile(result).names)
+    return sg.read_run_file(sg.run_config(result, names=names)), k
 
 
 def _max_upload_bytes() -> int:

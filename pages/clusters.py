@@ -1,4 +1,4 @@
-"""Clusters page: the segments in 3D, what each one is, how stable, names to edit, the downloads."""
+"""Segments page: what each segment is (in your units), how stable, names to edit, the 3D view, the downloads."""
 
 from pathlib import Path
 
@@ -8,23 +8,18 @@ import streamlit as st
 import app_state
 import segmentation as sg
 from segmentation import charts
-from segmentation.stability import stability_by_default, stability_ks
+from segmentation.describe import profile_table
 from segmentation.sweep import K_LIMIT
+from segmentation.unusual import customer_id_column
 
 app_state.page_setup("pages/clusters.py")
 current, prepared = app_state.require_data()
-if app_state.CHOSEN_K in st.session_state:
-    k = app_state.chosen_k(default=2)
-else:
-    with st.spinner("Finding a good number of segments…"):
-        k = app_state.or_explain(app_state.sweep, prepared, *app_state.k_range()).suggested_k
-    app_state.set_chosen_k(k)
+k = app_state.current_k(prepared)
 
 result = app_state.or_explain(app_state.segmentation, prepared, k)
 automatic = app_state.profile(result)
 names = app_state.segment_names(k, automatic.names)
-checked = stability_ks([k]) if stability_by_default(prepared.n_segmented) else []
-stable = app_state.or_explain(app_state.stability, prepared, checked)[0] if checked else None
+stable = app_state.stability_at(prepared, k)
 
 st.title("Your segments" if k == 1 else f"Your {k} segments")
 st.caption(f"K = {k}, set on the *Number of segments* page, where you can change it.")
@@ -80,6 +75,7 @@ edited = st.data_editor(
     disabled=[c for c in table.columns if c != "Name"],
     column_config={
         "Name": st.column_config.TextColumn("Name", max_chars=80, required=True, width="large"),
+        "Customers": st.column_config.NumberColumn("Customers", format="localized"),
         "Share": st.column_config.ProgressColumn("Share of customers", format="%.1f%%", min_value=0, max_value=100),
         "Stability": st.column_config.TextColumn(
             "Stability (Jaccard)", help="Below 0.6: unstable; 0.6-0.75: a pattern; above 0.75: stable."
@@ -96,10 +92,11 @@ if tuple(typed) != names:
 profile = automatic.with_names(names)
 unusual = sg.unusual_customers(result)
 
-view_tab, cards_tab, tables_tab, compare_tab, fits_tab = st.tabs(
+view_tab, cards_tab, profiles_tab, tables_tab, compare_tab, fits_tab = st.tabs(
     [
         "3D view",
         "Segment cards",
+        "Profiles",
         "Tables",
         "Compare with another K",
         f"Customers who fit worst ({int(unusual.sum()):,} unusual)",
@@ -119,7 +116,8 @@ with view_tab:
             "Axes",
             modes,
             horizontal=True,
-            help="Principal components: the three directions along which your customers differ most.",
+            help="Principal components: the three directions along which your customers differ most, each named "
+            "by the columns it weighs most (+: more of it along the axis, −: less).",
         )
         highlight = right.toggle("Show the customers who fit worst", help="Drawn as black diamonds.")
         axes = None
@@ -148,23 +146,36 @@ with cards_tab:
         for column, card in zip(st.columns(3), cards[row : row + 3], strict=False):
             with column.container(border=True):
                 st.markdown(f"**{app_state.literal(charts.segment_label(card.segment, card.name))}**")
-                st.caption(app_state.literal(card.description))
+                st.caption(f"{card.customers:,} customers · {card.share:.0%} of those segmented")
+                st.markdown("\n".join(f"- {app_state.literal(line)}" for line in card.quotes()))
                 st.plotly_chart(charts.card_figure(card), key=f"card_{card.segment}", width="stretch")
+
+with profiles_tab:
+    shown = list(dict.fromkeys(profile.key_columns(8, min_strength=0.1) + profile.described))
+    st.caption(
+        "The columns that set the segments apart most, and the outcomes they were not formed on, in your units. "
+        "Numbers: each box holds the middle half of a segment's customers (the median inside, the dashed line "
+        "the average, whiskers from the 5th to the 95th percentile); the dotted line is all customers' average. "
+        "The *Tables* tab has every column."
+    )
+    for row in range(0, len(shown), 2):
+        for column, name in zip(st.columns(2), shown[row : row + 2], strict=False):
+            column.plotly_chart(
+                charts.column_figure(profile, name, segmentation=result), key=f"profile_{name}", width="stretch"
+            )
 
 with tables_tab:
     st.plotly_chart(charts.sizes_figure(profile), key="sizes_chart", width="stretch")
     st.markdown("**Index vs the average customer** (100 = average; 150 = 1.5 times the average)")
+    if len(profile.index.columns) > charts.INDEX_COLUMNS:
+        st.caption(f"The {charts.INDEX_COLUMNS} values that tell the segments apart best; the table below has all.")
     st.plotly_chart(charts.index_figure(profile), key="index_chart", width="stretch")
-    st.markdown("**Averages** (for categories, the share of customers with each value)")
-    means = profile.summary.assign(**{"Share of customers": profile.summary["Share of customers"] * 100})
-    st.dataframe(
-        means, width="stretch", column_config={"Share of customers": st.column_config.NumberColumn(format="%.1f%%")}
-    )
+    st.markdown("**Averages and shares**, in your units, the columns that set the segments apart most first")
+    averages, medians = profile_table(profile), profile_table(profile, statistic="median")
+    right = {c: st.column_config.TextColumn(c, alignment="right") for c in averages.columns[1:]}
+    st.dataframe(averages, width="stretch", column_config=right)
     st.markdown("**Medians**")
-    labels = pd.Index(
-        [charts.segment_label(s, n) for s, n in zip(profile.medians.index, names, strict=True)], name="Segment"
-    )
-    st.dataframe(profile.medians.set_index(labels), width="stretch")
+    st.dataframe(medians, width="stretch", column_config=right)
     st.markdown("**What separates the segments**")
     st.dataframe(
         profile.importance.drop(columns=["Statistic", "p-value"]),
@@ -202,6 +213,9 @@ with compare_tab:
             moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
             st.info(app_state.literal(moves.summary), icon=":material/call_split:")
             st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
+            st.caption(
+                f"A segment at K={other_k} has the colour of the segment at K={k} it mostly comes from, or a new one."
+            )
             st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
             st.dataframe(moves.crosstab, width="stretch")
 
@@ -210,14 +224,27 @@ with fits_tab:
         "Customers who sit between segments (negative fit score) or far from their segment's centre. "
         "Worth a look before a campaign: they may be data errors, or a small group of their own."
     )
-    st.dataframe(sg.worst_fits(result, names=names), width="stretch", hide_index=True)
+    worst = sg.worst_fits(result, names=names)
+    id_column = customer_id_column(prepared)
+    first = [id_column] if id_column else ["Row"]
+    st.dataframe(
+        worst,
+        width="stretch",
+        hide_index=True,
+        column_order=first + [c for c in worst.columns if c not in first and c != "Row"],
+        column_config={
+            "Fit score": st.column_config.NumberColumn("Fit score", format="%.2f"),
+            "Distance to centre": st.column_config.NumberColumn("Distance to centre", format="%.2f"),
+            "Why": st.column_config.TextColumn("Why", width="large"),
+        },
+    )
 
 st.subheader("Download")
 flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
 stem = Path(current.name).stem
 n_customers = len(result.labels)
-top, bottom = st.columns(2), st.columns(2)
-labelled, summary, cards_html, run = top[0], top[1], bottom[0], bottom[1]
+labelled, report, summary = st.columns(3)
+cards_html, run, _ = st.columns(3)
 labelled.download_button(
     "Customers with their segment (CSV)",
     data=app_state.download_data(lambda: sg.labelled_csv(result, names=names, unusual=flag), rows=n_customers),
@@ -226,7 +253,18 @@ labelled.download_button(
     on_click="ignore",
     icon=":material/download:",
     type="primary",
-    help="Every row of your file, unchanged, plus Segment and Segment name.",
+    help="Every row of your file, unchanged, plus Segment and Segment name; in your file's separator and encoding.",
+)
+report.download_button(
+    "Report (HTML)",
+    data=app_state.download_data(lambda: app_state.report_html(result, names, stable), rows=n_customers),
+    file_name=f"{stem}_segments_K{k}_report.html",
+    mime="text/html",
+    on_click="ignore",
+    icon=":material/description:",
+    type="primary",
+    help="One file to forward or print to PDF: your columns, how K was chosen, each segment in your units with "
+    "charts, the unusual customers and the settings. Opens offline.",
 )
 summary.download_button(
     "Segment summary (CSV)",
