@@ -142,8 +142,8 @@ with view_tab:
 
 with cards_tab:
     cards = sg.segment_cards(profile)
-    for row in range(0, len(cards), 3):
-        for column, card in zip(st.columns(3), cards[row : row + 3], strict=False):
+    for row in range(0, len(cards), 2):
+        for column, card in zip(st.columns(2), cards[row : row + 2], strict=False):
             with column.container(border=True):
                 st.markdown(f"**{app_state.literal(charts.segment_label(card.segment, card.name))}**")
                 st.caption(f"{card.customers:,} customers · {card.share:.0%} of those segmented")
@@ -172,7 +172,8 @@ with tables_tab:
     st.plotly_chart(charts.index_figure(profile), key="index_chart", width="stretch")
     st.markdown("**Averages and shares**, in your units, the columns that set the segments apart most first")
     averages, medians = profile_table(profile), profile_table(profile, statistic="median")
-    right = {c: st.column_config.TextColumn(c, alignment="right") for c in averages.columns[1:]}
+    # Narrow columns, the segment's full name on hover: the table fits the page at any K.
+    right = {c: st.column_config.TextColumn(c, alignment="right", width="small", help=c) for c in averages.columns[1:]}
     st.dataframe(averages, width="stretch", column_config=right)
     st.markdown("**Medians**")
     st.dataframe(medians, width="stretch", column_config=right)

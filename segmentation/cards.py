@@ -140,7 +140,7 @@ def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3
         for name, value, average, index, difference in zip(*(ranked[c] for c in columns), strict=True):
             is_share = name not in numbers
             source = name.split(" = ", 1)[0] if is_share else name
-            if source in seen:
+            if source in seen or (is_share and _echoes(profile, name, [f.feature for f in features if f.is_share])):
                 continue
             seen.add(source)
             feature = CardFeature(name, float(value), float(average), float(index), float(difference), is_share, "")
@@ -162,6 +162,13 @@ def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3
             )
         )
     return cards
+
+
+def _echoes(profile: Profile, share: str, chosen: list[str]) -> bool:
+    """Whether a share says again what a chosen one says: the same share in every segment, as
+    "OnlineSecurity = No internet service" repeats "InternetService = No" (the same customers)."""
+    values = profile.summary[share].to_numpy(dtype=float)
+    return any(np.allclose(values, profile.summary[other].to_numpy(dtype=float), equal_nan=True) for other in chosen)
 
 
 def _outcomes(profile: Profile, segment: int, n: int) -> list[CardFeature]:

@@ -149,8 +149,7 @@ def criteria_caption(sweep: Sweep) -> str:
         return "The criteria need at least two segments."
     return (
         f"★ marks each criterion's best K in this range: {stars}. The suggestion follows the elbow of the SSE "
-        "curve and the silhouette; Calinski-Harabasz and Davies-Bouldin often favour few, broad segments and are "
-        "shown as a second opinion."
+        "curve and the silhouette; Calinski-Harabasz and Davies-Bouldin are a second opinion."
     )
 
 
@@ -372,10 +371,18 @@ def _telling_columns(profile: Profile, limit: int) -> list[str]:
             candidates = [v for v in apart.sort_values(ascending=False, kind="stable").index if apart[v] >= 25][:3]
             # Two values that always add up to 100% say the same thing twice.
             candidates = candidates[:1] if len(values) == 2 else candidates
-        chosen += [c for c in candidates if c in profile.index.columns][: limit - len(chosen)]
+        # A value held by the same customers as one already shown ("No internet service" in every
+        # service column) would only repeat its row.
+        candidates = [c for c in candidates if c in profile.index.columns and not _repeats(profile, c, chosen)]
+        chosen += candidates[: limit - len(chosen)]
         if len(chosen) >= limit:
             break
     return chosen
+
+
+def _repeats(profile: Profile, column: str, chosen: list[str]) -> bool:
+    values = profile.summary[column].to_numpy(dtype=float)
+    return any(np.allclose(values, profile.summary[c].to_numpy(dtype=float), equal_nan=True) for c in chosen)
 
 
 def sizes_figure(profile: Profile) -> go.Figure:
@@ -426,7 +433,8 @@ def column_figure(profile: Profile, column: str, *, segmentation: Segmentation |
     """
     names = profile.names
     segments = list(profile.summary.index)
-    labels = [segment_label(s, names[s - 1]) for s in segments]
+    # Short labels: two charts side by side must leave room for the bars.
+    labels = [_short(segment_label(s, names[s - 1])) for s in segments]
     colours = [_colour(s - 1) for s in segments]
     if column in profile.numbers:
         fig = _number_figure(profile, column, labels, colours, segmentation)
@@ -447,12 +455,12 @@ def column_figure(profile: Profile, column: str, *, segmentation: Segmentation |
             )
         )
         _all_customers_line(fig, 100 * profile.overall[share], percent(profile.overall[share]))
-        fig.update_xaxes(title=f"% of the segment with {share}", ticksuffix="%", range=[0, 100 * values.max() * 1.2])
+        fig.update_xaxes(title="% of the segment", ticksuffix="%", range=[0, 100 * values.max() * 1.2])
         fig.update_yaxes(autorange="reversed")
         fig.update_layout(height=90 + 42 * len(labels))
         title = f"{column}: share with {profile.shares[share][1]}"
     else:
-        fig = _category_figure(profile, column, labels, colours)
+        fig = _category_figure(profile, column, colours)
         title = f"{column}: share of each segment with each value"
     fig.update_layout(
         title={"text": title, "font": {"size": 15}},
@@ -497,7 +505,7 @@ def _number_figure(profile, column, labels, colours, segmentation) -> go.Figure:
                     upperfence=[high],
                     mean=[chosen.mean()],
                     orientation="h",
-                    name=label,
+                    name=segment_label(segment, profile.names[segment - 1]),
                     marker={"color": colour},
                     line={"color": colour},
                     fillcolor=_with_alpha(colour, 0.35),
@@ -512,19 +520,19 @@ def _number_figure(profile, column, labels, colours, segmentation) -> go.Figure:
     return fig
 
 
-def _category_figure(profile, column, labels, colours) -> go.Figure:
+def _category_figure(profile, column, colours) -> go.Figure:
     shares = profile.values_of(column)
     shares = sorted(shares, key=lambda c: -profile.overall[c])[:COLUMN_VALUES]
     values = [profile.shares[c][1] for c in shares]
     fig = go.Figure()
-    for segment, label, colour in zip(profile.summary.index, labels, colours, strict=True):
+    for segment, colour in zip(profile.summary.index, colours, strict=True):
         row = profile.summary.loc[segment, shares]
         fig.add_trace(
             go.Bar(
                 x=row * 100,
                 y=values,
                 orientation="h",
-                name=label,
+                name=segment_label(segment, profile.names[segment - 1]),
                 marker={"color": colour},
                 customdata=[percent(v) for v in row],
                 hovertemplate="%{y}: %{customdata}",
@@ -545,10 +553,15 @@ def _category_figure(profile, column, labels, colours) -> go.Figure:
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_layout(
         barmode="group",
-        height=110 + len(values) * (14 * len(labels) + 18),
+        height=110 + len(values) * (14 * len(colours) + 18),
         legend={"orientation": "h", "yanchor": "top", "y": -0.12 - 0.6 / max(len(values), 1)},
     )
     return fig
+
+
+def _short(label: str, limit: int = 30) -> str:
+    """A label cut to ``limit`` characters with an ellipsis (the legend and the tables have it in full)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def _all_customers_line(fig: go.Figure, x: float, text: str) -> None:
@@ -718,7 +731,7 @@ def card_figure(card: Card) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=shown,
-            y=[f.feature.replace(" (days before latest)", " (days ago)") for f in features],
+            y=[_short(f.feature.replace(" (days before latest)", " (days ago)"), 26) for f in features],
             orientation="h",
             marker={"color": colour},
             text=[_versus(f) for f in features],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html.parser
 
+import numpy as np
 import pandas as pd
 import pytest
 from planted_data import FEATURES, planted
@@ -138,3 +139,23 @@ def test_cards_html_escapes_column_names():
     rows = pd.DataFrame({"<i>Spend</i>": [1, 2, 3, 40, 42, 44], "Visits": [9, 8, 9, 1, 2, 1]})
     page = cards_html(segment_cards(describe(fit(prepare(rows), 2))))
     assert "<i>" not in page and "&lt;i&gt;Spend&lt;/i&gt;" in page
+
+
+def test_a_card_does_not_repeat_a_value_held_by_the_same_customers():
+    rng = np.random.default_rng(0)
+    service = rng.choice(["DSL", "Fiber optic", "No"], 300)
+    rows = pd.DataFrame(
+        {
+            "InternetService": service,
+            "OnlineSecurity": np.where(service == "No", "No internet service", rng.choice(["Yes", "No"], 300)),
+            "TechSupport": np.where(service == "No", "No internet service", rng.choice(["Yes", "No"], 300)),
+            "Charges": np.where(service == "No", 20, 80) + rng.normal(0, 5, 300),
+        }
+    )
+    profile = describe(fit(prepare(rows), 3))
+    for card in segment_cards(profile):
+        shares = [f.feature for f in card.features if f.is_share]
+        vectors = [tuple(profile.summary[f].round(9)) for f in shares]
+        assert len(vectors) == len(set(vectors)), shares
+    none = [c for c in segment_cards(profile) if any(f.feature == "InternetService = No" for f in c.features)]
+    assert none and not any("No internet service" in f.feature for f in none[0].features)
