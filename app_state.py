@@ -42,6 +42,7 @@ OPTIONS = "prep_options"
 K_RANGE = "k_range"
 CHOSEN_K = "chosen_k"
 K_RANGE_SLIDER = "k_range_slider"
+SEGMENTS_TAB = "segments_tab"
 K_SLIDER = "k_slider"
 _K_FROM_USER = "_k_from_user"
 NAMES = "segment_names"
@@ -54,6 +55,15 @@ _SEGMENTATION = "_segmentation"
 _SWEEP_PARTS = "_sweep_parts"
 
 DEFAULT_K_RANGE = (2, 10)
+#: The Segments page's tabs (their labels are their state: constant, so the open tab survives reruns).
+SEGMENT_TABS = (
+    "3D view",
+    "Segment cards",
+    "Profiles",
+    "Tables",
+    "Compare with another K",
+    "Customers who fit worst",
+)
 SEED = 0
 
 UPLOAD_PAGE = "pages/upload.py"

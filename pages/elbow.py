@@ -91,7 +91,13 @@ if st.toggle("Check the stability of each K", value=stability_by_default(prepare
         st.success(chosen.summary(), icon=":material/check_circle:")
 
 with st.expander("The numbers"):
-    st.dataframe(result.frame().set_index("K"), width="stretch")
+    formats = {
+        "SSE (inertia)": "{:,.1f}",
+        "Silhouette": "{:.3f}",
+        "Calinski-Harabasz": "{:,.0f}",
+        "Davies-Bouldin": "{:.2f}",
+    }
+    st.dataframe(result.frame().set_index("K").style.format(formats, na_rep="–"), width="stretch")
     sample = (
         "every customer"
         if result.silhouette_rows == result.n_rows

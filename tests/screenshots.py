@@ -57,8 +57,9 @@ def walk(page, path: Path, out: Path) -> None:
         found = page.get_by_role("tab").filter(has_text=tab)
         if not found.count():
             continue
-        found.first.click()
+        found.first.click()  # the open tab runs alone: wait for its run
         page.wait_for_timeout(800)
+        wait_idle(page)
         if tab == "Compare with another K":
             box = page.locator("[data-testid=stSelectbox]").filter(has_text="Compare with K =")
             if box.count():

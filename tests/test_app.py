@@ -53,6 +53,16 @@ def current_data(at: AppTest) -> str:
     return label
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open a tab of the Segments page, as a click does (only the open tab runs)."""
+    import app_state
+
+    at.session_state[app_state.SEGMENTS_TAB] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def points(values) -> int:
     """Number of values in a Plotly JSON array (plain list, or Plotly 7's typed-array encoding)."""
     if isinstance(values, dict) and "bdata" in values:
@@ -231,6 +241,7 @@ def test_clusters_page_draws_a_3d_scatter_tables_and_downloads(downloads):
     editor = at.data_editor[0].value
     assert len(editor) == k and editor["Customers"].sum() == 3000
     # The averages read in units: one row per column or value, all customers then each segment.
+    open_tab(at, "Tables")
     averages = next(d.value for d in at.dataframe if "Measure" in d.value.columns)
     assert list(averages.columns[:2]) == ["Measure", "All customers"] and len(averages.columns) == k + 2
     profile = segmentation.describe(segmentation.fit(at.session_state[app_state._PREPARED][1], k))
@@ -328,24 +339,27 @@ def test_clusters_page_answers_the_next_questions(downloads):
     import app_state
 
     k = at.session_state[app_state.CHOSEN_K]
-    assert [t.label for t in at.tabs][:5] == [
-        "3D view",
-        "Segment cards",
-        "Profiles",
-        "Tables",
-        "Compare with another K",
-    ]
-    assert at.tabs[5].label.startswith("Customers who fit worst (")
+    assert [t.label for t in at.tabs] == list(app_state.SEGMENT_TABS)
     types = [t["type"] for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
     assert "sankey" not in types  # computed only when asked for
+    assert "box" not in types  # only the open tab runs: the profiles are not drawn yet
+    open_tab(at, "Compare with another K")
     at.selectbox(key="compare_k").set_value(k + 1).run()
+    assert at.session_state[app_state.SEGMENTS_TAB] == "Compare with another K"  # the tab stays open
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     sankey = next(s for s in specs if s["data"] and s["data"][0]["type"] == "sankey")
     assert len(sankey["data"][0]["node"]["label"]) == k + (k + 1)
     crosstab = next(d.value for d in at.dataframe if d.value.shape == (k, k + 1))
     assert crosstab.to_numpy().sum() == 3000
+    open_tab(at, "Segment cards")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     cards = [s for s in specs if s["data"] and s["data"][0]["type"] == "bar" and s["data"][0].get("orientation") == "h"]
-    assert len(cards) >= k  # one small chart per segment (plus the sizes chart)
+    assert len(cards) == k  # one small chart per segment
+    quotes = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert len(quotes) == k and all("all customers" in q for q in quotes)
+    open_tab(at, "Profiles")
+    types = [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")]
+    assert "box" in types  # the number columns, by segment
     html = downloads[f"sample_customers_segment_cards_K{k}.html"]()
     text = html.decode() if isinstance(html, bytes) else html
     assert "<script" not in text and "http" not in text.lower().replace("http-equiv", "")
@@ -403,6 +417,7 @@ def test_compare_offers_only_the_k_the_customers_allow():
     import app_state
 
     k = at.session_state[app_state.CHOSEN_K]
+    open_tab(at, "Compare with another K")
     options = [int(o) for o in at.selectbox(key="compare_k").options]
     assert options == [c for c in range(2, 6) if c != k]
     assert not at.error
