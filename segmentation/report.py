@@ -307,8 +307,8 @@ def _unusual_section(segmentation: Segmentation, profile: Profile) -> str:
     worst = worst_fits(segmentation, n=REPORT_UNUSUAL, names=profile.names)
     id_column = customer_id_column(segmentation.prepared)
     shown = [id_column] if id_column else ["Row"]
-    shown += ["Segment", "Segment name", "Fit score", "Distance to centre", "Unusual", "Why"]
-    shown += [c for c in segmentation.prepared.columns if c not in shown][:4]
+    shown += ["Segment", "Segment name", "Fit score", "Distance to centre", "Why"]
+    shown += [c for c in segmentation.prepared.columns if c not in shown][:3]
     worst = worst[shown].assign(
         **{
             "Fit score": worst["Fit score"].map(lambda v: f"{v:.2f}"),
@@ -327,8 +327,8 @@ def _unusual_section(segmentation: Segmentation, profile: Profile) -> str:
         )
     return (
         '<section id="unusual" class="page"><h2>Unusual customers</h2>'
-        f"<p>{html.escape(text)}</p><p>The {len(worst)} that fit worst:</p>"
-        + _html_table(worst, numbers={"Segment", "Fit score", "Distance to centre"}, wide="Why")
+        f"<p>{html.escape(text)}</p><p>The {len(worst)} that fit worst, unusual ones first (with a reason):</p>"
+        + _html_table(worst, numbers={"Row", "Segment", "Fit score", "Distance to centre"}, wide="Why")
         + "</section>"
     )
 
@@ -462,9 +462,9 @@ _CSS = (
     "h1{font-size:26px;margin:0 0 8px}h2{font-size:20px;margin:28px 0 8px}h3{font-size:16px;margin:18px 0 6px}"
     ".lead{font-size:15px}.caption{color:#555;font-size:13px}nav ol{columns:2;font-size:14px}"
     "table{border-collapse:collapse;font-size:13px;margin:8px 0;width:100%}"
-    "th{text-align:left;color:#555;font-weight:600;border-bottom:1px solid #ccc;padding:3px 6px}"
-    "td{padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top}"
-    ".num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}.wide{min-width:35%}"
+    "th{text-align:left;color:#555;font-weight:600;border-bottom:1px solid #ccc;padding:3px 6px;overflow-wrap:anywhere}"
+    "td{padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:anywhere}th.num{overflow-wrap:normal}"
+    ".num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}.wide{min-width:12em}"
     "pre{white-space:pre-wrap;word-break:break-all;background:#F3F6F8;padding:8px;font-size:12px}"
     ".badge{display:inline-block;color:#fff;border-radius:50%;min-width:22px;height:22px;line-height:22px;"
     "text-align:center;font-size:13px;margin-right:8px;-webkit-print-color-adjust:exact;print-color-adjust:exact}"

@@ -51,16 +51,19 @@ def decimals(values) -> int:
 
 
 def percent(share: float) -> str:
-    """A share (0..1) as a percentage: whole percents, one decimal under 1% (so 0.4% is not "0%").
+    """A share (0..1) as a percentage: whole percents, one decimal under 1% (so 0.4% is not "0%"), and
+    "<0.1%" for a few customers in many (never "0.0%" for some).
 
     Examples
     --------
-    >>> percent(0.5712), percent(0.004), percent(0.0), percent(1.0)
-    ('57%', '0.4%', '0%', '100%')
+    >>> percent(0.5712), percent(0.004), percent(0.0003), percent(0.0), percent(1.0)
+    ('57%', '0.4%', '<0.1%', '0%', '100%')
     """
     share = float(share)
     if not math.isfinite(share):
         return "–"
+    if 0 < share < 0.0005:
+        return "<0.1%"
     if 0 < abs(share) < 0.01:
         return f"{share:.1%}"
     return f"{share:.0%}"
