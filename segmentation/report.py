@@ -24,6 +24,7 @@ from .describe import Profile, describe, profile_table
 from .fit import Segmentation
 from .units import amount, percent
 from .unusual import unusual_customers, worst_fits
+from .wording import free_name
 
 if TYPE_CHECKING:
     from .stability import Stability
@@ -251,9 +252,15 @@ def _overview_section(segmentation: Segmentation, profile: Profile, charts) -> s
         "percentile; the dotted line is the average of all customers.</p>"
         + figures
         + "<h3>Averages and shares</h3>"
-        + _html_table(profile_table(profile), numbers=set(profile_table(profile).columns[1:]), index="Column")
+        + _averages_table(profile)
         + "</section>"
     )
+
+
+def _averages_table(profile: Profile) -> str:
+    # The percent signs say which rows are shares: no Measure column, so the table fits a printed page.
+    averages = profile_table(profile).drop(columns="Measure")
+    return _html_table(averages, numbers=set(averages.columns), index="Column", many=True)
 
 
 def _segment_section(segmentation: Segmentation, profile: Profile, card: Card, charts) -> str:
@@ -305,16 +312,17 @@ def _unusual_section(segmentation: Segmentation, profile: Profile) -> str:
     flags = unusual_customers(segmentation)
     aside = int(segmentation.set_aside.sum())
     worst = worst_fits(segmentation, n=REPORT_UNUSUAL, names=profile.names)
+    # worst_fits' own columns come first (renamed if the file has columns of the same name).
+    row, segment, name, fit, distance, _, why = worst.columns[:7]
     id_column = customer_id_column(segmentation.prepared)
-    shown = [id_column] if id_column else ["Row"]
-    shown += ["Segment", "Segment name", "Fit score", "Distance to centre", "Why"]
-    shown += [c for c in segmentation.prepared.columns if c not in shown][:3]
-    worst = worst[shown].assign(
-        **{
-            "Fit score": worst["Fit score"].map(lambda v: f"{v:.2f}"),
-            "Distance to centre": worst["Distance to centre"].map(lambda v: f"{v:.2f}"),
-        }
-    )
+    files = [c for c in segmentation.prepared.columns if c != id_column][:3]
+    table = pd.DataFrame({id_column or "Row": worst[id_column] if id_column else worst[row]})
+    table["Segment"] = [f"{s} · {n}" for s, n in zip(worst[segment], worst[name], strict=True)]
+    table["Fit score"] = worst[fit].map(lambda v: f"{v:.2f}")
+    table["Distance to centre"] = worst[distance].map(lambda v: f"{v:.2f}")
+    table["Why"] = worst[why]
+    for column in files:
+        table[free_name(column, table.columns)] = worst.iloc[:, 7:][column].to_numpy()  # as written in the file
     text = (
         f"{int(flags.sum()):,} customer(s) fit their segment worst: they sit between two segments (fit "
         "score below 0) or far from their segment's centre. They may be data errors or a small group of "
@@ -327,8 +335,8 @@ def _unusual_section(segmentation: Segmentation, profile: Profile) -> str:
         )
     return (
         '<section id="unusual" class="page"><h2>Unusual customers</h2>'
-        f"<p>{html.escape(text)}</p><p>The {len(worst)} that fit worst, unusual ones first (with a reason):</p>"
-        + _html_table(worst, numbers={"Row", "Segment", "Fit score", "Distance to centre"}, wide="Why")
+        f"<p>{html.escape(text)}</p><p>The {len(table)} that fit worst, unusual ones first (with a reason):</p>"
+        + _html_table(table, numbers={"Row", "Fit score", "Distance to centre"}, wide="Why", many=True)
         + "</section>"
     )
 
@@ -417,6 +425,7 @@ def _html_table(
     decimals: dict[str, int] | None = None,
     wide: str | None = None,
     index: str | None = None,
+    many: bool = False,
 ) -> str:
     """A DataFrame as an escaped HTML table; numbers right-aligned (and formatted when not text yet)."""
     decimals = decimals or {}
@@ -432,7 +441,8 @@ def _html_table(
             css = "num" if column in numbers else ("wide" if column == wide else "")
             cells.append(f'<td class="{css}">{html.escape(_cell(value, decimals.get(column)))}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    css = ' class="many"' if many else ""
+    return f"<table{css}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _cell(value, decimals: int | None) -> str:
@@ -462,8 +472,11 @@ _CSS = (
     "h1{font-size:26px;margin:0 0 8px}h2{font-size:20px;margin:28px 0 8px}h3{font-size:16px;margin:18px 0 6px}"
     ".lead{font-size:15px}.caption{color:#555;font-size:13px}nav ol{columns:2;font-size:14px}"
     "table{border-collapse:collapse;font-size:13px;margin:8px 0;width:100%}"
-    "th{text-align:left;color:#555;font-weight:600;border-bottom:1px solid #ccc;padding:3px 6px;overflow-wrap:anywhere}"
-    "td{padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:anywhere}th.num{overflow-wrap:normal}"
+    "th{text-align:left;color:#555;font-weight:600;border-bottom:1px solid #ccc;padding:3px 6px;overflow-wrap:break-word}"
+    "td{padding:3px 6px;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:break-word}"
+    # Tables of many columns (the unusual customers) may break long names anywhere to fit the page.
+    "table.many th,table.many td{overflow-wrap:anywhere}"
+    "table.many td:first-child{min-width:7em}"
     ".num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}.wide{min-width:12em}"
     "pre{white-space:pre-wrap;word-break:break-all;background:#F3F6F8;padding:8px;font-size:12px}"
     ".badge{display:inline-block;color:#fff;border-radius:50%;min-width:22px;height:22px;line-height:22px;"
