@@ -273,7 +273,7 @@ def scatter_3d(
             "yaxis": {**axis, "title": {**axis["title"], "text": titles[1]}},
             "zaxis": {**axis, "title": {**axis["title"], "text": titles[2]}},
             # A step back from Plotly's default view keeps the axis titles inside the frame.
-            "camera": {"eye": {"x": 1.45, "y": 1.45, "z": 1.0}},
+            "camera": {"eye": {"x": 1.6, "y": 1.6, "z": 1.1}},
         },
     )
     return fig, len(rows)
