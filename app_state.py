@@ -42,6 +42,10 @@ DATASET = "dataset"
 OPTIONS = "prep_options"
 K_RANGE = "k_range"
 CHOSEN_K = "chosen_k"
+K_RANGE_SLIDER = "k_range_slider"
+SEGMENTS_TAB = "segments_tab"
+K_SLIDER = "k_slider"
+_K_FROM_USER = "_k_from_user"
 NAMES = "segment_names"
 UPLOAD_ERROR = "upload_error"
 UPLOADER = "uploader"
@@ -58,6 +62,15 @@ OUT_OF_MEMORY = (
 )
 
 DEFAULT_K_RANGE = (2, 10)
+#: The Segments page's tabs (their labels are their state: constant, so the open tab survives reruns).
+SEGMENT_TABS = (
+    "3D view",
+    "Segment cards",
+    "Profiles",
+    "Tables",
+    "Compare with another K",
+    "Customers who fit worst",
+)
 SEED = 0
 
 UPLOAD_PAGE = "pages/upload.py"
@@ -136,6 +149,7 @@ _this_run = threading.local()  # one script run = one thread at a time; never sh
 def router_ran() -> None:
     """Called by ``app.py`` on every run, before the page runs."""
     _this_run.router = True
+    _this_run.k_slot = None  # the sidebar of this run makes a new one
 
 
 def start_router_page() -> None:
@@ -199,7 +213,7 @@ def set_options(new: PrepOptions) -> None:
     current = dataset()
     _prepare_cached(current.data, current.digest, current.name, new)
     st.session_state[OPTIONS] = new
-    st.session_state.pop(CHOSEN_K, None)
+    _forget_k()
 
 
 def uploader_key() -> str:
@@ -264,7 +278,7 @@ def use_sample() -> None:
 def _switch_to(new: Dataset, opts: PrepOptions) -> None:
     st.session_state[DATASET] = new
     st.session_state[OPTIONS] = opts
-    st.session_state.pop(CHOSEN_K, None)
+    _forget_k()
     st.session_state.pop(_PREPARED, None)
     st.session_state.pop(_SEGMENTATION, None)
 
@@ -345,6 +359,38 @@ def chosen_k(default: int) -> int:
 
 
 def set_chosen_k(k: int) -> None:
+    """Make ``k`` the K of every page, and say so in the sidebar at once (it is drawn before the page)."""
+    st.session_state[CHOSEN_K] = int(k)
+    slot = getattr(_this_run, "k_slot", None)
+    if slot is not None:
+        _show_k(slot, int(k))
+
+
+def _forget_k() -> None:
+    st.session_state.pop(CHOSEN_K, None)
+    st.session_state.pop(_K_FROM_USER, None)
+
+
+def k_for(sweep: sg.Sweep) -> int:
+    """The K to show with ``sweep``: the one the user picked while it is in the range, else the suggestion.
+
+    Until the user moves the K slider, K follows the suggestion (which changes with the range).
+    """
+    chosen = st.session_state.get(CHOSEN_K)
+    if st.session_state.get(_K_FROM_USER) and chosen is not None and chosen in sweep.k:
+        return int(chosen)
+    return sweep.suggested_k
+
+
+def k_picked() -> None:
+    """``on_change`` of the K slider: the user's K, before the script (and the sidebar) runs again."""
+    st.session_state[_K_FROM_USER] = True
+    st.session_state[CHOSEN_K] = int(st.session_state[K_SLIDER])
+
+
+def use_suggested_k(k: int) -> None:
+    """``on_click`` of "Use the suggested K": back to following the suggestion."""
+    st.session_state[_K_FROM_USER] = False
     st.session_state[CHOSEN_K] = int(k)
 
 
@@ -354,6 +400,25 @@ def k_range() -> tuple[int, int]:
 
 def set_k_range(value: tuple[int, int]) -> None:
     st.session_state[K_RANGE] = (int(value[0]), int(value[1]))
+
+
+def k_range_picked() -> None:
+    """``on_change`` of the range slider: keep the range where page switches do not drop it."""
+    set_k_range(st.session_state[K_RANGE_SLIDER])
+
+
+def set_widget(key: str, value) -> None:
+    """Give a keyed widget its value through session state, before it is drawn.
+
+    A widget's value lives in session state under its key and nowhere else: passing ``value=`` too
+    would make Streamlit reset the widget whenever that default changes (a slider "ignoring every
+    second move"). Widget keys are dropped when the user leaves the page; the plain keys
+    (:data:`K_RANGE`, :data:`CHOSEN_K`) keep the values across pages and set them again here.
+
+    Set on every run, even when unchanged: a slider whose bounds change becomes a new widget, which
+    would otherwise start at its minimum.
+    """
+    st.session_state[key] = value
 
 
 def segment_names(k: int, automatic: tuple[str, ...]) -> tuple[str, ...]:
@@ -574,6 +639,70 @@ def profile(result: sg.Segmentation) -> sg.Profile:
     return _profile_cached(result, current.digest, opts, result.k, SEED)
 
 
+def current_k(prepared: sg.Prepared) -> int:
+    """The K every page shows: the one chosen on the elbow page, else the suggestion for the range
+    (the first time, with a progress bar while the range of K is tried)."""
+    if CHOSEN_K not in st.session_state:
+        progress = st.progress(0.0, text="Finding a good number of segments…")
+        result = or_explain(
+            sweep,
+            prepared,
+            *k_range(),
+            on_progress=lambda done, total: progress.progress(
+                done / total, text=f"Tried {done} of {total} values of K…"
+            ),
+        )
+        progress.empty()
+        set_chosen_k(k_for(result))
+    return chosen_k(default=2)
+
+
+def stability_at(prepared: sg.Prepared, k: int) -> sg.Stability | None:
+    """The stability of the segments at ``k`` when it is checked by default (see the elbow page), with a
+    progress bar while it runs; None when not checked."""
+    from segmentation.stability import stability_by_default
+
+    if k < 2 or not stability_by_default(prepared.n_segmented):
+        return None
+    checking = st.progress(0.0, text="Checking how stable the segments are…")
+    (result,) = or_explain(
+        stability,
+        prepared,
+        [k],
+        on_progress=lambda done, total: checking.progress(done / total, text="Checking how stable the segments are…"),
+    )
+    checking.empty()
+    return result
+
+
+def report_html(result: sg.Segmentation, names: tuple[str, ...], stable: sg.Stability | None) -> str:
+    """The HTML report of the segments on screen (see :mod:`segmentation.report`), with the names typed."""
+    current, opts = dataset(), options()
+    low, high = k_range()
+    compared = sweep(result.prepared, low, high) if low <= result.k <= high else None
+    key = (current.digest, opts, result.k, SEED, names, (low, high), stable is not None)
+    return _report_cached(result, compared, stable, key)
+
+
+@st.cache_data(max_entries=8, max_size="80MB", show_spinner="Writing the report…")
+def _report_cached(
+    _result: sg.Segmentation, _compared: sg.Sweep | None, _stable: sg.Stability | None, key: tuple
+) -> str:
+    from segmentation.report import report_html as write
+
+    names = key[4]
+    return write(_result, names=names, sweep=_compared, stability=[] if _stable is None else [_stable], title=None)
+
+
+def screen_model(prepared: sg.Prepared) -> tuple[sg.RunModel, int]:
+    """The segments on screen (the current data at the chosen K, with the names typed) as a scoring
+    model, the same as their run file would give; and K."""
+    k = current_k(prepared)
+    result = or_explain(segmentation, prepared, k)
+    names = segment_names(k, profile(result).names)
+    return sg.read_run_file(sg.run_config(result, names=names)), k
+
+
 def _max_upload_bytes() -> int:
     return int(st.get_option("server.maxUploadSize")) * 1024 * 1024
 
@@ -599,6 +728,12 @@ def sidebar() -> None:
         log = rollup()
         size = f"{result.n_rows:,} rows" if log is None else f"{result.n_rows:,} customers from {log.n_log_rows:,} rows"
         st.caption(f"{size} · {len(result.table.columns)} columns · {len(result.columns)} used to segment")
+        # A slot the page fills again when it changes K, so the sidebar never shows the previous K.
+        _this_run.k_slot = st.empty()
         k = st.session_state.get(CHOSEN_K)
         if k is not None:
-            st.caption(f"Chosen number of segments: **K = {k}**")
+            _show_k(_this_run.k_slot, int(k))
+
+
+def _show_k(slot, k: int) -> None:
+    slot.caption(f"Chosen number of segments: **K = {k}**")

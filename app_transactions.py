@@ -128,7 +128,9 @@ def labelled_download(result: sg.Segmentation, *, names: tuple[str, ...], unusua
 def labelled_help() -> str:
     """What the labelled download holds, for its button."""
     if app_state.rollup() is None:
-        return "Every row of your file, unchanged, plus Segment and Segment name."
+        return (
+            "Every row of your file, unchanged, plus Segment and Segment name; in your file's separator and encoding."
+        )
     return (
         "One row per customer: the customer ID, the columns rolled up from your log, the RFM scores (R, F, M "
         "from 1 to 5) and RFM cell, then Segment and Segment name."

@@ -1,4 +1,4 @@
-"""Clusters page: the segments in 3D, what each one is, how stable, names to edit, the downloads."""
+"""Segments page: what each segment is (in your units), how stable, names to edit, the 3D view, the downloads."""
 
 import pandas as pd
 import streamlit as st
@@ -7,24 +7,19 @@ import app_state
 import app_transactions
 import segmentation as sg
 from segmentation import charts
+from segmentation.describe import profile_table
 from segmentation.export import download_stem
-from segmentation.stability import stability_by_default, stability_ks
 from segmentation.sweep import K_LIMIT
+from segmentation.unusual import customer_id_column
 
 app_state.page_setup("pages/clusters.py")
 current, prepared = app_state.require_data()
-if app_state.CHOSEN_K in st.session_state:
-    k = app_state.chosen_k(default=2)
-else:
-    with st.spinner("Finding a good number of segments…"):
-        k = app_state.or_explain(app_state.sweep, prepared, *app_state.k_range()).suggested_k
-    app_state.set_chosen_k(k)
+k = app_state.current_k(prepared)
 
 result = app_state.or_explain(app_state.segmentation, prepared, k)
 automatic = app_state.profile(result)
 names = app_state.segment_names(k, automatic.names)
-checked = stability_ks([k]) if stability_by_default(prepared.n_segmented) else []
-stable = app_state.or_explain(app_state.stability, prepared, checked)[0] if checked else None
+stable = app_state.stability_at(prepared, k)
 
 st.title("Your segments" if k == 1 else f"Your {k} segments")
 st.caption(f"K = {k}, set on the *Number of segments* page, where you can change it.")
@@ -80,6 +75,7 @@ edited = st.data_editor(
     disabled=[c for c in table.columns if c != "Name"],
     column_config={
         "Name": st.column_config.TextColumn("Name", max_chars=80, required=True, width="large"),
+        "Customers": st.column_config.NumberColumn("Customers", format="localized"),
         "Share": st.column_config.ProgressColumn("Share of customers", format="%.1f%%", min_value=0, max_value=100),
         "Stability": st.column_config.TextColumn(
             "Stability (Jaccard)", help="Below 0.6: unstable; 0.6-0.75: a pattern; above 0.75: stable."
@@ -96,121 +92,157 @@ if tuple(typed) != names:
 profile = automatic.with_names(names)
 unusual = sg.unusual_customers(result)
 
-view_tab, cards_tab, tables_tab, compare_tab, fits_tab = st.tabs(
-    [
-        "3D view",
-        "Segment cards",
-        "Tables",
-        "Compare with another K",
-        f"Customers who fit worst ({int(unusual.sum()):,} unusual)",
-    ]
+# Tabs that remember the open one (a rerun, e.g. choosing a K to compare, stays on it) and run only
+# what the open tab shows.
+view_tab, cards_tab, profiles_tab, tables_tab, compare_tab, fits_tab = st.tabs(
+    app_state.SEGMENT_TABS, key=app_state.SEGMENTS_TAB, on_change="rerun"
 )
 
-with view_tab:
-    choices = charts.axis_choices(profile)
-    modes = (["Columns"] if len(choices) >= 3 else []) + (
-        ["Principal components"] if len(prepared.feature_names) > 3 else []
-    )
-    if not modes:
-        st.info("A 3D view needs at least three number columns; the tables describe the segments.")
-    else:
-        left, right = st.columns([2, 1])
-        mode = left.radio(
-            "Axes",
-            modes,
-            horizontal=True,
-            help="Principal components: the three directions along which your customers differ most.",
+if view_tab.open:
+    with view_tab:
+        choices = charts.axis_choices(profile)
+        modes = (["Columns"] if len(choices) >= 3 else []) + (
+            ["Principal components"] if len(prepared.feature_names) > 3 else []
         )
-        highlight = right.toggle("Show the customers who fit worst", help="Drawn as black diamonds.")
-        axes = None
-        if mode == "Columns":
-            x_col, y_col, z_col = st.columns(3)
-            axes = (
-                x_col.selectbox("X axis", choices, index=0),
-                y_col.selectbox("Y axis", choices, index=1),
-                z_col.selectbox("Z axis", choices, index=2),
+        if not modes:
+            st.info("A 3D view needs at least three number columns; the tables describe the segments.")
+        else:
+            left, right = st.columns([2, 1])
+            mode = left.radio(
+                "Axes",
+                modes,
+                horizontal=True,
+                help="Principal components: the three directions along which your customers differ most, each named "
+                "by the columns it weighs most (+: more of it along the axis, −: less).",
             )
-        figure, drawn = charts.scatter_3d(
-            result, names=names, axes=axes, components=mode != "Columns", highlight=unusual if highlight else None
+            highlight = right.toggle("Show the customers who fit worst", help="Drawn as black diamonds.")
+            axes = None
+            if mode == "Columns":
+                x_col, y_col, z_col = st.columns(3)
+                axes = (
+                    x_col.selectbox("X axis", choices, index=0),
+                    y_col.selectbox("Y axis", choices, index=1),
+                    z_col.selectbox("Z axis", choices, index=2),
+                )
+            figure, drawn = charts.scatter_3d(
+                result, names=names, axes=axes, components=mode != "Columns", highlight=unusual if highlight else None
+            )
+            st.plotly_chart(figure, key="scatter_3d", width="stretch")
+            if drawn < int(result.segmented.sum()):
+                st.caption(
+                    f"Showing {drawn:,} of {int(result.segmented.sum()):,} customers, sampled in proportion to each "
+                    "segment so the chart stays fast. The tables and downloads use every customer."
+                )
+            else:
+                st.caption("Drag to rotate, scroll to zoom, click a segment in the legend to hide it.")
+
+if cards_tab.open:
+    with cards_tab:
+        cards = sg.segment_cards(profile)
+        for row in range(0, len(cards), 2):
+            for column, card in zip(st.columns(2), cards[row : row + 2], strict=False):
+                with column.container(border=True):
+                    st.markdown(f"**{app_state.literal(charts.segment_label(card.segment, card.name))}**")
+                    st.caption(f"{card.customers:,} customers · {card.share:.0%} of those segmented")
+                    st.markdown("\n".join(f"- {app_state.literal(line)}" for line in card.quotes()))
+                    st.plotly_chart(charts.card_figure(card), key=f"card_{card.segment}", width="stretch")
+
+if profiles_tab.open:
+    with profiles_tab:
+        shown = list(dict.fromkeys(profile.key_columns(8, min_strength=0.1) + profile.described))
+        st.caption(
+            "The columns that set the segments apart most, and the outcomes they were not formed on, in your units. "
+            "Numbers: each box holds the middle half of a segment's customers (the median inside, the dashed line "
+            "the average, whiskers from the 5th to the 95th percentile); the dotted line is all customers' average. "
+            "The *Tables* tab has every column."
         )
-        st.plotly_chart(figure, key="scatter_3d", width="stretch")
-        if drawn < int(result.segmented.sum()):
-            st.caption(
-                f"Showing {drawn:,} of {int(result.segmented.sum()):,} customers, sampled in proportion to each "
-                "segment so the chart stays fast. The tables and downloads use every customer."
-            )
+        for row in range(0, len(shown), 2):
+            for column, name in zip(st.columns(2), shown[row : row + 2], strict=False):
+                column.plotly_chart(
+                    charts.column_figure(profile, name, segmentation=result), key=f"profile_{name}", width="stretch"
+                )
+
+if tables_tab.open:
+    with tables_tab:
+        st.plotly_chart(charts.sizes_figure(profile), key="sizes_chart", width="stretch")
+        st.markdown("**Index vs the average customer** (100 = average; 150 = 1.5 times the average)")
+        if len(profile.index.columns) > charts.INDEX_COLUMNS:
+            st.caption(f"The {charts.INDEX_COLUMNS} values that tell the segments apart best; the table below has all.")
+        st.plotly_chart(charts.index_figure(profile), key="index_chart", width="stretch")
+        st.markdown("**Averages and shares**, in your units, the columns that set the segments apart most first")
+        averages, medians = profile_table(profile), profile_table(profile, statistic="median")
+        # Narrow columns, the segment's full name on hover: the table fits the page at any K.
+        right = {
+            c: st.column_config.TextColumn(c, alignment="right", width="small", help=c) for c in averages.columns[1:]
+        }
+        st.dataframe(averages, width="stretch", column_config=right)
+        st.markdown("**Medians**")
+        st.dataframe(medians, width="stretch", column_config=right)
+        st.markdown("**What separates the segments**")
+        st.dataframe(
+            profile.importance.drop(columns=["Statistic", "p-value"]),
+            width="stretch",
+            hide_index=True,
+            column_config={
+                "Strength": st.column_config.ProgressColumn("Strength", min_value=0, max_value=1, format="%.2f")
+            },
+        )
+        st.caption(
+            "Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (the correlation ratio for numbers, Cramér's V for categories; for a yes/no column the two are equal)."
+        )
+
+if compare_tab.open:
+    with compare_tab:
+        top_k = min(K_LIMIT, app_state.distinct_customers(prepared, limit=K_LIMIT))
+        others = [c for c in range(2, top_k + 1) if c != k]
+        other_k = st.selectbox(
+            "Compare with K =",
+            others,
+            index=None,
+            placeholder=f"Choose another K, e.g. {k + 1}",
+            help="Segments the customers again at that K and shows where each segment's customers go.",
+            key="compare_k",
+        )
+        if other_k is None:
+            st.caption(f"Which segment splits if you choose {k + 1} instead of {k}? Which merge at {k - 1}?")
         else:
-            st.caption("Drag to rotate, scroll to zoom, click a segment in the legend to hide it.")
+            try:
+                other = app_state.segmentation_at(prepared, other_k)
+            except sg.DataError as error:
+                # Only this tab: the segments above and the downloads below stay usable.
+                st.error(app_state.literal(str(error)), icon=":material/error:")
+            else:
+                other_names = app_state.segment_names(other_k, app_state.profile(other).names)
+                moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
+                st.info(app_state.literal(moves.summary), icon=":material/call_split:")
+                st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
+                st.caption(
+                    f"A segment at K={other_k} has the colour of the segment at K={k} it mostly comes from, or a new one."
+                )
+                st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
+                st.dataframe(moves.crosstab.style.format("{:,}"), width="stretch")
 
-with cards_tab:
-    cards = sg.segment_cards(profile)
-    for row in range(0, len(cards), 3):
-        for column, card in zip(st.columns(3), cards[row : row + 3], strict=False):
-            with column.container(border=True):
-                st.markdown(f"**{app_state.literal(charts.segment_label(card.segment, card.name))}**")
-                st.caption(app_state.literal(card.description))
-                st.plotly_chart(charts.card_figure(card), key=f"card_{card.segment}", width="stretch")
-
-with tables_tab:
-    st.plotly_chart(charts.sizes_figure(profile), key="sizes_chart", width="stretch")
-    st.markdown("**Index vs the average customer** (100 = average; 150 = 1.5 times the average)")
-    st.plotly_chart(charts.index_figure(profile), key="index_chart", width="stretch")
-    st.markdown("**Averages** (for categories, the share of customers with each value)")
-    means = profile.summary.assign(**{"Share of customers": profile.summary["Share of customers"] * 100})
-    st.dataframe(
-        means, width="stretch", column_config={"Share of customers": st.column_config.NumberColumn(format="%.1f%%")}
-    )
-    st.markdown("**Medians**")
-    labels = pd.Index(
-        [charts.segment_label(s, n) for s, n in zip(profile.medians.index, names, strict=True)], name="Segment"
-    )
-    st.dataframe(profile.medians.set_index(labels), width="stretch")
-    st.markdown("**What separates the segments**")
-    st.dataframe(
-        profile.importance.drop(columns=["Statistic", "p-value"]),
-        width="stretch",
-        hide_index=True,
-        column_config={
-            "Strength": st.column_config.ProgressColumn("Strength", min_value=0, max_value=1, format="%.2f")
-        },
-    )
-    st.caption(
-        "Strength: 0 = the segments do not differ on this column, 1 = it tells them apart completely (the correlation ratio for numbers, Cramér's V for categories; for a yes/no column the two are equal)."
-    )
-
-with compare_tab:
-    top_k = min(K_LIMIT, app_state.distinct_customers(prepared, limit=K_LIMIT))
-    others = [c for c in range(2, top_k + 1) if c != k]
-    other_k = st.selectbox(
-        "Compare with K =",
-        others,
-        index=None,
-        placeholder=f"Choose another K, e.g. {k + 1}",
-        help="Segments the customers again at that K and shows where each segment's customers go.",
-        key="compare_k",
-    )
-    if other_k is None:
-        st.caption(f"Which segment splits if you choose {k + 1} instead of {k}? Which merge at {k - 1}?")
-    else:
-        try:
-            other = app_state.segmentation_at(prepared, other_k)
-        except sg.DataError as error:
-            # Only this tab: the segments above and the downloads below stay usable.
-            st.error(app_state.literal(str(error)), icon=":material/error:")
-        else:
-            other_names = app_state.segment_names(other_k, app_state.profile(other).names)
-            moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
-            st.info(app_state.literal(moves.summary), icon=":material/call_split:")
-            st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
-            st.markdown(f"**Customers by segment at K={k} (rows) and K={other_k} (columns)**")
-            st.dataframe(moves.crosstab, width="stretch")
-
-with fits_tab:
-    st.write(
-        "Customers who sit between segments (negative fit score) or far from their segment's centre. "
-        "Worth a look before a campaign: they may be data errors, or a small group of their own."
-    )
-    st.dataframe(sg.worst_fits(result, names=names), width="stretch", hide_index=True)
+if fits_tab.open:
+    with fits_tab:
+        st.write(
+            "Customers who sit between segments (negative fit score) or far from their segment's centre. "
+            "Worth a look before a campaign: they may be data errors, or a small group of their own."
+        )
+        st.caption(f"{int(unusual.sum()):,} customers are unusual; the table lists the 50 who fit worst.")
+        worst = sg.worst_fits(result, names=names)
+        id_column = customer_id_column(prepared)
+        first = [id_column] if id_column else ["Row"]
+        st.dataframe(
+            worst,
+            width="stretch",
+            hide_index=True,
+            column_order=first + [c for c in worst.columns if c not in first and c != "Row"],
+            column_config={
+                "Fit score": st.column_config.NumberColumn("Fit score", format="%.2f"),
+                "Distance to centre": st.column_config.NumberColumn("Distance to centre", format="%.2f"),
+                "Why": st.column_config.TextColumn("Why", width="large"),
+            },
+        )
 
 if app_state.rollup() is not None:
     st.subheader("Classic RFM cells beside your segments")
@@ -226,8 +258,8 @@ st.subheader("Download")
 flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
 stem = download_stem(current.name)
 n_customers = len(result.labels)
-top, bottom = st.columns(2), st.columns(2)
-labelled, summary, cards_html, run = top[0], top[1], bottom[0], bottom[1]
+labelled, report, summary = st.columns(3)
+cards_html, run, _ = st.columns(3)
 labelled.download_button(
     "Customers with their segment (CSV)",
     data=app_state.download_data(
@@ -239,6 +271,17 @@ labelled.download_button(
     icon=":material/download:",
     type="primary",
     help=app_transactions.labelled_help(),
+)
+report.download_button(
+    "Report (HTML)",
+    data=app_state.download_data(lambda: app_state.report_html(result, names, stable), rows=n_customers),
+    file_name=f"{stem}_segments_K{k}_report.html",
+    mime="text/html",
+    on_click="ignore",
+    icon=":material/description:",
+    type="primary",
+    help="One file to forward or print to PDF: your columns, how K was chosen, each segment in your units with "
+    "charts, the unusual customers and the settings. Opens offline.",
 )
 summary.download_button(
     "Segment summary (CSV)",

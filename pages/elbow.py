@@ -5,6 +5,7 @@ import streamlit as st
 import app_state
 from segmentation import charts
 from segmentation.stability import stability_by_default, stability_ks
+from segmentation.sweep import K_LIMIT
 
 app_state.page_setup("pages/elbow.py")
 st.title("How many segments?")
@@ -15,16 +16,15 @@ st.write(
 )
 current, prepared = app_state.require_data()
 
-low, high = app_state.k_range()
+app_state.set_widget(app_state.K_RANGE_SLIDER, app_state.k_range())
 k_min, k_max = st.slider(
     "Range of K to try",
     min_value=1,
-    max_value=30,
-    value=(low, high),
-    help="From 1 to 30. Each K is computed once and remembered, so widening the range is quick.",
+    max_value=K_LIMIT,
+    key=app_state.K_RANGE_SLIDER,
+    on_change=app_state.k_range_picked,
+    help=f"From 1 to {K_LIMIT}. Each K is computed once and remembered, so widening the range is quick.",
 )
-if (k_min, k_max) != (low, high):
-    app_state.set_k_range((k_min, k_max))
 if k_max - k_min < 2:
     st.warning("Choose a range of at least three K values to find an elbow.")
 
@@ -40,26 +40,33 @@ progress.empty()
 for note in result.notes:
     st.info(app_state.literal(note))
 
-k = (
-    st.slider(
+k = app_state.k_for(result)
+if len(result.k) > 1:
+    app_state.set_widget(app_state.K_SLIDER, k)
+    k = st.slider(
         "Number of segments (K)",
         min_value=result.k[0],
         max_value=result.k[-1],
-        value=min(max(app_state.chosen_k(result.suggested_k), result.k[0]), result.k[-1]),
-        key="k_slider",
+        key=app_state.K_SLIDER,
+        on_change=app_state.k_picked,
     )
-    if len(result.k) > 1
-    else result.k[0]
-)
 app_state.set_chosen_k(k)
 
-if result.criteria_agree:
-    st.success(result.advice(), icon=":material/check_circle:")
-else:
-    st.info(result.advice(), icon=":material/balance:")
+advice = st.success if result.criteria_agree else st.info
+advice(result.advice(), icon=":material/check_circle:" if result.criteria_agree else ":material/balance:")
+if k != result.suggested_k:
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.markdown(f"You chose **K = {k}**: every chart below and the *Segments* page show K = {k}.")
+    right.button(
+        f"Use the suggested K = {result.suggested_k}",
+        on_click=app_state.use_suggested_k,
+        args=(result.suggested_k,),
+        key="use_suggested_k",
+    )
 
 st.plotly_chart(charts.elbow_figure(result, selected_k=k), key="elbow_chart", width="stretch")
 st.plotly_chart(charts.criteria_figure(result, selected_k=k), key="criteria_chart", width="stretch")
+st.caption(charts.criteria_caption(result))
 
 st.subheader("Are the segments real?")
 st.write(
@@ -84,7 +91,13 @@ if st.toggle("Check the stability of each K", value=stability_by_default(prepare
         st.success(chosen.summary(), icon=":material/check_circle:")
 
 with st.expander("The numbers"):
-    st.dataframe(result.frame().set_index("K"), width="stretch")
+    formats = {
+        "SSE (inertia)": "{:,.1f}",
+        "Silhouette": "{:.3f}",
+        "Calinski-Harabasz": "{:,.0f}",
+        "Davies-Bouldin": "{:.2f}",
+    }
+    st.dataframe(result.frame().set_index("K").style.format(formats, na_rep="–"), width="stretch")
     sample = (
         "every customer"
         if result.silhouette_rows == result.n_rows

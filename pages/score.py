@@ -1,4 +1,4 @@
-"""Score page: put new customers into the segments of an earlier run (its run file is the model)."""
+"""Score page: put new customers into segments: those on screen, or those of an earlier run (its run file)."""
 
 import pandas as pd
 import streamlit as st
@@ -8,26 +8,47 @@ import segmentation as sg
 from segmentation import charts
 from segmentation.export import download_stem
 
+ON_SCREEN, RUN_FILE = "The segments on screen", "Segments saved in a run file (JSON)"
+
 app_state.page_setup("pages/score.py")
 st.title("Score new customers")
 st.write(
-    "Next month's customers: which segment is each in? Upload the **run file** (JSON) downloaded from the "
-    "*Segments* page and a file of new customers with the same columns. Each customer goes to the nearest "
-    "segment, prepared exactly as the original data was."
+    "Next month's customers: which segment is each in? Choose the segments, then upload a file of new customers "
+    "with the same columns. Each customer goes to the nearest segment, prepared exactly as the original data was."
 )
 
+source = st.radio(
+    "Segments to put them into",
+    [ON_SCREEN, RUN_FILE],
+    key="score_source",
+    horizontal=True,
+    help="The segments on screen are those of the Segments page, with the names you typed. A run file is "
+    "downloaded from that page and keeps segments for later months.",
+)
 model_col, data_col = st.columns(2)
-model_file = model_col.file_uploader("Run file (JSON)", type=["json"], key="score_model")
+if source == ON_SCREEN:
+    current, prepared = app_state.require_data()
+    model, k = app_state.screen_model(prepared)
+    model_col.markdown(f"**The {k} segments of {app_state.literal(current.label)}**")
+    model_col.caption(
+        " · ".join(app_state.literal(charts.segment_label(s, n)) for s, n in enumerate(model.names, start=1))
+    )
+    model_file = None
+else:
+    model_file = model_col.file_uploader("Run file (JSON)", type=["json"], key="score_model")
 data_file = data_col.file_uploader("New customers (CSV or Excel)", type=["csv", "tsv", "txt", "xlsx"], key="score_data")
-if model_file is None or data_file is None:
+if data_file is None or (source == RUN_FILE and model_file is None):
     st.info(
-        "Upload both files to score. The segments you have now can be saved as a run file on the *Segments* page.",
+        "Upload the new customers to score."
+        if source == ON_SCREEN
+        else "Upload both files to score. The segments you have now can be saved as a run file on the *Segments* page.",
         icon=":material/info:",
     )
     st.stop()
 
 try:
-    model = sg.read_run_file(model_file.getvalue())
+    if model_file is not None:
+        model = sg.read_run_file(model_file.getvalue())
     table = sg.load_table(data_file.getvalue(), name=data_file.name, min_rows=1)
     scored = sg.score(table, model)
 except sg.DataError as error:
@@ -35,12 +56,12 @@ except sg.DataError as error:
     st.error(app_state.literal(str(error)), icon=":material/error:")
     st.stop()
 
-source = f"'{app_state.literal(model.file_name)}'" if model.file_name else "an earlier file"
+origin = f"'{app_state.literal(model.file_name)}'" if model.file_name else "an earlier file"
 segmented = sum(scored.sizes)
 st.success(
-    f"{segmented:,} of {table.n_rows:,} customers put into the {model.k} segments made from {source}."
+    f"{segmented:,} of {table.n_rows:,} customers put into the {model.k} segments made from {origin}."
     if segmented < table.n_rows
-    else f"{table.n_rows:,} customers put into the {model.k} segments made from {source}.",
+    else f"{table.n_rows:,} customers put into the {model.k} segments made from {origin}.",
     icon=":material/check_circle:",
 )
 for note in scored.notes:
@@ -57,7 +78,8 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        "Share": st.column_config.ProgressColumn("Share of customers", format="%.1f%%", min_value=0, max_value=100)
+        "Customers": st.column_config.NumberColumn("Customers", format="localized"),
+        "Share": st.column_config.ProgressColumn("Share of customers", format="%.1f%%", min_value=0, max_value=100),
     },
 )
 st.download_button(

@@ -1,5 +1,8 @@
 """What sets each segment apart, on one slide? One card per segment: size, share, the features that
-differ most (value, average, index) and a one-line description generated from those numbers."""
+differ most (value, average, index), each as a line a marketer can quote ("Average Age 54 (all
+customers 39)", "62% SeniorCitizen = 1 (all customers 16%)"), the outcomes the segments were not
+formed on ("Churn rate 42% (all customers 27%)") and a one-line description generated from those
+numbers."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .describe import DOMINANT_SHARE, NOTABLE_Z, Profile
+from .units import amount, percent
 
 __all__ = ["Card", "CardFeature", "segment_cards"]
 
@@ -33,6 +37,12 @@ class CardFeature:
         True for a category value (``value`` and ``average`` are shares).
     phrase : str
         The difference in words, e.g. ``"annual income 1.8x the average"``.
+    quote : str
+        The values in the column's units, e.g. ``"Average Annual Income (k$) 88 (all customers 61)"``,
+        ``"62% SeniorCitizen = 1 (all customers 16%)"`` or, for an outcome, ``"Churn rate 42% (all
+        customers 27%)"``.
+    column : str
+        The file's column it is about (``"Gender"`` for ``"Gender = Female"``).
     """
 
     feature: str
@@ -42,6 +52,8 @@ class CardFeature:
     difference: float
     is_share: bool
     phrase: str
+    quote: str = ""
+    column: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,9 @@ class Card:
     description : str
         One line generated from those numbers, e.g. ``"30% of customers. Annual income 1.8x the
         average, spending score half the average, mostly Female."``
+    outcomes : tuple of CardFeature
+        The columns profiled but not segmented on (outcomes such as churn), strongest first, each
+        with its quote.
     """
 
     segment: int
@@ -71,9 +86,15 @@ class Card:
     share: float
     features: tuple[CardFeature, ...]
     description: str
+    outcomes: tuple[CardFeature, ...] = ()
+
+    def quotes(self) -> list[str]:
+        """What to read out about the segment: the outcomes first, then what sets it apart, in units."""
+        shown = {f.column for f in self.outcomes}
+        return [f.quote for f in self.outcomes] + [f.quote for f in self.features if f.column not in shown]
 
 
-def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3) -> list[Card]:
+def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3, n_outcomes: int = 3) -> list[Card]:
     """One card per segment: name, size, share, top features and a plain-language line.
 
     Features are ranked by how far the segment's value is from the average, in standard deviations
@@ -89,6 +110,8 @@ def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3
         At most this many features per card.
     n_described : int, default 3
         At most this many features in the description.
+    n_outcomes : int, default 3
+        At most this many outcomes (columns profiled but not segmented on) per card.
 
     Returns
     -------
@@ -99,8 +122,11 @@ def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3
     --------
     >>> from segmentation import describe, fit, load_table, prepare
     >>> table = load_table(b"Income,Spending\\n15,80\\n16,82\\n17,79\\n90,10\\n95,12\\n99,15\\n")
-    >>> segment_cards(describe(fit(prepare(table), 2)))[1].description
+    >>> card = segment_cards(describe(fit(prepare(table), 2)))[1]
+    >>> card.description
     '50% of customers. Spending 27% of the average, income 1.7x the average.'
+    >>> card.quotes()
+    ['Average Spending 12 (all customers 46)', 'Average Income 95 (all customers 55)']
     """
     cards = []
     numbers = set(profile.medians.columns)
@@ -114,11 +140,11 @@ def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3
         for name, value, average, index, difference in zip(*(ranked[c] for c in columns), strict=True):
             is_share = name not in numbers
             source = name.split(" = ", 1)[0] if is_share else name
-            if source in seen:
+            if source in seen or (is_share and _echoes(profile, name, [f.feature for f in features if f.is_share])):
                 continue
             seen.add(source)
             feature = CardFeature(name, float(value), float(average), float(index), float(difference), is_share, "")
-            features.append(_with_phrase(feature))
+            features.append(_with_words(feature, profile))
             if len(features) == n_features:
                 break
         notable = [f.phrase for f in features if abs(f.difference) >= NOTABLE_Z][:n_described]
@@ -132,17 +158,87 @@ def segment_cards(profile: Profile, *, n_features: int = 5, n_described: int = 3
                 share=share,
                 features=tuple(features),
                 description=f"{share:.0%} of customers. {line}",
+                outcomes=tuple(_outcomes(profile, segment, n_outcomes)),
             )
         )
     return cards
+
+
+def _echoes(profile: Profile, share: str, chosen: list[str]) -> bool:
+    """Whether a share says again what a chosen one says: the same share in every segment, as
+    "OnlineSecurity = No internet service" repeats "InternetService = No" (the same customers)."""
+    values = profile.summary[share].to_numpy(dtype=float)
+    return any(np.allclose(values, profile.summary[other].to_numpy(dtype=float), equal_nan=True) for other in chosen)
+
+
+def _outcomes(profile: Profile, segment: int, n: int) -> list[CardFeature]:
+    """A feature per column profiled but not segmented on: a yes/no outcome's rate, a number's average,
+    a category's value that differs most from all customers."""
+    found = []
+    z = profile.top_differences(segment, n=len(profile.overall)).set_index("Feature")
+    for column in profile.described[:n]:
+        if column in profile.numbers:
+            feature = column
+        else:
+            feature = profile.yes_share(column)
+            if feature is None:
+                candidates = [f for f in profile.values_of(column) if f in z.index]
+                if not candidates:
+                    continue
+                feature = max(candidates, key=lambda f: abs(z.loc[f, "Difference (SD)"]))
+        if feature not in z.index:
+            continue
+        row = z.loc[feature]
+        found.append(
+            _with_words(
+                CardFeature(
+                    feature,
+                    float(row["Segment"]),
+                    float(row["All customers"]),
+                    float(row["Index"]),
+                    float(row["Difference (SD)"]),
+                    feature not in profile.numbers,
+                    "",
+                ),
+                profile,
+                outcome=True,
+            )
+        )
+    return found
 
 
 _UNITS = re.compile(r"\s*[\(\[].*?[\)\]]\s*")
 _YES_NO = {"yes", "no", "true", "false", "y", "n", "0", "1"}
 
 
-def _with_phrase(feature: CardFeature) -> CardFeature:
-    return CardFeature(**{**feature.__dict__, "phrase": _phrase(feature)})
+def _with_words(feature: CardFeature, profile: Profile, *, outcome: bool = False) -> CardFeature:
+    column = profile.source(feature.feature)
+    return CardFeature(
+        **{
+            **feature.__dict__,
+            "phrase": _phrase(feature),
+            "quote": _quote(feature, profile, outcome=outcome),
+            "column": column,
+        }
+    )
+
+
+def _quote(feature: CardFeature, profile: Profile, *, outcome: bool) -> str:
+    """The feature's values in units: what a marketer would write on a slide."""
+    if not feature.is_share:
+        name = feature.feature
+        if name.endswith(" (days before latest)"):
+            column = name.removesuffix(" (days before latest)")
+            return (
+                f"{column}: on average {amount(feature.value)} days before the latest date "
+                f"(all customers {amount(feature.average)})"
+            )
+        return f"Average {name} {amount(feature.value)} (all customers {amount(feature.average)})"
+    column, value = profile.shares.get(feature.feature) or feature.feature.rsplit(" = ", 1)
+    column = profile.source(column) if column.endswith(" (code)") else column
+    if outcome and profile.yes_share(column) == feature.feature:
+        return f"{column} rate {percent(feature.value)} (all customers {percent(feature.average)})"
+    return f"{percent(feature.value)} {column} = {value} (all customers {percent(feature.average)})"
 
 
 def _phrase(feature: CardFeature) -> str:

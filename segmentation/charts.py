@@ -30,12 +30,16 @@ from .fit import Segmentation
 from .stability import UNSTABLE_JACCARD, Stability
 from .sweep import Sweep
 from .transitions import Transitions
+from .units import amount, percent
 
 __all__ = [
     "PLOT_ROWS",
     "axis_choices",
     "SEGMENT_COLOURS",
     "card_figure",
+    "column_figure",
+    "component_titles",
+    "criteria_caption",
     "criteria_figure",
     "elbow_figure",
     "index_figure",
@@ -118,12 +122,13 @@ def criteria_figure(sweep: Sweep, *, selected_k: int | None = None) -> go.Figure
     """Silhouette, Calinski-Harabasz and Davies-Bouldin against K, as three small charts."""
     frame = sweep.frame()
     panels = [
-        ("Silhouette", "higher is better", True),
-        ("Calinski-Harabasz", "higher is better", True),
-        ("Davies-Bouldin", "lower is better", False),
+        ("Silhouette", "higher is better"),
+        ("Calinski-Harabasz", "higher is better"),
+        ("Davies-Bouldin", "lower is better"),
     ]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[f"{name} ({hint})" for name, hint, _ in panels])
-    for col, (name, _, higher) in enumerate(panels, start=1):
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[f"{name} ({hint})" for name, hint in panels])
+    bests = sweep.best_by_criterion()
+    for col, (name, _) in enumerate(panels, start=1):
         values = frame[name]
         fig.add_trace(
             go.Scatter(
@@ -137,8 +142,8 @@ def criteria_figure(sweep: Sweep, *, selected_k: int | None = None) -> go.Figure
             row=1,
             col=col,
         )
-        if values.notna().any():
-            best = int(frame.loc[values.idxmax() if higher else values.idxmin(), "K"])
+        best = bests[name]
+        if best is not None:
             fig.add_trace(
                 go.Scatter(
                     x=[best],
@@ -156,6 +161,18 @@ def criteria_figure(sweep: Sweep, *, selected_k: int | None = None) -> go.Figure
     fig.update_xaxes(dtick=1, title_text="K")
     fig.update_layout(showlegend=False, height=320, margin={"l": 10, "r": 10, "t": 50, "b": 10})
     return fig
+
+
+def criteria_caption(sweep: Sweep) -> str:
+    """What the stars of :func:`criteria_figure` say, and why the suggestion follows only two criteria."""
+    best = sweep.best_by_criterion()
+    stars = ", ".join(f"{name} at K={k}" for name, k in best.items() if k is not None)
+    if not stars:
+        return "The criteria need at least two segments."
+    return (
+        f"★ marks each criterion's best K in this range: {stars}. The suggestion follows the elbow of the SSE "
+        "curve and the silhouette; Calinski-Harabasz and Davies-Bouldin are a second opinion."
+    )
 
 
 def _highlight(fig: go.Figure, sweep: Sweep, selected_k: int | None, values: pd.Series) -> None:
@@ -233,8 +250,7 @@ def scatter_3d(
         position = np.searchsorted(prepared.rows, rows)
         pca = PCA(n_components=3, random_state=0).fit(X)
         coords = pca.transform(X[position])
-        share = pca.explained_variance_ratio_
-        titles = [f"Component {i + 1} ({share[i]:.0%} of the variation)" for i in range(3)]
+        titles = component_titles(prepared, pca)
         data = pd.DataFrame(coords, columns=titles)
     else:
         if axes is None:
@@ -270,44 +286,126 @@ def scatter_3d(
                     marker={"size": 7, "symbol": "diamond", "color": "black", "opacity": 0.9},
                 )
             )
+    axis = {"title": {"font": {"size": 12}}, "tickfont": {"size": 10}}
     fig.update_layout(
-        legend={"title": "Segment", "itemsizing": "constant"},
-        margin={"l": 0, "r": 0, "t": 10, "b": 0},
-        scene={"xaxis_title": titles[0], "yaxis_title": titles[1], "zaxis_title": titles[2]},
+        # The legend under the chart leaves the scene the full width, so the axis titles fit.
+        legend={"title": "Segment", "itemsizing": "constant", "orientation": "h", "yanchor": "top", "y": -0.02},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        scene={
+            "xaxis": {**axis, "title": {**axis["title"], "text": titles[0]}},
+            "yaxis": {**axis, "title": {**axis["title"], "text": titles[1]}},
+            "zaxis": {**axis, "title": {**axis["title"], "text": titles[2]}},
+            # A step back from Plotly's default view keeps the axis titles inside the frame.
+            "camera": {"eye": {"x": 1.6, "y": 1.6, "z": 1.1}},
+        },
     )
     return fig, len(rows)
 
 
-def index_figure(profile: Profile, *, columns: list[str] | None = None) -> go.Figure:
-    """A heatmap of each segment's index against the average (100 = average), with the values."""
-    index = profile.index if columns is None else profile.index[columns]
-    index = index.dropna(axis=1, how="all")
+def component_titles(prepared, pca: PCA, *, columns: int = 2) -> list[str]:
+    """Each principal component named by the columns it weighs most, with their sign.
+
+    ``"PC1 (31%): Annual Income (k$) +, Spending Score (1-100) −"``: customers high on PC1 have a high
+    income and a low spending score; the percentage is the share of the variation it carries. A
+    category column counts once, by its strongest value (``"Contract: Two year +"``).
+    """
+    column_of = {feature: report.column for report in prepared.reports for feature in report.features}
+    titles = []
+    for i, (loading, share) in enumerate(zip(pca.components_, pca.explained_variance_ratio_, strict=True)):
+        parts, seen = [], set()
+        for j in np.argsort(-np.abs(loading), kind="stable"):
+            feature = prepared.feature_names[j]
+            if column_of.get(feature, feature) in seen:
+                continue
+            seen.add(column_of.get(feature, feature))
+            parts.append(f"{plain(feature)} {'+' if loading[j] > 0 else '−'}")
+            if len(parts) == columns:
+                break
+        titles.append(f"PC{i + 1} ({share:.0%}): {', '.join(parts)}")
+    return titles
+
+
+#: The index heatmap's colours run from 0 to this (100 = average in white); higher indexes take the
+#: darkest colour and keep their number, so one rare value cannot wash out every other cell.
+INDEX_COLOUR_MAX = 200
+#: With more columns than this, the heatmap shows those that set the segments apart most.
+INDEX_COLUMNS = 12
+
+
+def index_figure(profile: Profile, *, columns: list[str] | None = None, limit: int = INDEX_COLUMNS) -> go.Figure:
+    """A heatmap of each segment's index against the average (100 = average), with the values.
+
+    Parameters
+    ----------
+    profile : Profile
+    columns : list of str, optional
+        Profile columns to show (``"Age"``, ``"Gender = Female"``). By default every one, or, when
+        there are more than ``limit``, the ``limit`` that tell the segments apart best: the columns
+        in :meth:`Profile.key_columns` order, a yes/no column by its "yes", a category by the values
+        whose index is furthest from 100.
+    limit : int, default 12
+    """
+    if columns is None:
+        columns = list(profile.index.columns)
+        if len(columns) > limit:
+            columns = _telling_columns(profile, limit)
+    index = profile.index[columns].dropna(axis=1, how="all")
     labels = [plain(segment_label(s, profile.names[s - 1])) for s in index.index]
     values = index.to_numpy(dtype=float)
-    text = np.where(np.isnan(values), "", np.vectorize(lambda v: f"{v:.0f}")(np.nan_to_num(values)))
-    spread = np.nanmax(np.abs(values - 100)) if np.isfinite(values).any() else 1.0
+    text = np.where(np.isnan(values), "", np.vectorize(lambda v: f"{v:,.0f}")(np.nan_to_num(values)))
     fig = go.Figure(
         go.Heatmap(
-            z=values,
+            z=np.clip(values, 0, INDEX_COLOUR_MAX),
             x=[plain(column) for column in index.columns],
             y=labels,
             text=text,
             texttemplate="%{text}",
             colorscale="RdBu",
             zmid=100,
-            zmin=100 - spread,
-            zmax=100 + spread,
-            colorbar={"title": "Index"},
-            hovertemplate="%{y}<br>%{x}: index %{z:.0f}<extra></extra>",
+            zmin=0,
+            zmax=INDEX_COLOUR_MAX,
+            colorbar={
+                "title": "Index",
+                "tickvals": [0, 50, 100, 150, INDEX_COLOUR_MAX],
+                "ticktext": ["0", "50", "100 (average)", "150", f"{INDEX_COLOUR_MAX}+"],
+            },
+            hovertemplate="%{y}<br>%{x}: index %{text}<extra></extra>",
         )
     )
     fig.update_layout(
-        height=120 + 48 * len(labels),
+        height=160 + 48 * len(labels),
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         yaxis={"autorange": "reversed"},
-        xaxis={"side": "top"},
+        xaxis={"side": "top", "tickangle": -35 if len(index.columns) > 6 else 0},
     )
     return fig
+
+
+def _telling_columns(profile: Profile, limit: int) -> list[str]:
+    chosen: list[str] = []
+    for column in profile.key_columns():
+        if column in profile.numbers:
+            candidates = [column]
+        elif profile.yes_share(column) is not None:
+            candidates = [profile.yes_share(column)]
+        else:
+            values = profile.values_of(column)
+            apart = (profile.index[values] - 100).abs().max().fillna(0)
+            candidates = [v for v in apart.sort_values(ascending=False, kind="stable").index if apart[v] >= 25][:3]
+            # Two values that always add up to 100% say the same thing twice.
+            candidates = candidates[:1] if len(values) == 2 else candidates
+        # A value held by the same customers as one already shown ("No internet service" in every
+        # service column) would only repeat its row.
+        candidates = [c for c in candidates if c in profile.index.columns and not _repeats(profile, c, chosen)]
+        chosen += candidates[: limit - len(chosen)]
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def _repeats(profile: Profile, column: str, chosen: list[str]) -> bool:
+    values = profile.summary[column].to_numpy(dtype=float)
+    return any(np.allclose(values, profile.summary[c].to_numpy(dtype=float), equal_nan=True) for c in chosen)
 
 
 def sizes_figure(profile: Profile) -> go.Figure:
@@ -332,6 +430,174 @@ def sizes_figure(profile: Profile) -> go.Figure:
         xaxis_title="Customers",
     )
     return fig
+
+
+#: A category column's chart shows at most this many values (the most common overall).
+COLUMN_VALUES = 8
+
+
+def column_figure(profile: Profile, column: str, *, segmentation: Segmentation | None = None) -> go.Figure:
+    """One column across the segments, in the column's own units, each segment in its colour.
+
+    * a number: a box per segment (the middle half of its customers, the median, whiskers from the
+      5th to the 95th percentile, the mean as a dashed line), or the mean as a bar without
+      ``segmentation``; a dotted line marks the average of all customers;
+    * a yes/no column (``Churn``): the share of "yes" in each segment, against all customers;
+    * a category: the share of each segment holding each value (the :data:`COLUMN_VALUES` most
+      common values), with all customers as black diamonds.
+
+    Parameters
+    ----------
+    profile : Profile
+    column : str
+        A profiled column, as in ``profile.importance["Column"]`` (numbers by name, a category once).
+    segmentation : Segmentation, optional
+        The customers behind ``profile``, for the boxes of a number column.
+    """
+    names = profile.names
+    segments = list(profile.summary.index)
+    # Short labels: two charts side by side must leave room for the bars.
+    labels = [_short(segment_label(s, names[s - 1])) for s in segments]
+    colours = [_colour(s - 1) for s in segments]
+    if column in profile.numbers:
+        fig = _number_figure(profile, column, labels, colours, segmentation)
+        title = column.replace(" (days before latest)", ": days before the latest date")
+    elif profile.yes_share(column) is not None:
+        share = profile.yes_share(column)
+        values = profile.summary[share]
+        fig = go.Figure(
+            go.Bar(
+                x=values * 100,
+                y=labels,
+                orientation="h",
+                marker={"color": colours},
+                text=[percent(v) for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            )
+        )
+        _all_customers_line(fig, 100 * profile.overall[share], percent(profile.overall[share]))
+        fig.update_xaxes(title="% of the segment", ticksuffix="%", range=[0, 100 * values.max() * 1.2])
+        fig.update_yaxes(autorange="reversed")
+        fig.update_layout(height=90 + 42 * len(labels))
+        title = f"{column}: share with {profile.shares[share][1]}"
+    else:
+        fig = _category_figure(profile, column, colours)
+        title = f"{column}: share of each segment with each value"
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        showlegend=column not in profile.numbers and profile.yes_share(column) is None,
+        margin={"l": 10, "r": 30, "t": 40, "b": 10},
+    )
+    return fig
+
+
+def _number_figure(profile, column, labels, colours, segmentation) -> go.Figure:
+    fig = go.Figure()
+    if segmentation is None:
+        means = profile.summary[column]
+        fig.add_trace(
+            go.Bar(
+                x=means,
+                y=labels,
+                orientation="h",
+                marker={"color": colours},
+                text=[amount(v) for v in means],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: average %{text}<extra></extra>",
+            )
+        )
+    else:
+        values = _numbers(segmentation.prepared, column)
+        members = segmentation.segmented
+        for segment, label, colour in zip(profile.summary.index, labels, colours, strict=True):
+            chosen = values[members & (segmentation.labels == segment)]
+            chosen = chosen[np.isfinite(chosen)]
+            if not len(chosen):
+                continue
+            low, q1, median, q3, high = np.percentile(chosen, [5, 25, 50, 75, 95])
+            fig.add_trace(
+                go.Box(
+                    y=[label],
+                    q1=[q1],
+                    median=[median],
+                    q3=[q3],
+                    lowerfence=[low],
+                    upperfence=[high],
+                    mean=[chosen.mean()],
+                    orientation="h",
+                    name=segment_label(segment, profile.names[segment - 1]),
+                    marker={"color": colour},
+                    line={"color": colour},
+                    fillcolor=_with_alpha(colour, 0.35),
+                    boxpoints=False,
+                    hoverinfo="x+name",
+                )
+            )
+    _all_customers_line(fig, profile.overall[column], amount(profile.overall[column]))
+    fig.update_xaxes(title=column.replace(" (days before latest)", " (days before the latest date)"))
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
+    fig.update_layout(height=90 + 42 * len(labels))
+    return fig
+
+
+def _category_figure(profile, column, colours) -> go.Figure:
+    shares = profile.values_of(column)
+    shares = sorted(shares, key=lambda c: -profile.overall[c])[:COLUMN_VALUES]
+    values = [profile.shares[c][1] for c in shares]
+    fig = go.Figure()
+    for segment, colour in zip(profile.summary.index, colours, strict=True):
+        row = profile.summary.loc[segment, shares]
+        fig.add_trace(
+            go.Bar(
+                x=row * 100,
+                y=values,
+                orientation="h",
+                name=segment_label(segment, profile.names[segment - 1]),
+                marker={"color": colour},
+                customdata=[percent(v) for v in row],
+                hovertemplate="%{y}: %{customdata}",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=profile.overall[shares] * 100,
+            y=values,
+            mode="markers",
+            name="All customers",
+            marker={"symbol": "diamond", "size": 10, "color": "black"},
+            customdata=[percent(v) for v in profile.overall[shares]],
+            hovertemplate="All customers<br>%{y}: %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="% of the segment", ticksuffix="%", rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(
+        barmode="group",
+        height=110 + len(values) * (14 * len(colours) + 18),
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12 - 0.6 / max(len(values), 1)},
+    )
+    return fig
+
+
+def _short(label: str, limit: int = 30) -> str:
+    """A label cut to ``limit`` characters with an ellipsis (the legend and the tables have it in full)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def _all_customers_line(fig: go.Figure, x: float, text: str) -> None:
+    fig.add_vline(x=x, line={"color": "#333", "dash": "dot", "width": 1.5}, layer="above")
+    fig.add_annotation(
+        x=x,
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text=f"all customers: {text}",
+        showarrow=False,
+        font={"size": 11, "color": "#333"},
+    )
 
 
 def axis_choices(profile: Profile) -> list[str]:
@@ -423,8 +689,10 @@ def sankey_figure(
 ) -> go.Figure:
     """How customers move between the segments at two K, as a Sankey diagram.
 
-    Segments at ``k_from`` on the left, at ``k_to`` on the right, each in its segment colour and in
-    segment order from the top; every flow has the colour of the segment it leaves.
+    Segments at ``k_from`` on the left, in their segment colours and in segment order from the top;
+    every flow has the colour of the segment it leaves. A segment on the right takes the colour of
+    the left segment it matches (most customers in common, one to one), and a colour no left
+    segment has when it matches none: one colour, one group of customers, on both sides.
     """
     names_from = transitions.names_from if names_from is None else names_from
     names_to = transitions.names_to if names_to is None else names_to
@@ -432,7 +700,7 @@ def sankey_figure(
     k_from, k_to = counts.shape
     labels = [plain(segment_label(s, n)) for s, n in enumerate(names_from, start=1)]
     labels += [plain(segment_label(s, n)) for s, n in enumerate(names_to, start=1)]
-    colours = [_colour(s) for s in range(k_from)] + [_colour(s) for s in range(k_to)]
+    colours = [_colour(s) for s in range(k_from)] + _matched_colours(counts)
     sources, targets = np.nonzero(counts)
     # Nodes stacked in segment order (1 on top), so the picture reads like the segment list.
     y = np.r_[_stacked(counts.sum(axis=1)), _stacked(counts.sum(axis=0))]
@@ -470,36 +738,78 @@ def sankey_figure(
     return fig
 
 
+#: Index bars on the cards stop here (a rare value 40 times as common in a segment would flatten the rest).
+CARD_INDEX_MAX = 300
+
+
 def card_figure(card: Card) -> go.Figure:
-    """A segment card's small bar chart: each top feature's index against the average (100)."""
+    """A segment card's small bar chart: each top feature's index against the average (100).
+
+    Each bar is labelled with the values in the column's units (``"54 vs 39"``, ``"62% vs 16%"``)
+    beside the bar, and the dashed average line runs behind the bars and their labels.
+    """
     features = [f for f in card.features if np.isfinite(f.index)]
     colour = _colour(card.segment - 1)
+    shown = [min(f.index, CARD_INDEX_MAX) for f in features]
     fig = go.Figure(
         go.Bar(
-            x=[f.index for f in features],
-            y=[plain(f.feature.replace(" (days before latest)", " (days ago)")) for f in features],
+            x=shown,
+            y=[plain(_short(f.feature.replace(" (days before latest)", " (days ago)"), 26)) for f in features],
             orientation="h",
             marker={"color": colour},
-            text=[f"{f.index:.0f}" for f in features],
-            textposition="auto",
-            hovertemplate="%{y}: index %{x:.0f} (100 = average)<extra></extra>",
+            text=[_versus(f) for f in features],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=[f"{f.index:,.0f}" for f in features],
+            hovertemplate="%{y}: %{text}<br>index %{customdata} (100 = average)<extra></extra>",
         )
     )
-    fig.add_vline(x=100, line={"color": "#555", "dash": "dash"}, annotation_text="average", annotation_position="top")
+    fig.add_vline(x=100, line={"color": "#555", "dash": "dash", "width": 1}, layer="below")
+    fig.add_annotation(
+        x=100, y=1, yref="paper", yanchor="bottom", text="average", showarrow=False, font={"size": 11, "color": "#555"}
+    )
+    longest = max([len(_versus(f)) for f in features], default=0)
     fig.update_layout(
         # No title: the card around the chart names the segment.
-        height=70 + 36 * max(len(features), 1),
+        height=90 + 34 * max(len(features), 1),
         margin={"l": 10, "r": 10, "t": 24, "b": 10},
         yaxis={"autorange": "reversed"},
-        xaxis={"title": "Index (100 = average)", "rangemode": "tozero"},
+        xaxis={
+            "title": {"text": "Index (100 = average)"},
+            # Room on the right for the longest label beside the longest bar.
+            "range": [0, max([*shown, 100]) * (1.15 + 0.03 * longest)],
+            "showgrid": False,
+        },
         showlegend=False,
+        uniformtext={"minsize": 10, "mode": "show"},
     )
     return fig
+
+
+def _versus(feature) -> str:
+    """A card feature's segment value against all customers, in units: ``"54 vs 39"``, ``"62% vs 16%"``."""
+    if feature.is_share:
+        return f"{percent(feature.value)} vs {percent(feature.average)}"
+    return f"{amount(feature.value)} vs {amount(feature.average)}"
 
 
 def _colour(position: int) -> str:
     """Colour of the segment at ``position`` (0 = segment 1)."""
     return SEGMENT_COLOURS[position % len(SEGMENT_COLOURS)]
+
+
+def _matched_colours(counts: np.ndarray) -> list[str]:
+    """Colours of the right-hand segments of a K-vs-K table: the matched left segment's, else a new one."""
+    from scipy.optimize import linear_sum_assignment
+
+    k_from, k_to = counts.shape
+    left, right = linear_sum_assignment(counts, maximize=True)
+    colours: list[str | None] = [None] * k_to
+    for i, j in zip(left, right, strict=True):
+        if counts[i, j] > 0:
+            colours[j] = _colour(i)
+    fresh = (_colour(p) for p in range(k_from, k_from + k_to + len(SEGMENT_COLOURS)) if _colour(p) not in colours)
+    return [c if c is not None else next(fresh) for c in colours]
 
 
 def _with_alpha(colour: str, alpha: float) -> str:

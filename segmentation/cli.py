@@ -6,7 +6,7 @@
                                  [--stability [--resamples 10]]
     python -m segmentation segment FILE --k K [prep options] [--seed 0] [--out LABELLED.csv]
                                    [--summary SUMMARY.csv] [--config RUN.json] [--json]
-                                   [--unusual] [--cards CARDS.html]
+                                   [--unusual] [--cards CARDS.html] [--report REPORT.html]
     python -m segmentation compare FILE --k K --k2 K2 [prep options] [--seed 0] [--json]
     python -m segmentation score NEW.csv --model RUN.json [--out LABELLED.csv] [--json]
     python -m segmentation sql --model RUN.json --table TABLE [--dialect duckdb|postgres|bigquery|snowflake|spark]

@@ -18,10 +18,12 @@ from .errors import DataError
 from .export import cards_html, scored_csv, summary_csv
 from .fit import fit
 from .load import load_table
+from .options import K_LIMIT
+from .report import report_html, reproduce_command
 from .runfile import read_run_file, run_config_json
 from .scoring import score
 from .sql import scoring_sql
-from .stability import stability_ks, stability_sweep
+from .stability import stability, stability_by_default, stability_ks, stability_sweep
 from .sweep import sweep
 from .transitions import transitions
 from .unusual import unusual_customers
@@ -197,6 +199,8 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.engine == "spark":
         if args.unusual:
             raise DataError("--unusual runs with --engine python only; drop one of the two.")
+        if args.report:
+            raise DataError("--report runs with --engine python only; drop one of the two.")
         logs.refuse_log_options(args)
         with spark.session(args) as session:
             return _segment_with_spark(args, session, stdout)
@@ -215,12 +219,35 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         write_whole(args.config, run_config_json(segmentation, profile=profile))
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
+    _write_report(args, segmentation, profile, written, stderr)
     if not args.json:
         logs.print_log(customers, stdout)
     _print_segments(args, prepared, segmentation, profile, written, stdout, extra=extra)
     if not args.json:
         logs.print_rfm(customers, segmentation, stdout)
     return EXIT_OK
+
+
+def _write_report(args: argparse.Namespace, segmentation, profile, written: list[str], stderr: TextIO) -> None:
+    """The HTML report, with the criteria of K=2..10 (or up to K) around the chosen K, and its stability."""
+    if not args.report:
+        return
+    k = segmentation.k
+    progress = None if args.json else _progress_printer(stderr, "Report: trying K for comparison")
+    k_min, k_max = min(2, k), min(max(10, k), K_LIMIT)
+    compared = sweep(segmentation.prepared, k_min=k_min, k_max=k_max, random_state=args.seed, on_progress=progress)
+    checked = []
+    if k > 1 and stability_by_default(segmentation.prepared.n_segmented):
+        checked = [stability(segmentation.prepared, k, random_state=args.seed, reference=segmentation)]
+    page = report_html(
+        segmentation,
+        profile=profile,
+        sweep=compared,
+        stability=checked,
+        command=reproduce_command(segmentation, file=str(args.file)),
+    )
+    write_whole(args.report, page)
+    written.append(f"report: {args.report}")
 
 
 def _write_cards(args: argparse.Namespace, profile, written: list[str]) -> None:

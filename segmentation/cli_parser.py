@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     segment_parser.add_argument(
         "--cards", type=Path, metavar="CARDS.html", help="write one card per segment to this HTML page"
     )
+    segment_parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="REPORT.html",
+        help="write a self-contained report to this HTML file: the columns, how K compares with K=2..10 "
+        "(and stability), each segment in the file's units, the unusual customers and the settings",
+    )
     add_common_options(segment_parser)
     add_engine_options(segment_parser)
 

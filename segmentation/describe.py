@@ -24,7 +24,7 @@ from .columns import truth
 from .fit import Segmentation
 from .pipeline import code_feature
 
-__all__ = ["Profile", "describe", "segment_names"]
+__all__ = ["Profile", "describe", "profile_table", "segment_names"]
 
 #: A difference counts as notable from this many (overall) standard deviations.
 NOTABLE_Z = 0.5
@@ -34,6 +34,8 @@ DOMINANT_SHARE = 0.75
 PROFILE_CATEGORIES = 20
 
 _UNITS = re.compile(r"\s*[\(\[].*?[\)\]]\s*")
+_DAYS = " (days before latest)"
+_CODE = " (code)"
 #: The value standing for "not the code" in a number column's code share.
 OTHER_VALUE = "other value"
 _AGE = re.compile(r"\bage\b", re.IGNORECASE)
@@ -87,6 +89,64 @@ class Profile:
         """The same profile with segment names replaced (e.g. typed by the user)."""
         names = tuple(str(n) for n in names)
         return replace(self, names=names, summary=self.summary.assign(Name=list(names)))
+
+    @property
+    def numbers(self) -> list[str]:
+        """The profiled number columns (dates as ``"X (days before latest)"``), in file order."""
+        return list(self.medians.columns)
+
+    def source(self, column: str) -> str:
+        """The file's column behind a profile column: ``"Gender = Female"`` -> ``"Gender"``,
+        ``"Joined (days before latest)"`` -> ``"Joined"``, ``"pdays (code)"`` -> ``"pdays"``."""
+        if column in self.shares:
+            column = self.shares[column][0]
+        return column.removesuffix(_DAYS).removesuffix(_CODE)
+
+    def values_of(self, column: str) -> list[str]:
+        """The share columns of a category column, in the summary's order: ``["Gender = Female", ...]``."""
+        return [share for share, (source, _) in self.shares.items() if source == column]
+
+    def yes_share(self, column: str) -> str | None:
+        """For a yes/no column (Churn: Yes/No, SeniorCitizen: 0/1), the share column of its "yes" value."""
+        values = {value: share for share, (source, value) in self.shares.items() if source == column}
+        if len(values) == 2 and {truth(v) for v in values} == {False, True}:
+            return next(share for value, share in values.items() if truth(value))
+        return None
+
+    def key_columns(self, n: int | None = None, *, min_strength: float = 0.0) -> list[str]:
+        """The profiled columns that set the segments apart most (``importance`` order), at most ``n``.
+
+        Columns as in ``importance["Column"]``: numbers by name, a category column once.
+        """
+        ranked = self.importance.loc[self.importance["Strength"] >= min_strength, "Column"].tolist()
+        return ranked if n is None else ranked[:n]
+
+    @property
+    def described(self) -> list[str]:
+        """The profiled columns the segments were not formed on (outcomes such as churn), strongest first."""
+        if self.segmenting is None:
+            return []
+        return [c for c in self.importance["Column"] if self.source(c) not in self.segmenting]
+
+    def by_column(self) -> pd.DataFrame:
+        """The profile turned on its side, for reading: one row per number column (its average) and per
+        category value (its share), ``All customers`` then one column per segment.
+
+        The rows of the columns that set the segments apart most come first; ``Measure`` says whether
+        a row is an ``"average"`` or a ``"share"`` (0..1).
+        """
+        order = {column: rank for rank, column in enumerate(self.importance["Column"])}
+        rows = sorted(self.overall.index, key=lambda c: order.get(self._importance_name(c), len(order)))
+        frame = self.summary[rows].T
+        frame.columns = list(self.summary.index)
+        frame.insert(0, "All customers", self.overall[rows])
+        frame.insert(0, "Measure", ["average" if c in self.medians.columns else "share" for c in rows])
+        frame.index.name = "Column"
+        return frame
+
+    def _importance_name(self, column: str) -> str:
+        """The ``importance`` row of a profile column: a share counts under its category column."""
+        return self.shares[column][0] if column in self.shares else column
 
     def top_differences(self, segment: int, n: int = 5) -> pd.DataFrame:
         """The ``n`` columns that set ``segment`` apart most, with its value, the average and the index."""
@@ -158,6 +218,49 @@ def describe(segmentation: Segmentation, *, names: list[str] | tuple[str, ...] |
         raise ValueError(f"names must have {k} entries, not {len(chosen)}")
     summary.insert(0, "Name", list(chosen))
     return replace(profile, names=chosen, summary=summary)
+
+
+def profile_table(profile: Profile, *, statistic: str = "mean") -> pd.DataFrame:
+    """The profile as text to read: each number in its column's units, each share as a percentage.
+
+    One row per number column and per category value, the columns that set the segments apart most
+    first (see :meth:`Profile.by_column`); ``Measure`` says what a row holds, then ``All customers``
+    and one column per segment, headed ``"1 · name"``.
+
+    Parameters
+    ----------
+    profile : Profile
+    statistic : {"mean", "median"}, default "mean"
+        ``"median"`` gives the medians of the number columns only.
+
+    Returns
+    -------
+    DataFrame of str
+
+    Examples
+    --------
+    >>> from segmentation import load_table, prepare, fit
+    >>> table = load_table(b"Income,Club\\n15,yes\\n16,yes\\n17,no\\n90,no\\n95,no\\n9999,no\\n")
+    >>> profile_table(describe(fit(prepare(table), 2))).iloc[:, :3].to_numpy().tolist()
+    [['average', '1,705', '47'], ['share', '67%', '60%'], ['share', '33%', '40%']]
+    """
+    from .units import amount, percent
+
+    labels = [f"{segment} · {name}" for segment, name in zip(profile.summary.index, profile.names, strict=True)]
+    if statistic == "median":
+        frame = profile.medians.T.map(amount)
+        frame.columns = labels
+        frame.index.name = "Column"
+        return frame
+    if statistic != "mean":
+        raise ValueError(f"statistic must be 'mean' or 'median', not {statistic!r}")
+    wide = profile.by_column()
+    text = wide.drop(columns="Measure").astype(object)
+    for row, measure in wide["Measure"].items():
+        text.loc[row] = [amount(v) if measure == "average" else percent(v) for v in wide.loc[row].drop("Measure")]
+    text.columns = ["All customers", *labels]
+    text.insert(0, "Measure", wide["Measure"])
+    return text
 
 
 def segment_names(profile: Profile) -> tuple[str, ...]:

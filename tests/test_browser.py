@@ -206,7 +206,7 @@ def test_clusters_page_draws_the_3d_scatter_legend_and_table(page):
     box = canvas.bounding_box()
     assert box["width"] > 300 and box["height"] > 300
     assert drawn_colours(page, canvas) > 50  # thousands of coloured points, not an empty canvas
-    legend = page.locator(".js-plotly-plot .legend .traces")
+    legend = page.locator(".js-plotly-plot").first.locator(".legend .traces")  # the 3D view, the first chart
     assert legend.count() == k
     assert legend.first.text_content().startswith("1 · ")
     names = page.locator("[data-testid=stDataFrame] table[role=grid]").first
@@ -357,3 +357,98 @@ def test_names_with_markup_or_web_addresses_show_as_text(page, tmp_path):
     assert page.evaluate(LINKS_TO_EXAMPLE) == [], legend_and_axes
     assert page.locator(".js-plotly-plot b, .js-plotly-plot [style*='font-weight:bold']").count() == 0
     assert page.console_errors == []
+
+
+def range_thumbs(page):
+    """The two handles of the "Range of K to try" slider."""
+    return page.locator("[data-testid=stSlider]").filter(has_text="Range of K to try").locator("input[type=range]")
+
+
+def k_slider(page):
+    return page.locator("[data-testid=stSlider]").filter(has_text="Number of segments (K)").locator("input[type=range]")
+
+
+def test_two_moves_in_a_row_of_the_range_slider_both_take_effect(page):
+    go_to(page, "2 · Number of segments")
+    upper = range_thumbs(page).nth(1)
+    assert upper.input_value() == "10"
+    for expected in (11, 12):
+        upper.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(600)
+        wait_idle(page)
+        upper = range_thumbs(page).nth(1)
+        assert upper.input_value() == str(expected)
+        sse = plot_data(page, 0)
+        assert sse[0]["x"] == list(range(2, expected + 1))
+    # One slider, not a greyed copy of it under the new one.
+    assert page.locator("[data-testid=stSlider]").filter(has_text="Range of K to try").count() == 1
+    assert errors_on_page(page) == [] and page.console_errors == []
+
+
+def test_after_a_k_move_the_sidebar_advice_and_charts_show_the_new_k(page):
+    go_to(page, "2 · Number of segments")
+    thumb = k_slider(page)
+    k = int(thumb.input_value())
+    assert f"K = {k}" in sidebar_text(page)
+    thumb.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(600)
+    wait_idle(page)
+    moved = k + 1
+    assert int(k_slider(page).input_value()) == moved
+    assert f"K = {moved}" in sidebar_text(page) and f"K = {k}" not in sidebar_text(page)
+    assert f"You chose K = {moved}" in page.locator("[data-testid=stMain]").inner_text()
+    assert next(t for t in plot_data(page, 0) if t["name"] == "your K")["x"] == [moved]
+    shapes = page.evaluate("() => document.querySelectorAll('.js-plotly-plot')[1].layout.shapes.map(s => s.x0)")
+    assert shapes == [moved, moved, moved]
+    go_to(page, "3 · Segments")
+    assert page.locator("h1").first.inner_text() == f"Your {moved} segments"
+    assert f"K = {moved}" in sidebar_text(page)
+
+
+def test_the_report_downloads_from_the_app_and_opens_offline_with_its_charts(chromium, page, tmp_path):
+    go_to(page, "3 · Segments")
+    k = int(page.locator("h1").first.inner_text().split()[1])
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Report (HTML)").click()
+    download = info.value
+    assert download.suggested_filename == f"sample_customers_segments_K{k}_report.html"
+    report = tmp_path / download.suggested_filename
+    download.save_as(report)
+
+    offline = chromium.new_context(offline=True)
+    reader = offline.new_page()
+    requests, errors = [], []
+    reader.on("pageerror", lambda error: errors.append(str(error)))
+    reader.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file://")
+            else (requests.append(route.request.url), route.abort())
+        ),
+    )
+    reader.goto(report.as_uri())
+    reader.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
+    drawn = reader.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => (p._fullData || []).length)"
+    )
+    text = reader.inner_text("body")
+    offline.close()
+    assert requests == [] and errors == []
+    assert len(drawn) >= 10 and all(n > 0 for n in drawn)
+    for segment in range(1, k + 1):
+        assert f"Segment {segment}: " in text
+    assert "Average Age " in text and "Settings to reproduce" in text
+
+
+def test_the_running_indicator_shows_while_a_page_computes(page):
+    go_to(page, "2 · Number of segments")
+    upper = range_thumbs(page).nth(1)
+    upper.focus()
+    page.keyboard.press("End")  # K up to 30: twenty new K to try, several seconds
+    page.wait_for_selector("[data-testid=stStatusWidgetRunningIcon]", timeout=20_000)
+    assert page.locator("[data-testid=stStatusWidget]").get_by_text("Stop").count() == 1
+    wait_idle(page)
+    assert range_thumbs(page).nth(1).input_value() == "30"

@@ -79,7 +79,15 @@ def test_principal_components_put_each_customer_in_their_segments_trace(segmente
     for segment, trace in enumerate(segment_traces(figure), start=1):
         assert trace.marker.color == SEGMENT_COLOURS[segment - 1]
         np.testing.assert_allclose(points(trace), customers(coordinates, segmented.labels == segment), atol=1e-9)
-    assert figure.layout.scene.xaxis.title.text.startswith("Component 1 (")
+    # Each axis is named by the columns it weighs most, with their sign.
+    pca = PCA(n_components=3, random_state=0).fit(X)
+    title = figure.layout.scene.xaxis.title.text
+    top = int(np.argmax(np.abs(pca.components_[0])))
+    sign = "+" if pca.components_[0][top] > 0 else "−"
+    assert title.startswith(
+        f"PC1 ({pca.explained_variance_ratio_[0]:.0%}): {segmented.prepared.feature_names[top]} {sign}"
+    )
+    assert figure.layout.scene.zaxis.title.text.startswith("PC3 (")
 
 
 def test_a_sampled_plot_keeps_every_segment_in_its_own_trace_and_colour(segmented, profile):
@@ -141,3 +149,69 @@ def test_the_sizes_chart_counts_every_segmented_customer_once(segmented, profile
     assert sum(bars.x) == int(segmented.segmented.sum()) == 3_000
     assert list(bars.y) == [segment_label(s, n) for s, n in enumerate(profile.names, start=1)]
     assert list(bars.marker.color) == SEGMENT_COLOURS[: segmented.k]
+
+
+def test_a_number_column_figure_has_each_segments_spread_in_the_columns_units(segmented, profile):
+    figure = charts.column_figure(profile, "Age", segmentation=segmented)
+    boxes = [trace for trace in figure.data if trace.type == "box"]
+    assert [box.name for box in boxes] == [segment_label(s, n) for s, n in enumerate(profile.names, start=1)]
+    ages = segmented.prepared.table.frame["Age"].to_numpy(dtype=float, na_value=np.nan)
+    for segment, box in enumerate(boxes, start=1):
+        mine = ages[segmented.labels == segment]
+        mine = mine[np.isfinite(mine)]
+        assert box.median[0] == pytest.approx(np.median(mine))
+        assert box.mean[0] == pytest.approx(profile.summary.loc[segment, "Age"])
+        assert box.marker.color == SEGMENT_COLOURS[segment - 1]
+    (line,) = figure.layout.shapes
+    assert line.x0 == pytest.approx(profile.overall["Age"])
+    assert f"all customers: {profile.overall['Age']:.0f}" in [a.text for a in figure.layout.annotations]
+    # Without the customers, the means as bars.
+    (bars,) = charts.column_figure(profile, "Age").data
+    assert list(bars.x) == pytest.approx(profile.summary["Age"].tolist())
+
+
+def test_a_category_figure_gives_each_segments_share_of_each_value(segmented, profile):
+    figure = charts.column_figure(profile, "Region")
+    bars = [trace for trace in figure.data if trace.type == "bar"]
+    assert len(bars) == segmented.k and bars[0].marker.color == SEGMENT_COLOURS[0]
+    values = list(bars[0].y)
+    assert sorted(values) == sorted(v for c, v in profile.shares.values() if c == "Region")
+    for segment, trace in enumerate(bars, start=1):
+        expected = [100 * profile.summary.loc[segment, f"Region = {v}"] for v in values]
+        assert list(trace.x) == pytest.approx(expected)
+    (overall,) = [trace for trace in figure.data if trace.name == "All customers"]
+    assert list(overall.x) == pytest.approx([100 * profile.overall[f"Region = {v}"] for v in values])
+
+
+def test_a_yes_no_outcome_figure_gives_each_segments_rate():
+    rows = ["Spend,Churn"] + [
+        f"{s},{c}" for s, c in [(1, "Yes"), (2, "Yes"), (3, "No"), (50, "No"), (52, "No"), (51, "Yes")]
+    ]
+    segmentation = sg.fit(sg.prepare(sg.load_table("\n".join(rows).encode()), describe=["Churn"]), 2)
+    profile = sg.describe(segmentation)
+    assert profile.described == ["Churn"]
+    (bars,) = charts.column_figure(profile, "Churn").data
+    assert list(bars.x) == pytest.approx([100 * 2 / 3, 100 / 3])
+    assert list(bars.text) == ["67%", "33%"]
+
+
+def test_the_index_heatmap_has_a_bounded_scale_and_keeps_the_telling_columns(segmented, profile):
+    heat = charts.index_figure(profile).data[0]
+    assert (heat.zmin, heat.zmid, heat.zmax) == (0, 100, charts.INDEX_COLOUR_MAX)
+    assert np.nanmax(np.asarray(heat.z, dtype=float)) <= charts.INDEX_COLOUR_MAX
+    # The numbers keep their true value, with thousands separators.
+    wide = sg.describe(segmented).with_names(profile.names)
+    wide.index.iloc[0, 0] = 12_345.0
+    assert charts.index_figure(wide).data[0].text[0][0] == "12,345"
+    few = charts.index_figure(profile, limit=3).data[0]
+    assert len(few.x) == 3
+    assert {profile.source(c) for c in few.x} <= set(profile.key_columns(3))
+
+
+def test_card_figure_labels_bars_in_units_and_caps_long_bars(segmented, profile):
+    card = sg.segment_cards(profile)[0]
+    (bars,) = charts.card_figure(card).data
+    features = [f for f in card.features if np.isfinite(f.index)]
+    assert list(bars.x) == pytest.approx([min(f.index, charts.CARD_INDEX_MAX) for f in features])
+    for text, feature in zip(bars.text, features, strict=True):
+        assert " vs " in text and (text.endswith("%") == feature.is_share)

@@ -109,3 +109,43 @@ def test_strength_is_on_one_scale_for_numbers_and_categories():
     strength = profile.importance.set_index("Column")["Strength"]
     assert strength["Member (0/1)"] == pytest.approx(strength["Member"], rel=1e-9)
     assert 0.3 < strength["Member"] < 0.7
+
+
+def test_the_profile_on_its_side_reads_in_units(sample_fit):
+    from segmentation.describe import profile_table
+
+    profile = describe(sample_fit)
+    wide = profile.by_column()
+    assert list(wide.columns) == ["Measure", "All customers", 1, 2, 3, 4, 5]
+    assert set(wide.index) == set(profile.overall.index)
+    # The column that sets the segments apart most comes first.
+    first = profile.importance["Column"].iloc[0]
+    assert profile.source(wide.index[0]) == first
+    assert wide.loc["Age", 3] == pytest.approx(profile.summary.loc[3, "Age"])
+    assert wide.loc["Gender = Female", "Measure"] == "share"
+    text = profile_table(profile)
+    assert list(text.columns[:2]) == ["Measure", "All customers"]
+    assert text.columns[2] == f"1 · {profile.names[0]}"
+    assert text.loc["Age", "All customers"] == f"{profile.overall['Age']:,.0f}"
+    assert text.loc["Gender = Female", text.columns[3]] == f"{profile.summary.loc[2, 'Gender = Female']:.0%}"
+    income = text.loc["Annual Income (k$)", "All customers"]
+    assert income == f"{profile.overall['Annual Income (k$)']:,.0f}"
+    medians = profile_table(profile, statistic="median")
+    assert list(medians.index) == profile.numbers
+    assert medians.iloc[0, 0] == f"{profile.medians.iloc[0, 0]:,.0f}"
+
+
+def test_profile_sources_and_yes_values():
+    rows = pd.DataFrame(
+        {
+            "Spend": [1, 2, 3, 50, 52, 51],
+            "Churn": ["Yes", "No", "Yes", "No", "No", "No"],
+            "Joined": ["2024-01-01", "2024-02-01", "2024-03-01", "2023-01-01", "2023-02-01", "2023-03-01"],
+        }
+    )
+    profile = describe(fit(prepare(rows, describe=["Churn"]), 2))
+    assert profile.source("Churn = Yes") == "Churn"
+    assert profile.source("Joined (days before latest)") == "Joined"
+    assert profile.yes_share("Churn") == "Churn = Yes"
+    assert profile.described == ["Churn"]
+    assert profile.values_of("Churn") == ["Churn = No", "Churn = Yes"]

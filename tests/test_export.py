@@ -29,7 +29,10 @@ def test_every_row_in_order_with_original_values(sample_bytes, sample_prepared):
 def test_original_text_is_not_normalised():
     data = "ID;Umsatz;Alter;Stadt\n007;1.234,5;31;München\n008;2.000;N/A;Köln\n009;3,25;50;  Berlin \n".encode("cp1252")
     segmentation = fit(prepare(load_table(data)), 2)
-    out = read_back(labelled_csv(segmentation))
+    written = labelled_csv(segmentation)
+    # Given back as it came: semicolons, Windows-1252.
+    out = pd.read_csv(io.BytesIO(written), sep=";", dtype=str, keep_default_na=False, encoding="cp1252")
+    assert written.startswith(b"ID;Umsatz;Alter;Stadt;Segment;Segment name\r\n")
     assert out["ID"].tolist() == ["007", "008", "009"]
     assert out["Umsatz"].tolist() == ["1.234,5", "2.000", "3,25"]
     assert out["Alter"].tolist() == ["31", "N/A", "50"]
@@ -99,3 +102,32 @@ def test_existing_segment_column_is_not_overwritten():
     frame = labelled_frame(segmentation)
     assert frame["Segment"].tolist() == ["A", "B", "A", "B"]
     assert frame["Segment (2)"].tolist() in (["1", "1", "2", "2"], ["2", "2", "1", "1"])
+
+
+def test_the_download_keeps_the_files_separator_decimal_mark_and_encoding():
+    rows = ["Kunde;Umsatz;Alter;Stadt"] + [
+        f"{i};{1000 + 37 * i},{i % 10};{20 + i % 50};{'Köln' if i % 3 else 'München'}" for i in range(60)
+    ]
+    data = ("\r\n".join(rows) + "\r\n").encode("cp1252")
+    table = load_table(data, name="kunden.csv")
+    assert (table.delimiter, table.decimal, table.encoding) == (";", ",", "cp1252")
+    segmentation = fit(prepare(table), 3)
+    written = labelled_csv(segmentation, unusual=True)
+    assert not written.startswith(b"\xef\xbb\xbf")
+    text = written.decode("cp1252")
+    lines = text.split("\r\n")
+    assert lines[0] == "Kunde;Umsatz;Alter;Stadt;Segment;Segment name;Fit score;Unusual"
+    out = pd.read_csv(io.BytesIO(written), sep=";", dtype=str, keep_default_na=False, encoding="cp1252")
+    original = pd.read_csv(io.BytesIO(data), sep=";", dtype=str, keep_default_na=False, encoding="cp1252")
+    pd.testing.assert_frame_equal(out[original.columns], original)
+    # The fit score is written with a decimal comma, as the file's own numbers are.
+    assert out["Fit score"].str.fullmatch(r"-?\d,\d+|-?\d").all()
+    # A typed name the file's encoding cannot hold: the whole file falls back to UTF-8 with a BOM.
+    named = labelled_csv(segmentation, names=["Große Kunden ★", "b", "c"])
+    assert named.startswith(b"\xef\xbb\xbf") and "Große Kunden ★" in named.decode("utf-8-sig")
+    assert named.decode("utf-8-sig").startswith("Kunde;Umsatz")
+
+
+def test_a_comma_separated_utf8_file_comes_back_as_before(sample_prepared):
+    written = labelled_csv(fit(sample_prepared, 3))
+    assert written.startswith(b"\xef\xbb\xbfCustomerID,Gender,")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from segmentation import DataError, fit, labelled_csv, load_table, prepare
-from segmentation.export import FORMULA_PREFIX, neutralise
+from segmentation.export import FORMULA_PREFIX, csv_dialect, neutralise
 
 _number = st.one_of(
     st.integers(-1000, 1000).map(str),
@@ -66,7 +66,10 @@ def keeps_every_row_or_refuses(table, k: int) -> str:
     except DataError as error:
         assert str(error).strip()  # a message, never an empty one
         return "refused"
-    out = pd.read_csv(io.BytesIO(labelled_csv(segmentation)), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    sep, _, encoding = csv_dialect(loaded)  # the download keeps the file's separator and encoding
+    out = pd.read_csv(
+        io.BytesIO(labelled_csv(segmentation)), sep=sep, dtype=str, keep_default_na=False, encoding=encoding
+    )
     original = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     assert len(out) == len(original) == loaded.n_rows
     for column in original.columns:

@@ -56,6 +56,17 @@ def test_sankey_figure(planted_prepared):
     assert sum(sankey.link.value) == result.crosstab.to_numpy().sum()
     assert list(sankey.node.color[:4]) == SEGMENT_COLOURS[:4]
     assert list(sankey.node.y[:4]) == sorted(sankey.node.y[:4])  # segment 1 on top
+    # One colour, one group of customers: a segment on the right has the colour of the left segment
+    # it matches, or one no left segment has; never the colour of a segment it does not come from.
+    counts = result.crosstab.to_numpy()
+    right = list(sankey.node.color[4:])
+    assert len(set(right)) == 5
+    for j, colour in enumerate(right):
+        if colour in SEGMENT_COLOURS[:4]:
+            source = SEGMENT_COLOURS.index(colour)
+            assert counts[source, j] == counts[source].max() or counts[source, j] == counts[:, j].max()
+    # K=4 -> 5 splits one segment: the other three keep their colours on the right.
+    assert len(set(right) & set(SEGMENT_COLOURS[:4])) == 4
 
 
 # --------------------------------------------------------------------------------------------------
