@@ -14,6 +14,7 @@ cache                      max_entries  max_size  holds
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
 ``_fit_cached``            24           600 MB    labels, fit scores and distances of one segmentation
 ``_profile_cached``        48           50 MB     the per-segment summary tables
+``_report_cached``         8            80 MB     the HTML report of a run and its names (in app_results)
 =========================  ===========  ========  =====================================================
 
 Within a session the current prepared data and segmentation are also kept in session state, so a
@@ -23,16 +24,16 @@ rerun (a slider move, a page switch) reuses them without unpickling from the cac
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 import segmentation as sg
+from app_options import Dataset, PrepOptions
+from app_show import literal
 from segmentation.load import file_hash
 from segmentation.nearest import count_distinct
 from segmentation.sweep import combine_sweeps, cut_range
@@ -77,65 +78,6 @@ UPLOAD_PAGE = "pages/upload.py"
 ELBOW_PAGE = "pages/elbow.py"
 CLUSTERS_PAGE = "pages/clusters.py"
 SCORE_PAGE = "pages/score.py"
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """The file a user works on: its bytes (kept once per session) and identity."""
-
-    name: str
-    data: bytes
-    digest: str
-    is_sample: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} (built-in sample)" if self.is_sample else self.name
-
-
-@dataclass(frozen=True)
-class PrepOptions:
-    """What the user chose on the upload page (hashable: it keys the caches).
-
-    ``features=None`` means the core's choice; the column choices are those of
-    :func:`segmentation.prepare.column_choices`, as tuples. ``log`` says how the file is read as
-    customers (a transaction log is rolled up first, see :func:`segmentation.roll_up_if_log`).
-    """
-
-    features: tuple[str, ...] | None = None
-    scaler: str = "standard"
-    outliers: str = "keep"
-    weighting: str = "balanced"
-    categorical: tuple[str, ...] = ()
-    numeric: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    transforms: tuple[tuple[str, str], ...] = ()
-    log: sg.LogOptions = sg.LogOptions()
-
-    @classmethod
-    def from_choices(cls, choices: dict, **options) -> PrepOptions:
-        """Options from :func:`segmentation.prepare.column_choices` plus the page's other options."""
-        return cls(
-            features=choices["features"],
-            categorical=tuple(choices["categorical"]),
-            numeric=tuple(choices["numeric"]),
-            ignore=tuple(choices["ignore"]),
-            transforms=tuple(sorted(choices["transforms"].items())),
-            **options,
-        )
-
-    def prepare_options(self) -> dict:
-        """These options as :func:`segmentation.prepare` takes them."""
-        return dict(
-            features=self.features,
-            scaler=self.scaler,
-            outliers=self.outliers,
-            weighting=self.weighting,
-            categorical=self.categorical,
-            numeric=self.numeric,
-            ignore=self.ignore,
-            transforms=dict(self.transforms),
-        )
 
 
 _RETURN_TO = "_return_to"
@@ -513,30 +455,28 @@ def _sample_bytes() -> bytes:
     return sg.sample_csv()
 
 
-def distinct_customers(prepared: sg.Prepared, *, limit: int) -> int:
-    """How many different customers the prepared data holds (``limit + 1`` once known to be more)."""
-    return count_distinct(prepared.matrix, limit=limit)
+def distinct_customers(*, limit: int) -> int:
+    """How many different customers the current data holds (``limit + 1`` once known to be more)."""
+    return count_distinct(prepared().matrix, limit=limit)
 
 
-def sweep(
-    prepared: sg.Prepared, k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | None = None
-) -> sg.Sweep:
-    """The sweep over ``k_min..k_max``.
+def sweep(k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | None = None) -> sg.Sweep:
+    """The sweep of the current data over ``k_min..k_max``.
 
     The K this session has measured are kept in its state, so widening the range measures only the
     new K; those are measured in one core call (they share the silhouette's distance matrix and the
     cores: about four times faster than one K at a time on 100,000 rows), cached across sessions.
     """
-    current, opts = dataset(), options()
+    current, opts, data = dataset(), options(), prepared()
     # The note on a cut range comes back from combine_sweeps (requested_k_max).
-    top, _ = cut_range(k_min, k_max, distinct_customers(prepared, limit=k_max))
+    top, _ = cut_range(k_min, k_max, distinct_customers(limit=k_max))
     key = (current.digest, opts, SEED)
     memo = st.session_state.get(_SWEEP_PARTS)
     parts: dict[int, sg.Sweep] = dict(memo[1]) if memo is not None and memo[0] == key else {}
     missing = [k for k in range(k_min, top + 1) if k not in parts]
     if missing:
         # One span, even when a K inside it is known: cheaper than two calls.
-        measured = _sweep_range_cached(prepared, current.digest, opts, missing[0], missing[-1], SEED, on_progress)
+        measured = _sweep_range_cached(data, current.digest, opts, missing[0], missing[-1], SEED, on_progress)
         parts.update((part.k[0], part) for part in measured.per_k())
         st.session_state[_SWEEP_PARTS] = (key, parts)
     elif on_progress is not None:
@@ -544,64 +484,15 @@ def sweep(
     return combine_sweeps([parts[k] for k in range(k_min, top + 1)], requested_k_max=k_max)
 
 
-def stability(
-    prepared: sg.Prepared, ks: range | list[int], *, on_progress: Callable[[int, int], None] | None = None
-) -> list[sg.Stability]:
-    """How stable the segments are at each K (each K cached alone, like the sweep)."""
-    current, opts = dataset(), options()
+def stability(ks: range | list[int], *, on_progress: Callable[[int, int], None] | None = None) -> list[sg.Stability]:
+    """How stable the current data's segments are at each K (each K cached alone, like the sweep)."""
+    current, opts, data = dataset(), options(), prepared()
     results = []
     for done, k in enumerate(ks, start=1):
-        results.append(_stability_cached(prepared, current.digest, opts, k, SEED))
+        results.append(_stability_cached(data, current.digest, opts, k, SEED))
         if on_progress is not None:
             on_progress(done, len(ks))
     return results
-
-
-# Characters Streamlit's Markdown gives a meaning (emphasis, links, code, HTML, LaTeX, ":red[...]",
-# ":material/...:" icons, lists, tables); a backslash makes each one plain (CommonMark escapes).
-_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:&=^/@]")
-# Replaced after parsing, where escapes no longer count: a word joiner (U+2060, invisible) breaks them up.
-_TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
-# Web and e-mail addresses too become links after parsing (GitHub's autolinks: "https://...",
-# "www.", "name@example.com"): a word joiner after "://", "www" and "@" keeps them text.
-_AUTOLINK = re.compile(r"(?i)(://|\bwww(?=\.)|@)")
-
-
-def literal(text: str) -> str:
-    """``text`` from a file or a run file as Markdown that shows exactly its characters.
-
-    A file called ``*Q3* [draft].csv`` or a segment named ``:red[VIP]`` must not turn into italics,
-    a link or red text, nor a column called ``https://example.com/`` into a link.
-    """
-    text = " ".join(str(text).splitlines())
-    text = _TYPOGRAPHY.sub(lambda m: m.group(1)[0] + "\u2060" + m.group(1)[1:], text)
-    text = _AUTOLINK.sub(lambda m: m.group(1) + "\u2060", text)
-    text = text.replace(":streamlit:", ":\u2060streamlit:")
-    return _MARKDOWN.sub(lambda m: "\\" + m.group(0), text)
-
-
-#: Up to this many rows a download's bytes are made with the page; above, only when clicked.
-EAGER_DOWNLOAD_ROWS = 20_000
-
-
-def download_data(make: Callable[[], bytes | str], *, rows: int) -> bytes | str | Callable[[], bytes | str]:
-    """What to give ``st.download_button``: the bytes themselves for a file of up to
-    :data:`EAGER_DOWNLOAD_ROWS` rows, else ``make`` to run when the button is clicked.
-
-    Bytes made with the page belong to the session until its next run. A callable's file is made at
-    the click and belongs to no session, so Streamlit's clean-up after any session's run may delete
-    it before the browser has fetched it: on a busy server such a download is cancelled. Large files
-    keep the callable because making them on every run would slow every page.
-    """
-    return make() if rows <= EAGER_DOWNLOAD_ROWS else make
-
-
-def literal_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` for ``st.table``, which renders Markdown in cells: every text cell shown as typed."""
-    shown = frame.map(lambda v: literal(v) if isinstance(v, str) else v)
-    shown.index = shown.index.map(lambda v: literal(v) if isinstance(v, str) else v)
-    shown.columns = shown.columns.map(lambda v: literal(v) if isinstance(v, str) else v)  # headers are Markdown too
-    return shown
 
 
 def or_explain(compute: Callable, *args, **kwargs):
@@ -614,93 +505,29 @@ def or_explain(compute: Callable, *args, **kwargs):
         st.stop()
 
 
-def segmentation(prepared: sg.Prepared, k: int) -> sg.Segmentation:
+def segmentation(k: int) -> sg.Segmentation:
     """The segmentation at ``k`` of the current data (session memo, then the shared cache)."""
     key = run_key(k)
     memo = st.session_state.get(_SEGMENTATION)
     if memo is not None and memo[0] == key:
         return memo[1]
-    current, opts = dataset(), options()
-    light = _fit_cached(prepared, current.digest, opts, k, SEED)
-    result = dataclasses.replace(light, prepared=prepared)
+    current, opts, data = dataset(), options(), prepared()
+    light = _fit_cached(data, current.digest, opts, k, SEED)
+    result = dataclasses.replace(light, prepared=data)
     st.session_state[_SEGMENTATION] = (key, result)
     return result
 
 
-def segmentation_at(prepared: sg.Prepared, k: int) -> sg.Segmentation:
-    """The segmentation at another K, e.g. to compare with the chosen one (shared cache only)."""
-    current, opts = dataset(), options()
-    return dataclasses.replace(_fit_cached(prepared, current.digest, opts, k, SEED), prepared=prepared)
+def segmentation_at(k: int) -> sg.Segmentation:
+    """The segmentation of the current data at another K, e.g. to compare with the chosen one (shared cache only)."""
+    current, opts, data = dataset(), options(), prepared()
+    return dataclasses.replace(_fit_cached(data, current.digest, opts, k, SEED), prepared=data)
 
 
 def profile(result: sg.Segmentation) -> sg.Profile:
     """The automatic profile of a segmentation (names not applied: see :func:`segment_names`)."""
     current, opts = dataset(), options()
     return _profile_cached(result, current.digest, opts, result.k, SEED)
-
-
-def current_k(prepared: sg.Prepared) -> int:
-    """The K every page shows: the one chosen on the elbow page, else the suggestion for the range
-    (the first time, with a progress bar while the range of K is tried)."""
-    if CHOSEN_K not in st.session_state:
-        progress = st.progress(0.0, text="Finding a good number of segments…")
-        result = or_explain(
-            sweep,
-            prepared,
-            *k_range(),
-            on_progress=lambda done, total: progress.progress(
-                done / total, text=f"Tried {done} of {total} values of K…"
-            ),
-        )
-        progress.empty()
-        set_chosen_k(k_for(result))
-    return chosen_k(default=2)
-
-
-def stability_at(prepared: sg.Prepared, k: int) -> sg.Stability | None:
-    """The stability of the segments at ``k`` when it is checked by default (see the elbow page), with a
-    progress bar while it runs; None when not checked."""
-    from segmentation.stability import stability_by_default
-
-    if k < 2 or not stability_by_default(prepared.n_segmented):
-        return None
-    checking = st.progress(0.0, text="Checking how stable the segments are…")
-    (result,) = or_explain(
-        stability,
-        prepared,
-        [k],
-        on_progress=lambda done, total: checking.progress(done / total, text="Checking how stable the segments are…"),
-    )
-    checking.empty()
-    return result
-
-
-def report_html(result: sg.Segmentation, names: tuple[str, ...], stable: sg.Stability | None) -> str:
-    """The HTML report of the segments on screen (see :mod:`segmentation.report`), with the names typed."""
-    current, opts = dataset(), options()
-    low, high = k_range()
-    compared = sweep(result.prepared, low, high) if low <= result.k <= high else None
-    key = (current.digest, opts, result.k, SEED, names, (low, high), stable is not None)
-    return _report_cached(result, compared, stable, key)
-
-
-@st.cache_data(max_entries=8, max_size="80MB", show_spinner="Writing the report…")
-def _report_cached(
-    _result: sg.Segmentation, _compared: sg.Sweep | None, _stable: sg.Stability | None, key: tuple
-) -> str:
-    from segmentation.report import report_html as write
-
-    names = key[4]
-    return write(_result, names=names, sweep=_compared, stability=[] if _stable is None else [_stable], title=None)
-
-
-def screen_model(prepared: sg.Prepared) -> tuple[sg.RunModel, int]:
-    """The segments on screen (the current data at the chosen K, with the names typed) as a scoring
-    model, the same as their run file would give; and K."""
-    k = current_k(prepared)
-    result = or_explain(segmentation, prepared, k)
-    names = segment_names(k, profile(result).names)
-    return sg.read_run_file(sg.run_config(result, names=names)), k
 
 
 def _max_upload_bytes() -> int:

@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+import app_show
 import app_state
 import segmentation as sg
 from segmentation.charts import segment_label
@@ -28,14 +29,14 @@ NO_COLUMN = "(none)"
 def summary(rollup: sg.Rollup) -> str:
     """What the upload page says first about a log, in Markdown: its size and dates, and what was done."""
     return (
-        f"**This file is a transaction log**: {app_state.literal(rollup.notes[0])} It was rolled up to one row "
+        f"**This file is a transaction log**: {app_show.literal(rollup.notes[0])} It was rolled up to one row "
         "per customer (the table below), so every page works on customers."
     )
 
 
 def roll_up_notes(rollup: sg.Rollup) -> list[str]:
     """The roll-up's notes after its first (said by :func:`summary`), as Markdown."""
-    return [app_state.literal(note) for note in rollup.notes[1:]]
+    return [app_show.literal(note) for note in rollup.notes[1:]]
 
 
 def other_notes(prepared: sg.Prepared) -> tuple[str, ...]:

@@ -3,6 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+import app_results
+import app_show
 import app_state
 import app_transactions
 import segmentation as sg
@@ -14,12 +16,12 @@ from segmentation.unusual import customer_id_column
 
 app_state.page_setup("pages/clusters.py")
 current, prepared = app_state.require_data()
-k = app_state.current_k(prepared)
+k = app_results.current_k()
 
-result = app_state.or_explain(app_state.segmentation, prepared, k)
+result = app_state.or_explain(app_state.segmentation, k)
 automatic = app_state.profile(result)
 names = app_state.segment_names(k, automatic.names)
-stable = app_state.stability_at(prepared, k)
+stable = app_results.stability_at(k)
 
 st.title("Your segments" if k == 1 else f"Your {k} segments")
 st.caption(f"K = {k}, set on the *Number of segments* page, where you can change it.")
@@ -41,9 +43,9 @@ skipped.metric(
     help="Rows with no value in any chosen column. They stay in the download.",
 )
 if stable is not None and stable.unstable_segments:
-    st.warning(app_state.literal(stable.summary()), icon=":material/warning:")
+    st.warning(app_show.literal(stable.summary()), icon=":material/warning:")
 for warning in result.warnings():
-    st.warning(app_state.literal(warning), icon=":material/warning:")
+    st.warning(app_show.literal(warning), icon=":material/warning:")
 if len(prepared.aside):
     st.info(
         f"{len(prepared.aside):,} customer(s) with an impossible or extreme value were set aside as unusual: they did "
@@ -142,9 +144,9 @@ if cards_tab.open:
         for row in range(0, len(cards), 2):
             for column, card in zip(st.columns(2), cards[row : row + 2], strict=False):
                 with column.container(border=True):
-                    st.markdown(f"**{app_state.literal(charts.segment_label(card.segment, card.name))}**")
+                    st.markdown(f"**{app_show.literal(charts.segment_label(card.segment, card.name))}**")
                     st.caption(f"{card.customers:,} customers · {card.share:.0%} of those segmented")
-                    st.markdown("\n".join(f"- {app_state.literal(line)}" for line in card.quotes()))
+                    st.markdown("\n".join(f"- {app_show.literal(line)}" for line in card.quotes()))
                     st.plotly_chart(charts.card_figure(card), key=f"card_{card.segment}", width="stretch")
 
 if profiles_tab.open:
@@ -193,7 +195,7 @@ if tables_tab.open:
 
 if compare_tab.open:
     with compare_tab:
-        top_k = min(K_LIMIT, app_state.distinct_customers(prepared, limit=K_LIMIT))
+        top_k = min(K_LIMIT, app_state.distinct_customers(limit=K_LIMIT))
         others = [c for c in range(2, top_k + 1) if c != k]
         other_k = st.selectbox(
             "Compare with K =",
@@ -207,14 +209,14 @@ if compare_tab.open:
             st.caption(f"Which segment splits if you choose {k + 1} instead of {k}? Which merge at {k - 1}?")
         else:
             try:
-                other = app_state.segmentation_at(prepared, other_k)
+                other = app_state.segmentation_at(other_k)
             except sg.DataError as error:
                 # Only this tab: the segments above and the downloads below stay usable.
-                st.error(app_state.literal(str(error)), icon=":material/error:")
+                st.error(app_show.literal(str(error)), icon=":material/error:")
             else:
                 other_names = app_state.segment_names(other_k, app_state.profile(other).names)
                 moves = sg.compare_segmentations(result, other, names_from=names, names_to=other_names)
-                st.info(app_state.literal(moves.summary), icon=":material/call_split:")
+                st.info(app_show.literal(moves.summary), icon=":material/call_split:")
                 st.plotly_chart(charts.sankey_figure(moves), key="sankey", width="stretch")
                 st.caption(
                     f"A segment at K={other_k} has the colour of the segment at K={k} it mostly comes from, or a new one."
@@ -252,7 +254,7 @@ if app_state.rollup() is not None:
         "customers, 5 = most recent, most orders, most spend); the cells are Putler's 11 RFM segments."
     )
     share = st.toggle("Show each segment's customers as percentages", key="rfm_share")
-    st.table(app_state.literal_table(app_transactions.rfm_table(result, names, share=share)))
+    st.table(app_show.literal_table(app_transactions.rfm_table(result, names, share=share)))
 
 st.subheader("Download")
 flag = st.checkbox("Add each customer's fit score and an 'Unusual' flag to the customer file")
@@ -262,7 +264,7 @@ labelled, report, summary = st.columns(3)
 cards_html, run, _ = st.columns(3)
 labelled.download_button(
     "Customers with their segment (CSV)",
-    data=app_state.download_data(
+    data=app_show.download_data(
         app_transactions.labelled_download(result, names=names, unusual=flag), rows=n_customers
     ),
     file_name=f"{stem}_segments_K{k}.csv",
@@ -274,7 +276,7 @@ labelled.download_button(
 )
 report.download_button(
     "Report (HTML)",
-    data=app_state.download_data(lambda: app_state.report_html(result, names, stable), rows=n_customers),
+    data=app_show.download_data(lambda: app_results.report_html(result, names, stable), rows=n_customers),
     file_name=f"{stem}_segments_K{k}_report.html",
     mime="text/html",
     on_click="ignore",
@@ -285,7 +287,7 @@ report.download_button(
 )
 summary.download_button(
     "Segment summary (CSV)",
-    data=app_state.download_data(lambda: sg.summary_csv(profile), rows=n_customers),
+    data=app_show.download_data(lambda: sg.summary_csv(profile), rows=n_customers),
     file_name=f"{stem}_segment_summary_K{k}.csv",
     mime="text/csv",
     on_click="ignore",
@@ -293,7 +295,7 @@ summary.download_button(
 )
 cards_html.download_button(
     "Segment cards (HTML)",
-    data=app_state.download_data(
+    data=app_show.download_data(
         lambda: sg.cards_html(sg.segment_cards(profile), title=f"{k} customer segments · {current.name}"),
         rows=n_customers,
     ),
@@ -305,7 +307,7 @@ cards_html.download_button(
 )
 run.download_button(
     "Run file (JSON)",
-    data=app_state.download_data(lambda: sg.run_config_json(result, names=names), rows=n_customers),
+    data=app_show.download_data(lambda: sg.run_config_json(result, names=names), rows=n_customers),
     file_name=f"{stem}_run_K{k}.json",
     mime="application/json",
     on_click="ignore",
@@ -315,7 +317,7 @@ run.download_button(
 if app_state.rollup() is not None:
     st.download_button(
         "Every order line with its customer's segment (CSV)",
-        data=app_state.download_data(
+        data=app_show.download_data(
             app_transactions.order_lines_download(result, names=names), rows=app_state.rollup().n_log_rows
         ),
         file_name=f"{stem}_order_lines_K{k}.csv",

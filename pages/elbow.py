@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import app_show
 import app_state
 from segmentation import charts
 from segmentation.stability import stability_by_default, stability_ks
@@ -31,14 +32,13 @@ if k_max - k_min < 2:
 progress = st.progress(0.0, text="Trying each K…")
 result = app_state.or_explain(
     app_state.sweep,
-    prepared,
     k_min,
     k_max,
     on_progress=lambda done, total: progress.progress(done / total, text=f"Tried {done} of {total} values of K…"),
 )
 progress.empty()
 for note in result.notes:
-    st.info(app_state.literal(note))
+    st.info(app_show.literal(note))
 
 k = app_state.k_for(result)
 if len(result.k) > 1:
@@ -78,7 +78,6 @@ if st.toggle("Check the stability of each K", value=stability_by_default(prepare
     checking = st.progress(0.0, text="Checking stability…")
     stable = app_state.or_explain(
         app_state.stability,
-        prepared,
         stability_ks(result.k),
         on_progress=lambda done, total: checking.progress(done / total, text=f"Checking stability ({done}/{total})…"),
     )
@@ -86,7 +85,7 @@ if st.toggle("Check the stability of each K", value=stability_by_default(prepare
     st.plotly_chart(charts.stability_figure(stable, selected_k=k), key="stability_chart", width="stretch")
     chosen = next((r for r in stable if r.k == k), None)
     if chosen is not None and chosen.unstable_segments:
-        st.warning(app_state.literal(chosen.summary()), icon=":material/warning:")
+        st.warning(app_show.literal(chosen.summary()), icon=":material/warning:")
     elif chosen is not None:
         st.success(chosen.summary(), icon=":material/check_circle:")
 

@@ -3,6 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+import app_results
+import app_show
 import app_state
 import segmentation as sg
 from segmentation import charts
@@ -28,10 +30,10 @@ source = st.radio(
 model_col, data_col = st.columns(2)
 if source == ON_SCREEN:
     current, prepared = app_state.require_data()
-    model, k = app_state.screen_model(prepared)
-    model_col.markdown(f"**The {k} segments of {app_state.literal(current.label)}**")
+    model, k = app_results.screen_model()
+    model_col.markdown(f"**The {k} segments of {app_show.literal(current.label)}**")
     model_col.caption(
-        " · ".join(app_state.literal(charts.segment_label(s, n)) for s, n in enumerate(model.names, start=1))
+        " · ".join(app_show.literal(charts.segment_label(s, n)) for s, n in enumerate(model.names, start=1))
     )
     model_file = None
 else:
@@ -53,10 +55,10 @@ try:
     scored = sg.score(table, model)
 except sg.DataError as error:
     # Messages quote the user's column names and values, which must show as typed.
-    st.error(app_state.literal(str(error)), icon=":material/error:")
+    st.error(app_show.literal(str(error)), icon=":material/error:")
     st.stop()
 
-origin = f"'{app_state.literal(model.file_name)}'" if model.file_name else "an earlier file"
+origin = f"'{app_show.literal(model.file_name)}'" if model.file_name else "an earlier file"
 segmented = sum(scored.sizes)
 st.success(
     f"{segmented:,} of {table.n_rows:,} customers put into the {model.k} segments made from {origin}."
@@ -65,7 +67,7 @@ st.success(
     icon=":material/check_circle:",
 )
 for note in scored.notes:
-    st.warning(app_state.literal(note), icon=":material/info:")
+    st.warning(app_show.literal(note), icon=":material/info:")
 counts = pd.DataFrame(
     {
         "Segment": [charts.segment_label(s, n) for s, n in enumerate(model.names, start=1)],
@@ -84,7 +86,7 @@ st.dataframe(
 )
 st.download_button(
     "New customers with their segment (CSV)",
-    data=app_state.download_data(lambda: sg.scored_csv(scored), rows=table.n_rows),
+    data=app_show.download_data(lambda: sg.scored_csv(scored), rows=table.n_rows),
     file_name=f"{download_stem(data_file.name)}_segments.csv",
     mime="text/csv",
     on_click="ignore",

@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 import app_columns
+import app_show
 import app_state
 import app_transactions
 import segmentation as sg
@@ -22,7 +23,7 @@ uploaded = upload_col.file_uploader("Customer file", type=["csv", "tsv", "txt", 
 error = app_state.handle_upload(uploaded)
 if error:
     st.error(
-        f"{app_state.literal(str(error))}\n\nYou are still working on **{app_state.literal(app_state.dataset().label)}**.",
+        f"{app_show.literal(str(error))}\n\nYou are still working on **{app_show.literal(app_state.dataset().label)}**.",
         icon=":material/error:",
     )
 if not app_state.dataset().is_sample and sample_col.button("Use the sample data", icon=":material/dataset:"):
@@ -33,7 +34,7 @@ current, prepared = app_state.require_data()
 table = prepared.table
 rollup = app_state.rollup()
 
-st.subheader(app_state.literal(current.label))
+st.subheader(app_show.literal(current.label))
 size, rows, columns, used = st.columns(4)
 size.metric(
     "File size",
@@ -108,7 +109,7 @@ with st.expander(
                 )
                 st.rerun()
             except sg.DataError as problem:
-                st.error(f"{app_state.literal(problem)} The previous choice is kept.", icon=":material/error:")
+                st.error(f"{app_show.literal(problem)} The previous choice is kept.", icon=":material/error:")
 
 if rollup is None:
     preview = table.raw.head(20)
@@ -122,7 +123,7 @@ else:
         tab.dataframe(preview, width="stretch", height=300)
 
 for note in app_transactions.other_notes(prepared):
-    st.warning(app_state.literal(note), icon=":material/info:")
+    st.warning(app_show.literal(note), icon=":material/info:")
 
 st.subheader("What each column is, and what it is for")
 st.caption(
@@ -131,7 +132,7 @@ st.caption(
     "**Ignore**: left out. Change a kind, role or scale in the table, then apply."
 )
 for warning in prepared.warnings():
-    st.warning(app_state.literal(warning), icon=":material/warning:")
+    st.warning(app_show.literal(warning), icon=":material/warning:")
 opts = app_state.options()
 with st.form("options", border=True):
     edited = st.data_editor(
@@ -175,8 +176,8 @@ with st.form("options", border=True):
             )
             st.rerun()
         except sg.DataError as problem:
-            st.error(f"{app_state.literal(problem)} The previous choice is kept.", icon=":material/error:")
+            st.error(f"{app_show.literal(problem)} The previous choice is kept.", icon=":material/error:")
 
 st.markdown("**What was done with each column, and why**")
-st.table(app_state.literal_table(app_columns.column_notes(prepared)))
+st.table(app_show.literal_table(app_columns.column_notes(prepared)))
 st.page_link(app_state.ELBOW_PAGE, label="Next: choose the number of segments", icon=":material/arrow_forward:")

@@ -25,7 +25,7 @@ def shared_files() -> list[Path]:
 
 
 def plain(markdown: str) -> str:
-    """Markdown the app escaped (``app_state.literal``) as the person sees it: without the backslashes."""
+    """Markdown the app escaped (``app_show.literal``) as the person sees it: without the backslashes."""
     # CommonMark escapes: a backslash before ASCII punctuation; word joiners (U+2060) are invisible.
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 

@@ -427,6 +427,7 @@ def test_compare_offers_only_the_k_the_customers_allow():
 def test_downloads_are_the_same_made_with_the_page_or_at_the_click(monkeypatch, downloads):
     from streamlit.runtime.media_file_manager import MediaFileManager
 
+    import app_show
     import app_state
 
     at = visit(app(), "pages/clusters.py")
@@ -434,7 +435,7 @@ def test_downloads_are_the_same_made_with_the_page_or_at_the_click(monkeypatch, 
     name = f"sample_customers_segments_K{k}.csv"
     eager = downloads.pop(name)()
     # Above the limit the file is made only when the button is clicked.
-    monkeypatch.setattr(app_state, "EAGER_DOWNLOAD_ROWS", 0)
+    monkeypatch.setattr(app_show, "EAGER_DOWNLOAD_ROWS", 0)
     clicked = []
     original = MediaFileManager.add_deferred
     monkeypatch.setattr(
@@ -584,9 +585,9 @@ def test_a_customer_table_is_not_rolled_up_and_can_be():
 
 
 def test_web_addresses_in_names_do_not_become_links():
-    import app_state
+    import app_show
 
-    shown = app_state.literal("See https://example.com/a, www.example.org and ana@example.net")
+    shown = app_show.literal("See https://example.com/a, www.example.org and ana@example.net")
     # GitHub's autolinks are found after the escapes are read: a word joiner keeps each one text.
     assert "https\\:\\/\\/\u2060example" in shown and "www\u2060\\." in shown and "\\@\u2060example" in shown
     assert plain(shown) == "See https://example.com/a, www.example.org and ana@example.net"
