@@ -67,6 +67,25 @@ if k != result.suggested_k:
 st.plotly_chart(charts.elbow_figure(result, selected_k=k), key="elbow_chart", width="stretch")
 st.plotly_chart(charts.criteria_figure(result, selected_k=k), key="criteria_chart", width="stretch")
 st.caption(charts.criteria_caption(result))
+with st.expander("The numbers"):
+    formats = {
+        "SSE (inertia)": "{:,.1f}",
+        "Silhouette": "{:.3f}",
+        "Calinski-Harabasz": "{:,.0f}",
+        "Davies-Bouldin": "{:.2f}",
+    }
+    st.dataframe(result.frame().set_index("K").style.format(formats, na_rep="–"), width="stretch")
+    sample = (
+        "every customer"
+        if result.silhouette_rows == result.n_rows
+        else f"a fixed sample of {result.silhouette_rows:,} customers"
+    )
+    st.caption(f"SSE on all {result.n_rows:,} customers; silhouette on {sample}.")
+
+st.page_link(app_state.CLUSTERS_PAGE, label=f"Next: see the {k} segments", icon=":material/arrow_forward:")
+
+# Last on the page: everything above is usable while the resamples run (each K is kept once done, so
+# a move of a slider meanwhile loses nothing).
 
 st.subheader("Are the segments real?")
 st.write(
@@ -88,20 +107,3 @@ if st.toggle("Check the stability of each K", value=stability_by_default(prepare
         st.warning(app_show.literal(chosen.summary()), icon=":material/warning:")
     elif chosen is not None:
         st.success(chosen.summary(), icon=":material/check_circle:")
-
-with st.expander("The numbers"):
-    formats = {
-        "SSE (inertia)": "{:,.1f}",
-        "Silhouette": "{:.3f}",
-        "Calinski-Harabasz": "{:,.0f}",
-        "Davies-Bouldin": "{:.2f}",
-    }
-    st.dataframe(result.frame().set_index("K").style.format(formats, na_rep="–"), width="stretch")
-    sample = (
-        "every customer"
-        if result.silhouette_rows == result.n_rows
-        else f"a fixed sample of {result.silhouette_rows:,} customers"
-    )
-    st.caption(f"SSE on all {result.n_rows:,} customers; silhouette on {sample}.")
-
-st.page_link(app_state.CLUSTERS_PAGE, label=f"Next: see the {k} segments", icon=":material/arrow_forward:")
