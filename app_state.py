@@ -128,7 +128,7 @@ def init_session() -> None:
     """Load the built-in sample on a first visit, so every page works before any upload."""
     if DATASET not in st.session_state:
         data = _sample_bytes()
-        st.session_state[DATASET] = Dataset(sg.SAMPLE_NAME, data, file_hash(data), is_sample=True)
+        st.session_state[DATASET] = Dataset(sg.DEMO_NAME, data, file_hash(data), is_sample=True)
         st.session_state[OPTIONS] = PrepOptions()
         st.session_state[K_RANGE] = DEFAULT_K_RANGE
         st.session_state[NAMES] = {}
@@ -212,7 +212,7 @@ def use_upload(name: str, data: bytes) -> None:
 
 def use_sample() -> None:
     data = _sample_bytes()
-    _switch_to(Dataset(sg.SAMPLE_NAME, data, file_hash(data), is_sample=True), PrepOptions())
+    _switch_to(Dataset(sg.DEMO_NAME, data, file_hash(data), is_sample=True), PrepOptions())
     st.session_state[_UPLOADER_GENERATION] = st.session_state.get(_UPLOADER_GENERATION, 0) + 1
     st.session_state.pop(UPLOAD_ERROR, None)
 
@@ -452,7 +452,7 @@ def _stability_cached(_prepared: sg.Prepared, digest: str, opts: PrepOptions, k:
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def _sample_bytes() -> bytes:
-    return sg.sample_csv()
+    return sg.demo_csv()
 
 
 def distinct_customers(*, limit: int) -> int:

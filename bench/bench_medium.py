@@ -46,7 +46,7 @@ TARGET_EXCESS = 0.005
 
 def datasets() -> dict[str, np.ndarray]:
     """The sample as the app prepares it, and the two generated medium matrices."""
-    sample = segmentation.prepare(segmentation.load_table(segmentation.sample_csv(), name=segmentation.SAMPLE_NAME))
+    sample = segmentation.prepare(segmentation.load_table(segmentation.demo_csv(), name=segmentation.DEMO_NAME))
     return {
         "sample 3,000": sample.matrix,
         "planted 5,000": planted_matrix(5_000, random_state=1),
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         headers = ("K", f"best of {REFERENCE_STARTS} SSE", "ours SSE", "ours vs reference", "cold (s)", "warm (s)")
         print(table(headers, rows))
 
-    sample = segmentation.prepare(segmentation.load_table(segmentation.sample_csv(), name=segmentation.SAMPLE_NAME))
+    sample = segmentation.prepare(segmentation.load_table(segmentation.demo_csv(), name=segmentation.DEMO_NAME))
     sweep = cold(lambda: segmentation.sweep(sample, k_min=2, k_max=10))
     sweep_times = [timed(sweep)[0] for _ in range(max(3, args.repeat))]
     print(f"\n## The app's sweep, K=2..10 on the sample: {statistics.median(sweep_times):.2f} s (cold, median of 3)\n")

@@ -89,7 +89,7 @@ def _generate(path: Path, rows: int) -> Path:
 def _fit(path: Path) -> Path:
     import segmentation as sg
 
-    table = sg.load_table(sg.sample_csv(20_000, random_state=7))
+    table = sg.load_table(sg.demo_csv(20_000, random_state=7))
     segmentation = sg.fit(sg.prepare(table), 5)
     path.write_text(sg.run_config_json(segmentation), encoding="utf-8")
     return path

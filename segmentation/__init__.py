@@ -48,7 +48,7 @@ _EXPORTS = {
     "ROLES": "columns",
     "Rollup": "transactions",
     "RunModel": "runfile",
-    "SAMPLE_NAME": "sample",
+    "DEMO_NAME": "demo",
     "SCALERS": "options",
     "SCALER_NAMES": "options",
     "Scored": "scoring",
@@ -71,7 +71,7 @@ _EXPORTS = {
     "labelled_frame": "export",
     "load": "load",
     "load_table": "load",
-    "make_customers": "sample",
+    "make_customers": "demo",
     "neutralise": "export",
     "order_lines_csv": "log_export",
     "order_lines_frame": "log_export",
@@ -84,7 +84,7 @@ _EXPORTS = {
     "roll_up_if_log": "customers",
     "run_config": "runfile",
     "run_config_json": "runfile",
-    "sample_csv": "sample",
+    "demo_csv": "demo",
     "score": "scoring",
     "scored_csv": "export",
     "segment_cards": "cards",
@@ -111,7 +111,7 @@ __all__ = [
     "ROLES",
     "Rollup",
     "RunModel",
-    "SAMPLE_NAME",
+    "DEMO_NAME",
     "SCALERS",
     "SCALER_NAMES",
     "Scored",
@@ -147,7 +147,7 @@ __all__ = [
     "roll_up_if_log",
     "run_config",
     "run_config_json",
-    "sample_csv",
+    "demo_csv",
     "score",
     "scored_csv",
     "segment_cards",
@@ -164,6 +164,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported at 
     from .cards import Card, segment_cards
     from .columns import KINDS, ROLES, ColumnReport
     from .customers import Customers, LogOptions, prepare_customers, roll_up_if_log
+    from .demo import DEMO_NAME, demo_csv, make_customers
     from .describe import Profile, describe
     from .errors import DataError
     from .export import cards_html, labelled_csv, labelled_frame, neutralise, scored_csv, summary_csv
@@ -174,7 +175,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported at 
     from .prepare import Prepared, column_choices, prepare
     from .rfm import rfm_crosstab, rfm_scores
     from .runfile import RunModel, read_run_file, run_config, run_config_json
-    from .sample import SAMPLE_NAME, make_customers, sample_csv
     from .scoring import Scored, score
     from .stability import Stability, stability, stability_sweep
     from .sweep import Sweep, sweep

@@ -22,12 +22,12 @@ def mall_path() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_bytes() -> bytes:
-    return sg.sample_csv()
+    return sg.demo_csv()
 
 
 @pytest.fixture(scope="session")
 def sample_prepared(sample_bytes) -> sg.Prepared:
-    return sg.prepare(sg.load_table(sample_bytes, name=sg.SAMPLE_NAME))
+    return sg.prepare(sg.load_table(sample_bytes, name=sg.DEMO_NAME))
 
 
 @pytest.fixture(scope="module")

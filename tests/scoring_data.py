@@ -17,7 +17,7 @@ import segmentation as sg
 
 def customers(n: int = 600, *, random_state: int = 0) -> bytes:
     """The built-in sample (numbers, yes/no, a category, a date, an ID, some missing values)."""
-    return sg.sample_csv(n, random_state=random_state)
+    return sg.demo_csv(n, random_state=random_state)
 
 
 def awkward_customers(n: int = 300, *, random_state: int = 1) -> bytes:

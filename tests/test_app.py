@@ -384,7 +384,7 @@ def test_score_page_scores_new_customers_with_a_run_file(downloads):
     run_file = downloads[f"sample_customers_run_K{k}.json"]()
     visit(at, "pages/score.py")
     at.radio(key="score_source").set_value("Segments saved in a run file (JSON)").run()
-    new_customers = segmentation.sample_csv(500, random_state=42)
+    new_customers = segmentation.demo_csv(500, random_state=42)
     at.file_uploader(key="score_model").set_value(
         ("run.json", run_file.encode() if isinstance(run_file, str) else run_file, "application/json")
     )
@@ -403,7 +403,7 @@ def test_score_page_explains_a_bad_run_file():
     at = visit(app(), "pages/score.py")
     at.radio(key="score_source").set_value("Segments saved in a run file (JSON)").run()
     at.file_uploader(key="score_model").set_value(("run.json", b'{"format": "something else"}', "application/json"))
-    at.file_uploader(key="score_data").set_value(("next.csv", segmentation.sample_csv(50), "text/csv")).run()
+    at.file_uploader(key="score_data").set_value(("next.csv", segmentation.demo_csv(50), "text/csv")).run()
     assert not at.exception
     assert "not a run file" in plain(at.error[0].value)
 
@@ -595,7 +595,7 @@ def test_web_addresses_in_names_do_not_become_links():
 
 def test_slashes_in_an_uploaded_name_do_not_cut_the_download_names(downloads):
     at = app()
-    data = segmentation.sample_csv(400)
+    data = segmentation.demo_csv(400)
     at.file_uploader[0].set_value(("Q3/Q4 https://example.com report.csv", data, "text/csv")).run()
     assert not at.exception and not at.error
     sidebar = " ".join(m.value for m in at.sidebar.markdown)
@@ -726,7 +726,7 @@ def test_score_page_offers_the_segments_on_screen(downloads):
     run_file = downloads[f"sample_customers_run_K{k}.json"]()
     visit(at, "pages/score.py")
     assert at.radio(key="score_source").value == "The segments on screen"
-    new_customers = segmentation.sample_csv(300, random_state=5)
+    new_customers = segmentation.demo_csv(300, random_state=5)
     at.file_uploader(key="score_data").set_value(("next.csv", new_customers, "text/csv")).run()
     assert not at.exception and not at.error
     assert f"300 customers put into the {k} segments made from 'sample" in plain(at.success[0].value)

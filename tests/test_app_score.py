@@ -58,7 +58,7 @@ def unescaped(markdown: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def customers() -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(sg.sample_csv(400)), dtype=str, keep_default_na=False)
+    return pd.read_csv(io.BytesIO(sg.demo_csv(400)), dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ def page(chromium, server, request):
 @pytest.fixture(scope="module")
 def sample_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("upload") / "my_customers.csv"
-    path.write_bytes(segmentation.sample_csv(1_200, random_state=7))
+    path.write_bytes(segmentation.demo_csv(1_200, random_state=7))
     return path
 
 
@@ -268,8 +268,8 @@ def test_a_bad_file_shows_an_error_and_the_app_keeps_working(page, tmp_path, nam
 
 def test_two_people_at_once_see_only_their_own_data(chromium, server, tmp_path):
     files = {
-        "ana.csv": segmentation.sample_csv(400, random_state=11),
-        "bo.csv": segmentation.sample_csv(900, random_state=12),
+        "ana.csv": segmentation.demo_csv(400, random_state=11),
+        "bo.csv": segmentation.demo_csv(900, random_state=12),
     }
     people = {}
     for name, data in files.items():

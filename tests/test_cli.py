@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT, shared_file, shared_files
 
-from segmentation import sample_csv
+from segmentation import demo_csv
 from segmentation.cli import main
 
 
@@ -25,7 +25,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def sample_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("cli") / "customers.csv"
-    path.write_bytes(sample_csv(600))
+    path.write_bytes(demo_csv(600))
     return path
 
 

@@ -17,7 +17,7 @@ def test_roll_up_if_log_rolls_up_a_log_and_keeps_a_customer_table():
     rollup = roll_up_if_log(csv_table(generated_log(customers=40)))
     assert rollup.n_customers == 40 and rollup.columns.order == "Order No"
     assert rollup.columns.reasons[0].startswith("'Customer ID' repeats 40 customer IDs")  # as detected, with why
-    sample = load_table(sg.sample_csv(300))
+    sample = load_table(sg.demo_csv(300))
     assert roll_up_if_log(sample) is None
     assert roll_up_if_log(csv_table(generated_log(customers=40)), transactions="no") is None
 
@@ -31,7 +31,7 @@ def test_roll_up_if_log_takes_the_columns_named_and_finds_the_rest():
     as_of = roll_up_if_log(table, as_of="2024-12-31")
     assert as_of.as_of == pd.Timestamp("2024-12-31")
     # A customer table rolled up on purpose: one order per row.
-    sample = load_table(sg.sample_csv(300))
+    sample = load_table(sg.demo_csv(300))
     by_hand = roll_up_if_log(sample, customer="CustomerID", date="Member Since")
     assert by_hand.n_customers == 300 and (by_hand.table.frame[ORDERS] == 1).all()
 
@@ -47,7 +47,7 @@ def test_roll_up_if_log_takes_the_columns_named_and_finds_the_rest():
     ],
 )
 def test_roll_up_if_log_refuses_choices_that_cannot_work(options, message):
-    table = load_table(sg.sample_csv(300), name="customers.csv")
+    table = load_table(sg.demo_csv(300), name="customers.csv")
     with pytest.raises(DataError, match=re.escape(message)):
         roll_up_if_log(table, **options)
 
@@ -85,7 +85,7 @@ def test_prepare_customers_says_why_the_days_between_orders_are_only_described()
 
 
 def test_a_log_where_everyone_bought_once_is_prepared_without_the_empty_column():
-    sample = load_table(sg.sample_csv(300))
+    sample = load_table(sg.demo_csv(300))
     rollup = roll_up_if_log(sample, customer="CustomerID", date="Member Since")
     assert rollup.table.frame[INTERVAL].isna().all()
     prepared = prepare_customers(rollup)

@@ -40,7 +40,7 @@ def customers(tmp_path_factory):
     # Above the small-data limit (2,500 rows), so the sweep runs one K per thread and the
     # silhouettes in blocks over the cores.
     path = tmp_path_factory.mktemp("determinism") / "customers.csv"
-    path.write_bytes(sg.sample_csv(4_000, random_state=7))
+    path.write_bytes(sg.demo_csv(4_000, random_state=7))
     return path
 
 

@@ -36,7 +36,7 @@ def test_customer_tables_are_not_logs(name):
 
 def test_the_sample_customers_are_not_a_log():
     # Repeated whole numbers (incomes) next to a date (member since) are not customer IDs.
-    assert detect_log(load_table(sg.sample_csv())) is None
+    assert detect_log(load_table(sg.demo_csv())) is None
 
 
 def test_a_code_of_something_else_is_not_a_customer_id():

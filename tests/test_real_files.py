@@ -17,9 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def default_segments(name: str):
-    table = (
-        sg.load_table(shared_file(name)) if name != "sample" else sg.load_table(sg.sample_csv(), name=sg.SAMPLE_NAME)
-    )
+    table = sg.load_table(shared_file(name)) if name != "sample" else sg.load_table(sg.demo_csv(), name=sg.DEMO_NAME)
     prepared = sg.prepare(table)
     k = sg.sweep(prepared).suggested_k
     return prepared, sg.fit(prepared, k)

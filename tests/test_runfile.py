@@ -11,7 +11,7 @@ import pytest
 from helpers import ROOT
 from scoring_data import mixed_customers, run_file
 
-from segmentation import SAMPLE_NAME, DataError, describe, fit, read_run_file, run_config, score
+from segmentation import DEMO_NAME, DataError, describe, fit, read_run_file, run_config, score
 from segmentation.runfile import preparation_spec, run_config_json
 
 
@@ -180,7 +180,7 @@ def test_malformed_run_files_name_the_field(sample_model, change, field):
 
 def test_optional_fields_may_be_absent_and_the_file_name_is_read(sample_model, sample_prepared):
     _, model = sample_model
-    assert read_run_file(model).file_name == model["file"]["name"] == SAMPLE_NAME
+    assert read_run_file(model).file_name == model["file"]["name"] == DEMO_NAME
     trimmed = copy.deepcopy(model)
     for key in ("file", "created_with", "sizes", "inertia", "silhouette", "feature_names"):
         trimmed.pop(key)

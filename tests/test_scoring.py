@@ -329,7 +329,7 @@ def test_codes_and_log_scales_do_not_look_like_another_unit(mixed):
 
 def test_a_version_1_run_file_still_scores_to_its_segments():
     old = json.loads((ROOT / "tests" / "data" / "run_v1_sample.json").read_text(encoding="utf-8"))
-    from segmentation import sample_csv
+    from segmentation import demo_csv
 
-    scored = score(sample_csv(600, random_state=0), copy.deepcopy(old["run_file"]))
+    scored = score(demo_csv(600, random_state=0), copy.deepcopy(old["run_file"]))
     assert scored.labels.tolist() == old["labels"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from segmentation import fit, load_table, make_customers, prepare, sample_csv, sweep
+from segmentation import demo_csv, fit, load_table, make_customers, prepare, sweep
 
 
 def test_deterministic_bytes():
-    assert sample_csv() == sample_csv()
-    assert sample_csv(random_state=1) != sample_csv()
+    assert demo_csv() == demo_csv()
+    assert demo_csv(random_state=1) != demo_csv()
 
 
 def test_columns_and_mess():
@@ -43,7 +43,7 @@ def test_planted_segments_give_an_elbow(sample_prepared):
 
 
 def test_age_income_spending_separate_the_planted_groups():
-    table = load_table(sample_csv())
+    table = load_table(demo_csv())
     prepared = prepare(table, features=["Age", "Annual Income (k$)", "Spending Score (1-100)"])
     segments = fit(prepared, 5)
     assert segments.silhouette > 0.45

@@ -1,4 +1,4 @@
-"""The built-in sample: a realistic customer table with planted segments, generated, never copied.
+"""The demo data the app opens on (called "the built-in sample" on screen): customers with planted segments, generated, never copied.
 
 The app opens on it so every page works before any upload. It has the Mall tutorial's columns
 (Gender, Age, Annual Income (k$), Spending Score (1-100)) plus a region, a visit frequency and a
@@ -14,10 +14,10 @@ import io
 import numpy as np
 import pandas as pd
 
-__all__ = ["SAMPLE_NAME", "make_customers", "sample_csv"]
+__all__ = ["DEMO_NAME", "make_customers", "demo_csv"]
 
 #: How the sample is named in the app and in downloads.
-SAMPLE_NAME = "sample_customers.csv"
+DEMO_NAME = "sample_customers.csv"
 
 # Per segment: share, age mean/sd, income mean/sd, spending mean/sd, visits per month, share female,
 # mean days as a member, and region weights (North, South, East, West).
@@ -87,7 +87,7 @@ def make_customers(n: int = 3_000, *, random_state: int = 0) -> pd.DataFrame:
     return frame
 
 
-def sample_csv(n: int = 3_000, *, random_state: int = 0) -> bytes:
+def demo_csv(n: int = 3_000, *, random_state: int = 0) -> bytes:
     """The sample as CSV bytes, exactly as a user would upload it."""
     buffer = io.StringIO()
     make_customers(n, random_state=random_state).to_csv(buffer, index=False)
