@@ -22,12 +22,15 @@ def number(value: float) -> str:
 
     Examples
     --------
-    >>> number(61500.0), number(0.123456)
-    ('61,500', '0.1235')
+    >>> number(61500.0), number(0.123456), number(13990.2)
+    ('61,500', '0.1235', '13,990.2')
     """
     value = float(value)
     if value.is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
+    if 1_000 <= abs(value) < 1e15:
+        # Not 1.399e+04: a large amount with its cents, as it is written.
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{value:,.4g}"
 
 
