@@ -52,7 +52,8 @@ UPLOAD_ERROR = "upload_error"
 UPLOADER = "uploader"
 _UPLOADER_GENERATION = "_uploader_generation"
 _LAST_UPLOAD = "_last_upload"
-_PREPARED = "_prepared"
+#: The session's customers and prepared data, with the key they were made for (tests read it too).
+PREPARED = "_prepared"
 _SEGMENTATION = "_segmentation"
 _SWEEP_PARTS = "_sweep_parts"
 
@@ -221,7 +222,7 @@ def _switch_to(new: Dataset, opts: PrepOptions) -> None:
     st.session_state[DATASET] = new
     st.session_state[OPTIONS] = opts
     _forget_k()
-    st.session_state.pop(_PREPARED, None)
+    st.session_state.pop(PREPARED, None)
     st.session_state.pop(_SEGMENTATION, None)
 
 
@@ -282,11 +283,11 @@ def rfm_scores() -> pd.DataFrame | None:
 def _customers_and_prepared() -> tuple[sg.Customers, sg.Prepared]:
     current, opts = dataset(), options()
     key = (current.digest, current.name, opts)
-    memo = st.session_state.get(_PREPARED)
+    memo = st.session_state.get(PREPARED)
     if memo is not None and memo[0] == key:
         return memo[1]
     result = _prepare_cached(current.data, current.digest, current.name, opts)
-    st.session_state[_PREPARED] = (key, result)
+    st.session_state[PREPARED] = (key, result)
     return result
 
 

@@ -244,7 +244,7 @@ def test_clusters_page_draws_a_3d_scatter_tables_and_downloads(downloads):
     open_tab(at, "Tables")
     averages = next(d.value for d in at.dataframe if "Measure" in d.value.columns)
     assert list(averages.columns[:2]) == ["Measure", "All customers"] and len(averages.columns) == k + 2
-    profile = segmentation.describe(segmentation.fit(at.session_state[app_state._PREPARED][1][1], k))
+    profile = segmentation.describe(segmentation.fit(at.session_state[app_state.PREPARED][1][1], k))
     assert averages.loc["Age", "All customers"] == f"{profile.overall['Age']:,.0f}"
     assert averages.loc["Gender = Female", "All customers"] == f"{profile.overall['Gender = Female']:.0%}"
     labels = [b.label for b in at.download_button]
@@ -678,7 +678,7 @@ def test_k_follows_the_suggestion_until_the_user_picks_one():
 
     at = visit(app(), "pages/elbow.py")
     at.slider(key=app_state.K_RANGE_SLIDER).set_value((6, 12)).run()
-    suggested = segmentation.sweep(at.session_state[app_state._PREPARED][1][1], k_min=6, k_max=12).suggested_k
+    suggested = segmentation.sweep(at.session_state[app_state.PREPARED][1][1], k_min=6, k_max=12).suggested_k
     assert at.session_state[app_state.CHOSEN_K] == suggested == at.slider(key=app_state.K_SLIDER).value
     assert your_k(at) == suggested and f"K = {suggested}" in sidebar_text(at)
     assert f"K={suggested}" in (at.success or at.info)[0].value

@@ -73,7 +73,7 @@ def test_other_files_are_segmented_with_every_row_or_explained(session, corpus, 
     k = session.session_state[app_state.CHOSEN_K]
     labelled_name = next(f for f in downloads if f.endswith(f"_segments_K{k}.csv"))
     # The download keeps the file's separator and encoding.
-    sep, _, encoding = csv_dialect(session.session_state[app_state._PREPARED][1][1].table)
+    sep, _, encoding = csv_dialect(session.session_state[app_state.PREPARED][1][1].table)
     out = pd.read_csv(
         io.BytesIO(downloads[labelled_name]()), sep=sep, dtype=str, keep_default_na=False, encoding=encoding
     )
