@@ -55,21 +55,8 @@ def silhouette_scores(
 ) -> list[float | None]:
     """Mean silhouette of each labelling of the same rows, as ``sklearn.metrics.silhouette_score``.
 
-    The mean of :func:`silhouette_values`; see there how it is computed.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_rows, n_features)
-        The rows (the silhouette sample: at most :data:`SILHOUETTE_ROWS` of them).
-    labelings : list of ndarray of int, each of shape (n_rows,)
-        Segment labels, one array per K.
-    executor : Executor, optional
-        Computes the blocks in parallel; by default a thread per core.
-
-    Returns
-    -------
-    list of float or None
-        None where scikit-learn would refuse: fewer than 2 segments, or one row per segment.
+    The mean of :func:`silhouette_values` (the same parameters; see there how it is computed): a float
+    per labelling, or None where scikit-learn would refuse (fewer than 2 segments, or one row per segment).
 
     Examples
     --------
