@@ -19,10 +19,13 @@ from .wording import clipped
 
 __all__ = [
     "EXCEL_MAX_ROWS",
+    "MAX_CENTRE",
     "MAX_COLUMNS",
     "MAX_FEATURES",
     "MAX_FEATURE_VALUES",
     "MAX_INPUT_BYTES",
+    "MAX_RUN_CATEGORIES",
+    "MAX_RUN_NUMBER",
     "MAX_WORKBOOK_BYTES",
     "MAX_WORKBOOK_CELLS",
     "MAX_WORKBOOK_TEXT_BYTES",
@@ -65,6 +68,16 @@ MAX_FEATURES = 1_000
 
 #: Numbers in that matrix (customers x features): 2 GB of 8-byte numbers.
 MAX_FEATURE_VALUES = 250_000_000
+
+#: Values a category column of a run file may list: the most the preparation ever encodes for a
+#: column a user chose by name (an 80,000-category run file took 3.9 GB in scoring).
+MAX_RUN_CATEGORIES = 50
+#: Any number in a run file (a fill, a bound, a centre's coordinate, a scale) is at most this in size:
+#: numbers beyond it are errors in a file, not customers' values (as when reading a file).
+MAX_RUN_NUMBER = 1e15
+#: A segment centre lies within this many of its feature's scaled units of 0: the data it was fitted
+#: on is scaled, so a centre near 1e308 can only be a broken or forged file.
+MAX_CENTRE = 1e6
 
 #: Bytes read at a time from a pipe or a file whose size is not known in advance.
 _READ_CHUNK = 16 << 20

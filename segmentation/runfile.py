@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,10 @@ from .dates import DATE_FORMATS
 from .describe import Profile
 from .errors import DataError
 from .fit import Segmentation
+from .limits import MAX_CENTRE, MAX_FEATURES, MAX_RUN_CATEGORIES, MAX_RUN_NUMBER, read_limited
 from .pipeline import LogScale, PercentileClipper
 from .prepare import Prepared
-from .wording import quoted
+from .wording import clipped, quoted
 
 __all__ = [
     "MAX_RUN_FILE_BYTES",
@@ -281,10 +283,12 @@ def read_run_file(source: bytes | str | Path | dict[str, Any]) -> RunModel:
         data = copy.deepcopy(source)  # validation normalises old fields: never in the caller's dict
     else:
         if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("{")):
-            try:
-                raw = Path(source).read_bytes()
+            try:  # bounded: a device or an endless pipe is refused, not read into memory
+                raw = read_limited(source, limit=MAX_RUN_FILE_BYTES, what="run file")
+            except DataError:
+                raise  # a device, or too large: said by read_limited
             except (OSError, ValueError):  # ValueError: a NUL character in the path
-                raise DataError(f"There is no run file at '{source}'.") from None
+                raise DataError(f"There is no run file at '{clipped(str(source), 200)}'.") from None
         else:
             raw = source.encode() if isinstance(source, str) else bytes(source)
         if len(raw) > MAX_RUN_FILE_BYTES:
@@ -296,6 +300,7 @@ def read_run_file(source: bytes | str | Path | dict[str, Any]) -> RunModel:
                 "This is not a run file: it is not valid JSON. Use the run file (JSON) downloaded "
                 "from the Segments page or written by 'segment --config'."
             ) from None
+    _check_text(data, "")
     return _validate(data)
 
 
@@ -350,9 +355,17 @@ def _validate(data: Any) -> RunModel:
     if any(v <= 0 for v in scaler["scale"]):
         raise _invalid("preparation.scaler.scale", "must hold positive numbers only (0 would divide by zero)")
 
+    if n_features > MAX_FEATURES:
+        raise _invalid(
+            "preparation.columns", f"make {n_features:,} features, more than the {MAX_FEATURES:,} segmenting allows"
+        )
     centers = data.get("centers")
     if not (isinstance(centers, list) and len(centers) == k and all(_numbers(row, n_features) for row in centers)):
         raise _invalid("centers", f"must be {k} lists of {n_features} numbers")
+    if any(abs(v) > MAX_CENTRE for row in centers for v in row):
+        # The centres live in the scaled space, a few units from 0: far out, every customer is
+        # nearest to the same one.
+        raise _invalid("centers", f"must lie within {MAX_CENTRE:,.0f} scaled units of 0, as centres fitted on data do")
     names = data.get("segment_names")
     if not (isinstance(names, list) and len(names) == k and all(isinstance(n, str) and len(n) <= 200 for n in names)):
         raise _invalid("segment_names", f"must be {k} names of at most 200 characters")
@@ -458,6 +471,10 @@ def _check_entry(entry: Any, where: str) -> int:
         n_features = 1 + len(codes)
     else:
         categories = entry.get("categories")
+        if isinstance(categories, list) and len(categories) > MAX_RUN_CATEGORIES:
+            raise _invalid(
+                f"{where}.categories", f"must list at most {MAX_RUN_CATEGORIES} values (it lists {len(categories):,})"
+            )
         if not (
             isinstance(categories, list)
             and len(categories) >= 2
@@ -485,7 +502,30 @@ def _check_entry(entry: Any, where: str) -> int:
 
 
 def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A number a run file may hold: finite and at most :data:`~segmentation.limits.MAX_RUN_NUMBER` in
+    size (a 400-digit integer would overflow every float operation)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_RUN_NUMBER
+    return math.isfinite(value) and abs(value) <= MAX_RUN_NUMBER
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Every string in the file (names, categories, keys) must be writable as UTF-8: JSON's escapes
+    can hold a lone surrogate ("\\ud800") that no file, screen or SQL text can."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _invalid(where or "(the file)", "holds text that is not valid Unicode (a lone surrogate)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where or "(the file)")
+            _check_text(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(item, f"{where}[{i}]")
 
 
 def _whole(value: Any) -> bool:
@@ -501,14 +541,17 @@ def _bounds(values: Any) -> bool:
 
 
 def _timestamp(value: Any) -> bool:
-    """Whether ``value`` is text pandas reads as one date and time without a time zone."""
-    if not isinstance(value, str):
+    """Whether ``value`` is an ISO date and time without a time zone (not "now", "today" ...)."""
+    if not isinstance(value, str) or not _ISO_TIMESTAMP.match(value):
         return False
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):
         return False
     return not pd.isna(stamp) and stamp.tz is None
+
+
+_ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$")
 
 
 def _refuse_constant(name: str) -> float:

@@ -10,7 +10,9 @@ each spelled by :mod:`segmentation.sql_dialects`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,8 +37,6 @@ __all__ = [
 #: The segment name of rows that have no value in any model column (as in the labelled CSV).
 NOT_SEGMENTED = "Not segmented (no values)"
 
-# Helper columns of the generated query; the prefix keeps them apart from the user's columns.
-_PREFIX = "_segmentation_"
 _MICROS_PER_SECOND = 1_000_000
 _SECONDS_PER_DAY = 86_400
 _SPELLINGS = {True: YES_SPELLINGS, False: NO_SPELLINGS}
@@ -113,7 +113,7 @@ def scoring_sql(
     >>> table = sg.load_table(b"Spend,Visits\\n1,2\\n2,1\\n50,40\\n52,41\\n")
     >>> sql = scoring_sql(sg.run_config(sg.fit(sg.prepare(table), 2)), "customers")
     >>> sql.splitlines()[-1]
-    'FROM "_segmentation_nearest"'
+    'FROM "_seg4cad419c_nearest"'
     """
     if not isinstance(model, RunModel):
         model = read_run_file(model)
@@ -147,7 +147,7 @@ def assignment_sql(
     The Spark engine uses it for centres that are not in a run file yet (during the search).
     ``name_column=None`` leaves the names out.
     """
-    d = Dialect.named(dialect)
+    d = replace(Dialect.named(dialect), helpers=helper_prefix(spec))
     centers = np.asarray(centers, dtype=np.float64)
     features = _feature_expressions(spec, d)
     if centers.ndim != 2 or centers.shape[1] != len(features):
@@ -161,27 +161,29 @@ def assignment_sql(
         for (feature, _), value in zip(features, center, strict=True):
             delta = f"({d.identifier(feature)} - {d.number(value)})"
             terms.append(f"{delta} * {delta}")
-        distances.append((f"{_PREFIX}d{j}", "\n      + ".join(terms)))
+        distances.append((f"{d.helpers}d{j}", "\n      + ".join(terms)))
     nearest = d.least([d.identifier(name) for name, _ in distances])
     if k == 1:
         segment = "1"
     else:
         whens = " ".join(f"WHEN {d.identifier(name)} THEN {j}" for j, (name, _) in enumerate(distances, start=1))
         segment = f"CASE {nearest} {whens} END"
-    present = d.identifier(f"{_PREFIX}present")
+    present = d.identifier(f"{d.helpers}present")
     if d.name == "spark":
         # Always true, but not deterministic to Spark's optimizer, which therefore evaluates a
         # later filter on Segment here instead of copying every expression above into it (the
         # copies multiply with K, grow past what Spark compiles, and take minutes).
         present = f"{present} AND spark_partition_id() >= 0"
-    outputs = [(f"{_PREFIX}segment", f"CASE WHEN {present} THEN {segment} END")]
+    outputs = [(f"{d.helpers}segment", f"CASE WHEN {present} THEN {segment} END")]
     if distance_column is not None:
-        outputs.append((f"{_PREFIX}distance", f"CASE WHEN {present} THEN SQRT({nearest}) END"))
+        outputs.append((f"{d.helpers}distance", f"CASE WHEN {present} THEN SQRT({nearest}) END"))
 
     lateral = d.name == "postgres" and columns is None
     ctes = _value_and_feature_ctes(spec, d, None if lateral else table, features)
-    ctes.append((f"{_PREFIX}distances", f"SELECT f.*, {_select_list(distances, d)}\n  FROM {_ref(d, 'features')} AS f"))
-    ctes.append((f"{_PREFIX}nearest", f"SELECT s.*, {_select_list(outputs, d)}\n  FROM {_ref(d, 'distances')} AS s"))
+    ctes.append(
+        (f"{d.helpers}distances", f"SELECT f.*, {_select_list(distances, d)}\n  FROM {_ref(d, 'features')} AS f")
+    )
+    ctes.append((f"{d.helpers}nearest", f"SELECT s.*, {_select_list(outputs, d)}\n  FROM {_ref(d, 'distances')} AS s"))
 
     added = [f"{_ref(d, 'segment')} AS {d.identifier(segment_column)}"]
     if name_column is not None:
@@ -198,10 +200,10 @@ def assignment_sql(
         body = "\n".join("    " + line for line in inner.splitlines())
         return f"SELECT t.*, s.*\nFROM {quote_table(table, dialect=d.name)} AS t\nCROSS JOIN LATERAL (\n{body}\n) AS s"
     if columns is not None:
-        _check_free(columns)
+        _check_free(columns, d)
         kept = ", ".join(d.identifier(c) for c in columns)
     else:
-        kept = d.all_but(_helper_columns(spec, k, distance=distance_column is not None))
+        kept = d.all_but(_helper_columns(spec, k, d, distance=distance_column is not None))
     return _with(ctes, d, final=f"SELECT {kept},\n       {', '.join(added)}\nFROM {_ref(d, 'nearest')}")
 
 
@@ -216,7 +218,7 @@ def features_sql(spec: dict[str, Any], table: str, *, dialect: str = "duckdb") -
     feature_columns : list of str
         Names of the feature columns, in the order of the spec's features.
     """
-    d = Dialect.named(dialect)
+    d = replace(Dialect.named(dialect), helpers=helper_prefix(spec))
     features = _feature_expressions(spec, d)
     ctes = _value_and_feature_ctes(spec, d, table, features)
     listed = ", ".join(d.identifier(name) for name, _ in features)
@@ -249,8 +251,8 @@ def values_sql(
     value_columns : list of str
         Names of the value columns, in spec order.
     """
-    d = Dialect.named(dialect)
-    _check_free(keep)
+    d = replace(Dialect.named(dialect), helpers=helper_prefix(spec))
+    _check_free(keep, d)
     ctes = _value_and_feature_ctes(spec, d, table, [])
     items = []
     for i, entry in enumerate(spec["columns"]):
@@ -264,10 +266,35 @@ def values_sql(
             expression = f"CASE WHEN {value} - {value} = 0 THEN {value} END"
         else:
             expression = f"CASE WHEN {_text_missing(value, d)} THEN NULL ELSE {value} END"
-        items.append((f"{_PREFIX}v{i}", expression))
+        items.append((f"{d.helpers}v{i}", expression))
     kept = "".join(f"{d.identifier(c)}, " for c in keep)
     final = f"SELECT {kept}{_select_list(items, d)},\n    {_ref(d, 'present')}\nFROM {_ref(d, 'features')}"
     return _with(ctes, d, final=final), [name for name, _ in items]
+
+
+def helper_prefix(spec: dict[str, Any]) -> str:
+    """How the query's helper columns begin for this run file: ``_seg`` and a hash of its columns.
+
+    The query adds its own columns beside every column of the table (``t.*``); a table holding a
+    column of the same name would be read in its place, silently. The prefix depends on the run
+    file's column names only (the same in every step of the Spark engine), so no real table's
+    column takes it by chance, and it never starts a model column's name.
+
+    Examples
+    --------
+    >>> helper_prefix({"columns": [{"column": "Age"}]})
+    '_seg39b7370f_'
+    """
+    names = "\x00".join(entry["column"] for entry in spec["columns"])
+    prefix = f"_seg{hashlib.sha256(names.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}_"
+    while any(entry["column"].startswith(prefix) for entry in spec["columns"]):
+        prefix += "_"
+    return prefix
+
+
+def present_column(spec: dict[str, Any]) -> str:
+    """The helper column of :func:`values_sql` and :func:`features_sql` that says a row has a value."""
+    return helper_prefix(spec) + "present"
 
 
 def timestamp_sql(column: str, date_format: str = "", *, dialect: str = "duckdb") -> str:
@@ -290,7 +317,7 @@ def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, st
     scale = np.asarray(spec["scaler"]["scale"], dtype=np.float64)
     out: list[tuple[str, str]] = []
     for i, entry in enumerate(spec["columns"]):
-        value = d.identifier(f"{_PREFIX}v{i}")
+        value = d.identifier(f"{d.helpers}v{i}")
         if entry["kind"] in {"number", "date"}:
             j = len(out)
             c, s = center[j], scale[j]
@@ -309,12 +336,12 @@ def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, st
                 cases.append(f"WHEN {x} < {d.number(lo)} THEN {d.number((lo - c) / s)}")
                 cases.append(f"WHEN {x} > {d.number(hi)} THEN {d.number((hi - c) / s)}")
             expression = f"CASE {' '.join(cases)} ELSE ({x} - {d.number(c)}) / {d.number(s)} END"
-            out.append((f"{_PREFIX}f{j}", expression))
+            out.append((f"{d.helpers}f{j}", expression))
             for code in codes:
                 j = len(out)
                 c, s = center[j], scale[j]
                 one, zero = d.number((np.float64(1.0) - c) / s), d.number((np.float64(0.0) - c) / s)
-                out.append((f"{_PREFIX}f{j}", f"CASE WHEN {value} = {d.number(code)} THEN {one} ELSE {zero} END"))
+                out.append((f"{d.helpers}f{j}", f"CASE WHEN {value} = {d.number(code)} THEN {one} ELSE {zero} END"))
         elif _numeric_categories(entry):
             # Codes stored as numbers: compared as numbers, so 1, 1.0 and 1.00 are one code.
             for category in entry["encoded"]:
@@ -328,7 +355,7 @@ def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, st
                     missing = f"({missing} OR {value} NOT IN ({listed}))"
                 known = d.number(float(category))
                 expression = f"CASE WHEN {missing} THEN {filled} WHEN {value} = {known} THEN {one} ELSE {zero} END"
-                out.append((f"{_PREFIX}f{j}", expression))
+                out.append((f"{d.helpers}f{j}", expression))
         else:
             missing = _text_missing(value, d)
             if entry["kind"] == "flag":
@@ -344,7 +371,7 @@ def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, st
                 expression = (
                     f"CASE WHEN {missing} THEN {filled} WHEN {value} = {d.string(category)} THEN {one} ELSE {zero} END"
                 )
-                out.append((f"{_PREFIX}f{j}", expression))
+                out.append((f"{d.helpers}f{j}", expression))
     return out
 
 
@@ -417,16 +444,16 @@ def _value_and_feature_ctes(
     values = []
     for i, entry in enumerate(spec["columns"]):
         column = f"t.{d.identifier(entry['column'])}"
-        values.append((f"{_PREFIX}v{i}", _value_expression(entry, column, d)))
+        values.append((f"{d.helpers}v{i}", _value_expression(entry, column, d)))
     present = " OR ".join(
         _present(d.identifier(name), entry, d) for (name, _), entry in zip(values, spec["columns"], strict=True)
     )
-    feature_list = [*features, (f"{_PREFIX}present", f"({present})")]
+    feature_list = [*features, (f"{d.helpers}present", f"({present})")]
     source = "" if table is None else "t.*, "
     origin = "" if table is None else f"\n  FROM {quote_table(table, dialect=d.name)} AS t"
     return [
-        (f"{_PREFIX}values", f"SELECT {source}{_select_list(values, d)}{origin}"),
-        (f"{_PREFIX}features", f"SELECT v.*, {_select_list(feature_list, d)}\n  FROM {_ref(d, 'values')} AS v"),
+        (f"{d.helpers}values", f"SELECT {source}{_select_list(values, d)}{origin}"),
+        (f"{d.helpers}features", f"SELECT v.*, {_select_list(feature_list, d)}\n  FROM {_ref(d, 'values')} AS v"),
     ]
 
 
@@ -444,18 +471,18 @@ def _present(value: str, entry: dict[str, Any], d: Dialect) -> str:
     return f"{value} IS NOT NULL"
 
 
-def _helper_columns(spec: dict[str, Any], k: int, *, distance: bool) -> list[str]:
+def _helper_columns(spec: dict[str, Any], k: int, d: Dialect, *, distance: bool) -> list[str]:
     """The helper columns the query adds to ``*``, to leave them out of the result."""
     n_features = sum(
         1 + len(e.get("codes", [])) if e["kind"] in {"number", "date"} else len(e["encoded"]) for e in spec["columns"]
     )
     names = [f"v{i}" for i in range(len(spec["columns"]))] + [f"f{j}" for j in range(n_features)]
     names += ["present", *(f"d{j}" for j in range(1, k + 1)), "segment"] + (["distance"] if distance else [])
-    return [_PREFIX + name for name in names]
+    return [d.helpers + name for name in names]
 
 
 def _ref(d: Dialect, name: str) -> str:
-    return d.identifier(_PREFIX + name)
+    return d.identifier(d.helpers + name)
 
 
 def _select_list(items: list[tuple[str, str]], d: Dialect) -> str:
@@ -467,8 +494,8 @@ def _with(ctes: list[tuple[str, str]], d: Dialect, *, final: str) -> str:
     return f"WITH\n{blocks}\n{final}"
 
 
-def _check_free(columns: Sequence[str]) -> None:
-    clash = [c for c in columns if str(c).startswith(_PREFIX)]
+def _check_free(columns: Sequence[str], d: Dialect) -> None:
+    clash = [c for c in columns if str(c).startswith(d.helpers)]
     if clash:
         raise DataError(
             f"The table has a column '{clash[0]}', a name the scoring query uses for its own work. Rename it first."

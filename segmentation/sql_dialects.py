@@ -34,6 +34,8 @@ class Dialect:
     name: str
     double: str
     text: str
+    #: How the query's own helper columns begin (see :func:`segmentation.sql.helper_prefix`).
+    helpers: str = "_segmentation_"
 
     @classmethod
     def named(cls, name: str) -> Dialect:

@@ -104,6 +104,9 @@ def test_notes_about_unseen_values_and_units_are_plain(run_file, customers):
         (lambda m: m["preparation"]["columns"][1].update(kind=["number"]), "kind"),
         (lambda m: m["preparation"]["columns"][6].update(latest="2024-06-30T00:00:00+02:00"), "latest"),
         (lambda m: m["preparation"]["scaler"].update(kind={"standard": 1}), "'preparation.scaler.kind'"),
+        # issue 17: a number that overflows every float, text no screen can show
+        (lambda m: m["preparation"]["columns"][1].update(fill=10**400), "fill"),
+        (lambda m: m.update(segment_names=["\ud800"] + m["segment_names"][1:]), "segment_names"),
     ],
 )
 def test_a_hand_edited_run_file_gets_a_message(run_file, customers, change, field):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 
 import numpy as np
@@ -250,3 +251,63 @@ def test_version_1_run_files_are_read_with_their_yes_no_columns_as_flags():
     assert model.source["version"] == 1 and model.k == 4
     kinds = [e["kind"] for e in model.spec["columns"]]
     assert kinds[0] == "flag" and "yes/no" not in kinds
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 17: run files bounded like the ones the app writes
+
+
+def _sample_config(sample_model) -> dict:
+    return json.loads(json.dumps(sample_model[1]))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda m: m["preparation"]["columns"][1].update(fill=10**400), "'preparation.columns[1].fill'"),
+        (lambda m: m["preparation"]["scaler"]["center"].__setitem__(0, 1e300), "'preparation.scaler.center'"),
+        (lambda m: m["centers"][0].__setitem__(0, 1e300), "'centers'"),
+        (lambda m: m["centers"][0].__setitem__(0, 2e6), "'centers'"),
+        (lambda m: m["preparation"]["columns"][6].update(latest="now"), "latest"),
+        (lambda m: m["preparation"]["columns"][6].update(latest="today"), "latest"),
+        (lambda m: m.update(segment_names=["\ud800"] + m["segment_names"][1:]), "'segment_names[0]'"),
+        (lambda m: m["preparation"]["columns"][4].update(fill="North\udcff"), "'preparation.columns[4].fill'"),
+    ],
+)
+def test_numbers_dates_and_text_a_model_cannot_hold_are_refused(sample_model, change, field):
+    broken = _sample_config(sample_model)
+    change(broken)
+    with pytest.raises(DataError, match="not valid") as error:
+        read_run_file(json.dumps(broken))
+    assert field in str(error.value)
+
+
+def test_a_category_of_80000_values_is_refused_before_any_work(sample_model):
+    broken = _sample_config(sample_model)
+    region = broken["preparation"]["columns"][4]
+    values = [f"v{i}" for i in range(80_000)]
+    region.update(categories=values, encoded=values, fill=values[0], features=[f"Region: {v}" for v in values])
+    with pytest.raises(DataError, match="at most 50 values"):
+        read_run_file(json.dumps(broken).encode())
+
+
+def test_a_device_or_a_folder_is_no_run_file(tmp_path):
+    with pytest.raises(DataError, match="is a device, not a file"):
+        read_run_file("/dev/zero")
+    with pytest.raises(DataError, match="There is no run file"):
+        read_run_file(tmp_path)
+
+
+def test_a_forged_run_file_is_one_error_line_on_the_command_line(sample_model, tmp_path, sample_bytes):
+    from segmentation.cli import main
+
+    broken = _sample_config(sample_model)
+    broken["segment_names"][0] = "\ud800"
+    model = tmp_path / "run.json"
+    model.write_text(json.dumps(broken), encoding="utf-8")
+    data = tmp_path / "new.csv"
+    data.write_bytes(sample_bytes)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["score", str(data), "--model", str(model)], stdout=out, stderr=err) == 2
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: This run file is not valid")

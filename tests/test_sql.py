@@ -313,3 +313,17 @@ def test_version_1_run_files_still_score():
     np.testing.assert_array_equal(labels, old["labels"])
     for dialect in DIALECTS:
         _single_statement(scoring_sql(copy.deepcopy(old["run_file"]), "customers", dialect=dialect), dialect)
+
+
+@pytest.mark.parametrize("column", ["_segmentation_v0", "_segmentation_present", "_segmentation_f0"])
+def test_a_table_column_named_like_a_helper_changes_nothing(column):
+    # The query's helper columns sit beside every column of the table (t.*): their names must not be
+    # ones a table can hold by accident (issue 17: 209 of 300 rows moved).
+    original = customers(300)
+    frame = pd.read_csv(io.BytesIO(original), dtype=str, keep_default_na=False)
+    frame[column] = "999"
+    data = frame.to_csv(index=False).encode()
+    model = run_file(original, k=3)
+    scored = duckdb_labels(data, model)
+    np.testing.assert_array_equal(segments(scored), sg.score(data, model).labels)
+    assert (scored[column] == "999").all()  # the table's own column comes back as it was

@@ -33,7 +33,7 @@ from ..pipeline import CLIP_PERCENTILES, feature_weights
 from ..prepare import Prepared
 from ..prepare import prepare as prepare_table
 from ..runfile import preparation_spec
-from ..sql import features_sql, timestamp_sql, values_sql
+from ..sql import features_sql, present_column, timestamp_sql, values_sql
 from ..wording import number, quoted
 from .frames import TempView, col
 from .read import SparkTable
@@ -190,7 +190,7 @@ def prepare(
         spec = _with_latest_dates(spark, view, preparation_spec(local))
         described_spec = _with_latest_dates(spark, view, _described_spec(local))
         values_query, value_columns = values_sql(spec, view, dialect="spark")
-        present = spark.sql(values_query).where(col("_segmentation_present")).persist()
+        present = spark.sql(values_query).where(col(present_column(spec))).persist()
         try:
             n_segmented = present.count()
             spec, counts = _fit_columns(present, spec, value_columns, outliers=outliers)
@@ -203,7 +203,7 @@ def prepare(
             )
         spec = _fit_scaler(spark, view, spec, segmented, scaler=scaler, weighting=weighting, n_segmented=n_segmented)
         feature_query, feature_columns = features_sql(spec, view, dialect="spark")
-        scaled = spark.sql(feature_query).where(col("_segmentation_present"))
+        scaled = spark.sql(feature_query).where(col(present_column(spec)))
         # Cached on first use (the k-means), then read by every K of a sweep.
         features_frame = _with_vector(scaled, feature_columns).persist()
     reports = _full_reports(local, spec, counts, n_rows=n_rows)
@@ -453,7 +453,7 @@ def _fit_scaler(
     center, divisors = np.zeros(n_features), np.ones(n_features)
     if scaler != "none":
         query, columns = features_sql(encoded_spec, view, dialect="spark")
-        encoded = _with_vector(spark.sql(query).where(col("_segmentation_present")), columns)
+        encoded = _with_vector(spark.sql(query).where(col(present_column(spec))), columns)
         if scaler == "standard":
             model = SparkStandardScaler(inputCol=VECTOR_COLUMN, outputCol="scaled", withMean=True, withStd=True).fit(
                 encoded
