@@ -72,4 +72,4 @@ def screen_model() -> tuple[sg.RunModel, int]:
     k = current_k()
     result = app_state.or_explain(app_state.segmentation, k)
     names = app_state.segment_names(k, app_state.profile(result).names)
-    return sg.read_run_file(sg.run_config(result, names=names)), k
+    return sg.read_run_file(sg.run_config(result, names=names, rollup=app_state.rollup())), k

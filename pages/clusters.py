@@ -307,7 +307,9 @@ cards_html.download_button(
 )
 run.download_button(
     "Run file (JSON)",
-    data=app_show.download_data(lambda: sg.run_config_json(result, names=names), rows=n_customers),
+    data=app_show.download_data(
+        lambda: sg.run_config_json(result, names=names, rollup=app_state.rollup()), rows=n_customers
+    ),
     file_name=f"{stem}_run_K{k}.json",
     mime="application/json",
     on_click="ignore",

@@ -216,7 +216,7 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         write_whole(args.summary, summary_csv(profile))
         written.append(f"segment summary: {args.summary}")
     if args.config:
-        write_whole(args.config, run_config_json(segmentation, profile=profile))
+        write_whole(args.config, run_config_json(segmentation, profile=profile, rollup=customers.rollup))
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
     _write_report(args, segmentation, profile, written, stderr)

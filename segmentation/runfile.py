@@ -28,6 +28,7 @@ from .fit import Segmentation
 from .limits import MAX_CENTRE, MAX_FEATURES, MAX_RUN_CATEGORIES, MAX_RUN_NUMBER, read_limited
 from .pipeline import LogScale, PercentileClipper
 from .prepare import Prepared
+from .transactions import DERIVED_COLUMNS, Rollup
 from .wording import clipped, quoted
 
 __all__ = [
@@ -147,10 +148,13 @@ def run_config(
     *,
     profile: Profile | None = None,
     names: list[str] | tuple[str, ...] | None = None,
+    rollup: Rollup | None = None,
 ) -> dict[str, Any]:
     """The run as a JSON-ready dict: enough to reproduce it, and to score new customers.
 
-    It holds no timestamp, so the same run always gives the same bytes.
+    It holds no timestamp, so the same run always gives the same bytes. Give ``rollup`` when the
+    customers were rolled up from a transaction log: the run file then carries the roll-up's
+    definitions (``"transactions"``), so a new log is rolled up the same way before it is scored.
     """
     prepared = segmentation.prepared
     return run_document(
@@ -160,6 +164,7 @@ def run_config(
         preparation=preparation_spec(prepared),
         profile=profile,
         names=names,
+        transactions=None if rollup is None else rollup.definitions(),
     )
 
 
@@ -172,11 +177,13 @@ def run_document(
     profile: Profile | None = None,
     names=None,
     engine: str = "",
+    transactions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The run file's fields, for any engine's segmentation (same attribute names as :class:`Segmentation`).
 
     One writer for the schema :func:`segmentation.read_run_file` validates, so a run file from the
-    Spark engine and one from the default engine differ only in their numbers.
+    Spark engine and one from the default engine differ only in their numbers. ``transactions`` is
+    a roll-up's :meth:`~segmentation.Rollup.definitions` when the customers came from a log.
     """
     from . import __version__
 
@@ -216,6 +223,7 @@ def run_document(
         "sizes": list(segmentation.sizes),
         "inertia": float(segmentation.inertia),
         "silhouette": None if segmentation.silhouette is None else float(segmentation.silhouette),
+        **({} if transactions is None else {"transactions": dict(transactions)}),
     }
 
 
@@ -249,6 +257,11 @@ class RunModel:
         The whole run file, as read.
     file_name : str
         Name of the file the segments were made from (``""`` when the run file does not say).
+    transactions : dict or None
+        When the segments were made from a transaction log: how it was rolled up to customers
+        (``"customer"``, ``"date"``, ``"amount"``, ``"order"`` columns, ``"as_of"`` date, and the
+        log's ``"rows"`` and ``"customers"``), so a new log is rolled up the same way. ``None`` for
+        a customer file.
     """
 
     k: int
@@ -259,6 +272,7 @@ class RunModel:
     feature_names: tuple[str, ...]
     source: dict[str, Any]
     file_name: str = ""
+    transactions: dict[str, Any] | None = None
 
 
 def read_run_file(source: bytes | str | Path | dict[str, Any]) -> RunModel:
@@ -382,6 +396,7 @@ def _validate(data: Any) -> RunModel:
     for key in ("inertia", "silhouette"):
         if data.get(key) is not None and not _finite(data[key]):
             raise _invalid(key, "must be a number")
+    transactions = _check_transactions(data.get("transactions"), columns)
     return RunModel(
         k=k,
         columns=tuple(columns),
@@ -391,6 +406,7 @@ def _validate(data: Any) -> RunModel:
         feature_names=tuple(feature_names),
         source=data,
         file_name=file_name,
+        transactions=transactions,
     )
 
 
@@ -410,6 +426,35 @@ def _check_file(file: Any) -> str:
     if rows is not None and not (_whole(rows) and rows >= 0):
         raise _invalid("file.rows", "must be a whole number")
     return name or ""
+
+
+def _check_transactions(block: Any, columns: list[str]) -> dict[str, Any] | None:
+    """The ``transactions`` block (how a log was rolled up to customers), checked; ``None`` when absent."""
+    if block is None:
+        return None
+    if not isinstance(block, dict):
+        raise _invalid("transactions", "must be an object")
+    for key in ("customer", "date"):
+        if not (isinstance(block.get(key), str) and block[key]):
+            raise _invalid(f"transactions.{key}", "must be the name of a column of the log")
+    for key in ("amount", "order"):
+        if block.get(key) is not None and not (isinstance(block[key], str) and block[key]):
+            raise _invalid(f"transactions.{key}", "must be the name of a column of the log, or null")
+    named = [block[key] for key in ("customer", "date", "amount", "order") if block.get(key) is not None]
+    if len(set(named)) != len(named):
+        raise _invalid("transactions", "names one column for two roles")
+    if not (_timestamp(block.get("as_of")) and len(block["as_of"]) == 10):
+        raise _invalid("transactions.as_of", "must be a date written 2024-06-30")
+    for key in ("rows", "customers"):
+        if block.get(key) is not None and not (_whole(block[key]) and 0 <= block[key] <= MAX_RUN_NUMBER):
+            raise _invalid(f"transactions.{key}", "must be a whole number")
+    # Only the roll-up's own columns and the customer ID can be segmented on: every other column of
+    # a log describes rows, not customers.
+    derived = set(DERIVED_COLUMNS) | {block["customer"]}
+    foreign = [c for c in columns if c not in derived]
+    if foreign:
+        raise _invalid("transactions", f"cannot go with segments made from {quoted(foreign)}, not a roll-up column")
+    return block
 
 
 def _check_options(options: dict[str, Any], columns: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from helpers import ROOT
 from scoring_data import mixed_customers, run_file
 
+import segmentation as sg
 from segmentation import DEMO_NAME, DataError, describe, fit, read_run_file, run_config, score
 from segmentation.runfile import preparation_spec, run_config_json
 
@@ -311,3 +313,45 @@ def test_a_forged_run_file_is_one_error_line_on_the_command_line(sample_model, t
     assert main(["score", str(data), "--model", str(model)], stdout=out, stderr=err) == 2
     lines = err.getvalue().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: This run file is not valid")
+
+
+def test_a_run_file_from_a_log_carries_how_it_was_rolled_up():
+    from log_data import csv_table, generated_log
+
+    rollup = sg.roll_up_if_log(csv_table(generated_log(customers=60)))
+    result = sg.fit(sg.prepare_customers(rollup), 3)
+    config = sg.run_config(result, rollup=rollup)
+    block = config["transactions"]
+    assert block == {**rollup.columns.options(), "rows": rollup.n_log_rows, "customers": 60, "as_of": block["as_of"]}
+    assert block["as_of"] == rollup.as_of.strftime("%Y-%m-%d")
+    assert sg.read_run_file(json.loads(json.dumps(config))).transactions == block
+    assert sg.read_run_file(sg.run_config(result)).transactions is None  # a customer file's run file
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"as_of": "now"}, "transactions.as_of"),
+        ({"as_of": "1998-06-30T12:00"}, "transactions.as_of"),
+        ({"customer": ""}, "transactions.customer"),
+        ({"date": None}, "transactions.date"),
+        ({"amount": 3}, "transactions.amount"),
+        ({"order": "Customer"}, "transactions"),
+        ({"rows": -1}, "transactions.rows"),
+    ],
+)
+def test_a_broken_transactions_block_is_named(change, field):
+    from log_data import csv_table, generated_log
+
+    rollup = sg.roll_up_if_log(csv_table(generated_log(customers=60)))
+    config = sg.run_config(sg.fit(sg.prepare_customers(rollup), 3), rollup=rollup)
+    config["transactions"] = {**config["transactions"], "customer": "Customer", **change}
+    with pytest.raises(sg.DataError, match=re.escape(f"'{field}'")):
+        sg.read_run_file(config)
+
+
+def test_a_transactions_block_on_segments_of_other_columns_is_refused():
+    config = sg.run_config(sg.fit(sg.prepare(sg.load_table(b"Spend,Visits\n1,2\n2,1\n50,40\n52,41\n")), 2))
+    config["transactions"] = {"customer": "ID", "date": "Day", "amount": None, "order": None, "as_of": "2024-01-31"}
+    with pytest.raises(sg.DataError, match="'Spend', 'Visits'|'Spend' and 'Visits'"):
+        sg.read_run_file(config)
