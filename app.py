@@ -24,3 +24,5 @@ pages = st.navigation(
 app_state.start_router_page()
 app_state.sidebar()
 pages.run()
+# Only after a page ran to its end: drawing it comes first.
+app_state.measure_ahead()

@@ -10,7 +10,7 @@ cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
 ``_prepare_cached``        8            1.5 GB    the loaded file, its roll-up if a log, the prepared customers
 ``_rfm_cached``            8            200 MB    the RFM scores and cells of a log's customers
-``_sweep_range_cached``    200          < 1 MB    the criteria of a range of K (own LRU, see there)
+``app_sweeps``             200          < 1 MB    the criteria of a range of K (own LRU, see there)
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
 ``_fit_cached``            24           600 MB    labels, fit scores and distances of one segmentation
 ``_profile_cached``        48           50 MB     the per-segment summary tables
@@ -25,18 +25,16 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+import app_sweeps
 import segmentation as sg
 from app_options import Dataset, PrepOptions
 from app_show import literal
 from segmentation.load import file_hash
-from segmentation.nearest import count_distinct
-from segmentation.sweep import combine_sweeps, cut_range
 
 # Session-state keys: the only place they are spelled out.
 DATASET = "dataset"
@@ -46,6 +44,8 @@ CHOSEN_K = "chosen_k"
 K_RANGE_SLIDER = "k_range_slider"
 SEGMENTS_TAB = "segments_tab"
 K_SLIDER = "k_slider"
+STABILITY_TOGGLE = "stability_toggle"
+_STABILITY_WANTED = "_stability_wanted"
 _K_FROM_USER = "_k_from_user"
 NAMES = "segment_names"
 UPLOAD_ERROR = "upload_error"
@@ -183,6 +183,7 @@ def handle_upload(uploaded) -> str | None:
             st.session_state[UPLOAD_ERROR] = OUT_OF_MEMORY
         else:
             st.session_state.pop(UPLOAD_ERROR, None)
+            measure_ahead()  # already while the page is drawn again
             st.rerun()  # so the sidebar, drawn before this page, names the new data
     return st.session_state.get(UPLOAD_ERROR)
 
@@ -222,6 +223,7 @@ def _switch_to(new: Dataset, opts: PrepOptions) -> None:
     st.session_state[DATASET] = new
     st.session_state[OPTIONS] = opts
     _forget_k()
+    st.session_state.pop(_STABILITY_WANTED, None)  # a new file: its stability check waits for a click again
     st.session_state.pop(PREPARED, None)
     st.session_state.pop(_SEGMENTATION, None)
 
@@ -350,6 +352,16 @@ def k_range_picked() -> None:
     set_k_range(st.session_state[K_RANGE_SLIDER])
 
 
+def stability_wanted() -> bool:
+    """Whether the user asked for the elbow page's stability check (off until asked, for each new file)."""
+    return bool(st.session_state.get(_STABILITY_WANTED, False))
+
+
+def stability_toggled() -> None:
+    """``on_change`` of the stability toggle: keep the choice where page switches do not drop it."""
+    st.session_state[_STABILITY_WANTED] = bool(st.session_state[STABILITY_TOGGLE])
+
+
 def set_widget(key: str, value) -> None:
     """Give a keyed widget its value through session state, before it is drawn.
 
@@ -393,46 +405,10 @@ def _rfm_cached(_rollup: sg.Rollup, digest: str, name: str, log: sg.LogOptions) 
     return sg.rfm_scores(_rollup)
 
 
-#: Ranges of K whose criteria are kept for every session (a few numbers per K each).
-_SWEEP_RANGES_KEPT = 200
-_sweep_ranges: OrderedDict[tuple, sg.Sweep] = OrderedDict()
-_sweep_ranges_lock = threading.Lock()
-
-
 def clear_caches() -> None:
     """Forget every cached result, shared or not (for tests, and for an admin after an upgrade)."""
     st.cache_data.clear()
-    with _sweep_ranges_lock:
-        _sweep_ranges.clear()
-
-
-def _sweep_range_cached(
-    prepared: sg.Prepared,
-    digest: str,
-    opts: PrepOptions,
-    k_min: int,
-    k_max: int,
-    seed: int,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> sg.Sweep:
-    """The sweep of one range of K, kept for every session (least recently used dropped first).
-
-    Not ``st.cache_data``: the sweep moves the page's progress bar while it runs, and
-    ``st.cache_data`` records such calls to replay them on a hit, in another session whose page
-    has no such bar (Streamlit then fails with a CacheReplayClosureError).
-    """
-    key = (digest, opts, k_min, k_max, seed)
-    with _sweep_ranges_lock:
-        if key in _sweep_ranges:
-            _sweep_ranges.move_to_end(key)
-            return _sweep_ranges[key]
-    # Outside the lock: a long sweep must not hold up other sessions (two may compute it at once).
-    result = sg.sweep(prepared, k_min=k_min, k_max=k_max, random_state=seed, on_progress=on_progress)
-    with _sweep_ranges_lock:
-        _sweep_ranges[key] = result
-        while len(_sweep_ranges) > _SWEEP_RANGES_KEPT:
-            _sweep_ranges.popitem(last=False)
-    return result
+    app_sweeps.clear()
 
 
 @st.cache_data(max_entries=24, max_size="600MB", show_spinner="Finding the segments…")
@@ -458,6 +434,8 @@ def _sample_bytes() -> bytes:
 
 def distinct_customers(*, limit: int) -> int:
     """How many different customers the current data holds (``limit + 1`` once known to be more)."""
+    from segmentation.nearest import count_distinct
+
     return count_distinct(prepared().matrix, limit=limit)
 
 
@@ -468,6 +446,9 @@ def sweep(k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | N
     new K; those are measured in one core call (they share the silhouette's distance matrix and the
     cores: about four times faster than one K at a time on 100,000 rows), cached across sessions.
     """
+    # Imported here, not at the top: the first page (the upload) does without the sweep's imports.
+    from segmentation.sweep import combine_sweeps, cut_range
+
     current, opts, data = dataset(), options(), prepared()
     # The note on a cut range comes back from combine_sweeps (requested_k_max).
     top, _ = cut_range(k_min, k_max, distinct_customers(limit=k_max))
@@ -477,12 +458,30 @@ def sweep(k_min: int, k_max: int, *, on_progress: Callable[[int, int], None] | N
     missing = [k for k in range(k_min, top + 1) if k not in parts]
     if missing:
         # One span, even when a K inside it is known: cheaper than two calls.
-        measured = _sweep_range_cached(data, current.digest, opts, missing[0], missing[-1], SEED, on_progress)
+        measured = app_sweeps.sweep(data, (current.digest, opts), missing[0], missing[-1], SEED, on_progress)
         parts.update((part.k[0], part) for part in measured.per_k())
         st.session_state[_SWEEP_PARTS] = (key, parts)
     elif on_progress is not None:
         on_progress(1, 1)
     return combine_sweeps([parts[k] for k in range(k_min, top + 1)], requested_k_max=k_max)
+
+
+def measure_ahead() -> None:
+    """After a page is drawn: measure this session's range of K in the background, unless it has been.
+
+    The elbow page is where a person goes next; it then opens on criteria that are ready, or under way.
+    """
+    current = dataset()
+    if current is None:
+        return
+    memo = st.session_state.get(_SWEEP_PARTS)
+    if memo is not None and memo[0] == (current.digest, options(), SEED):
+        return  # this session has measured K already
+    try:
+        data = prepared()
+    except sg.DataError:
+        return
+    app_sweeps.measure_ahead(data, (current.digest, options()), *k_range(), SEED)
 
 
 def stability(ks: range | list[int], *, on_progress: Callable[[int, int], None] | None = None) -> list[sg.Stability]:

@@ -16,7 +16,6 @@ import pandas as pd
 import app_show
 import app_state
 import segmentation as sg
-from segmentation.charts import segment_label
 
 #: The upload form's two readings of a file.
 A_LOG = "A log of purchases: roll it up to one row per customer"
@@ -111,6 +110,8 @@ def rfm_table(result: sg.Segmentation, names: tuple[str, ...], *, share: bool = 
 
     With ``share``, each segment's customers in percent (each column adds up to 100%).
     """
+    from segmentation.charts import segment_label  # plotly: not on the upload page
+
     table = sg.rfm_crosstab(app_state.rfm_scores()["RFM cell"], result.labels, share=share)
     labels = {f"Segment {i}": segment_label(i, name) for i, name in enumerate(names, start=1)}
     shown = table.map(lambda v: f"{v:.0%}" if v == v else "–") if share else table.map(lambda v: f"{v:,}")

@@ -5,7 +5,7 @@ import streamlit as st
 import app_show
 import app_state
 from segmentation import charts
-from segmentation.stability import stability_by_default, stability_ks
+from segmentation.stability import stability_ks
 from segmentation.sweep import K_LIMIT
 
 app_state.page_setup("pages/elbow.py")
@@ -15,7 +15,7 @@ st.write(
     "(the *elbow*) more segments add little. The **silhouette** says how clearly customers sit in their "
     "own segment rather than a neighbouring one."
 )
-current, prepared = app_state.require_data()
+app_state.require_data()
 
 app_state.set_widget(app_state.K_RANGE_SLIDER, app_state.k_range())
 k_min, k_max = st.slider(
@@ -84,16 +84,21 @@ with st.expander("The numbers"):
 
 st.page_link(app_state.CLUSTERS_PAGE, label=f"Next: see the {k} segments", icon=":material/arrow_forward:")
 
-# Last on the page: everything above is usable while the resamples run (each K is kept once done, so
-# a move of a slider meanwhile loses nothing).
-
+# Last on the page, and only when asked: the resamples take seconds per K, and a script run cannot
+# be stopped inside one, so a check running by default would hold up every move of the sliders above.
 st.subheader("Are the segments real?")
 st.write(
-    "Each K is tried again on ten random 80% samples of your customers. If the segments are real, "
+    "Each K below can be tried again on ten random 80% samples of your customers. If the segments are real, "
     "the same customers end up together every time (agreement near 1); segments that are an "
     "accident of the random start fall apart."
 )
-if st.toggle("Check the stability of each K", value=stability_by_default(prepared.n_segmented), key="stability_toggle"):
+app_state.set_widget(app_state.STABILITY_TOGGLE, app_state.stability_wanted())
+if st.toggle(
+    "Check the stability of each K",
+    key=app_state.STABILITY_TOGGLE,
+    on_change=app_state.stability_toggled,
+    help="Takes a few seconds per K; each K is checked once and remembered.",
+):
     checking = st.progress(0.0, text="Checking stability…")
     stable = app_state.or_explain(
         app_state.stability,
