@@ -415,7 +415,7 @@ def _compare(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _sql(args: argparse.Namespace, stdout: TextIO) -> int:
     model = read_run_file(args.model)
-    print(scoring_sql(model, args.table, dialect=args.dialect) + ";", file=stdout)
+    print(scoring_sql(model, args.table, dialect=args.dialect, as_of=args.as_of) + ";", file=stdout)
     return EXIT_OK
 
 

@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     sql_parser.add_argument("--model", type=Path, required=True, help="run file written by 'segment --config'")
     sql_parser.add_argument("--table", required=True, help="the table to score, e.g. crm.customers")
     sql_parser.add_argument("--dialect", choices=DIALECTS, default="duckdb", help="SQL dialect (default duckdb)")
+    add_as_of(
+        sql_parser.add_argument_group(
+            "transaction log options", "For segments made from a log: --table holds order lines, rolled up in SQL."
+        ),
+        default="the run file's as-of date",
+    )
 
     compare_parser = commands.add_parser("compare", help="show how customers move between the segments at two K")
     add_input_options(compare_parser)
