@@ -20,9 +20,9 @@ import pandas as pd
 
 from .columns import NO_SPELLINGS, YES_SPELLINGS
 from .errors import DataError
+from .log_dates import day_number, day_text
 from .runfile import RunModel, read_run_file
 from .scoring import flag_meanings
-from .log_dates import day_number, day_text
 from .sql_dialects import Dialect, quote_table, text_missing
 from .sql_rollup import rollup_columns, rollup_ctes, rollup_header
 
