@@ -178,7 +178,12 @@ def _places(d: Dialect) -> str:
     micros = d.identifier(f"{d.helpers}micros")
     cases = " ".join(f"WHEN MOD({micros}, {10 ** (_MICROS_PLACES - p)}) = 0 THEN {p}" for p in range(_MICROS_PLACES))
     places = f"COALESCE(MAX(CASE {cases} ELSE {_MICROS_PLACES} END), 0)"
-    return f"SELECT CASE WHEN {places} < 2 THEN 2 ELSE {places} END AS {d.identifier(f'{d.helpers}fine')}\n  FROM {_ref(d, 'lines')}"
+    fine = d.identifier(f"{d.helpers}fine")
+    # Lines without an amount have no decimals (in the CASE, NULL would fall through to six).
+    return (
+        f"SELECT CASE WHEN {places} < 2 THEN 2 ELSE {places} END AS {fine}\n  FROM {_ref(d, 'lines')}\n"
+        f"  WHERE {micros} IS NOT NULL"
+    )
 
 
 def _half_even(value: str, d: Dialect) -> str:
