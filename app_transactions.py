@@ -33,6 +33,22 @@ def summary(rollup: sg.Rollup) -> str:
     )
 
 
+def scored_summary(rollup: sg.Rollup) -> str:
+    """What the score page says first about a new log, in Markdown: rolled up as the segments' log was."""
+    return (
+        f"**The new file is a transaction log**, rolled up to one row per customer with the columns of the log the "
+        f"segments were made from: {app_show.literal(rollup.notes[0])}"
+    )
+
+
+#: What the score page's downloads hold, for a new log.
+SCORED_CUSTOMERS_HELP = "One row per customer of the new log: the customer ID, the columns rolled up from it, then Segment and Segment name."
+SCORED_LINES_HELP = (
+    "Every row of the new log, unchanged, plus its customer's Segment and Segment name and a Status (rolled up, or "
+    "why not)."
+)
+
+
 def roll_up_notes(rollup: sg.Rollup) -> list[str]:
     """The roll-up's notes after its first (said by :func:`summary`), as Markdown."""
     return [app_show.literal(note) for note in rollup.notes[1:]]

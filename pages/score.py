@@ -6,6 +6,7 @@ import streamlit as st
 import app_results
 import app_show
 import app_state
+import app_transactions
 import segmentation as sg
 from segmentation import charts
 from segmentation.export import download_stem
@@ -51,22 +52,36 @@ if data_file is None or (source == RUN_FILE and model_file is None):
 try:
     if model_file is not None:
         model = sg.read_run_file(model_file.getvalue())
+    as_of = None
+    if model.transactions is not None:
+        as_of = data_col.date_input(
+            "Count days to (as-of date)",
+            value=None,
+            key="score_as_of",
+            help="The segments were made from a log: the new file is a log too, rolled up the same way. Its days "
+            "are counted to this date (later purchases left out); empty: the new log's last date.",
+        )
     table = sg.load_table(data_file.getvalue(), name=data_file.name, min_rows=1)
-    scored = sg.score(table, model)
+    scored = sg.score(table, model, as_of=as_of)
 except sg.DataError as error:
     # Messages quote the user's column names and values, which must show as typed.
     st.error(app_show.literal(str(error)), icon=":material/error:")
     st.stop()
 
 origin = f"'{app_show.literal(model.file_name)}'" if model.file_name else "an earlier file"
-segmented = sum(scored.sizes)
+segmented, customers = sum(scored.sizes), scored.table.n_rows
 st.success(
-    f"{segmented:,} of {table.n_rows:,} customers put into the {model.k} segments made from {origin}."
-    if segmented < table.n_rows
-    else f"{table.n_rows:,} customers put into the {model.k} segments made from {origin}.",
+    f"{segmented:,} of {customers:,} customers put into the {model.k} segments made from {origin}."
+    if segmented < customers
+    else f"{customers:,} customers put into the {model.k} segments made from {origin}.",
     icon=":material/check_circle:",
 )
-for note in scored.notes:
+notes = scored.notes
+if scored.rollup is not None:
+    st.markdown(app_transactions.scored_summary(scored.rollup))
+    st.info(app_show.literal(notes[1]), icon=":material/event:")  # the as-of date used
+    notes = notes[2:]
+for note in notes:
     st.warning(app_show.literal(note), icon=":material/info:")
 counts = pd.DataFrame(
     {
@@ -86,10 +101,21 @@ st.dataframe(
 )
 st.download_button(
     "New customers with their segment (CSV)",
-    data=app_show.download_data(lambda: sg.scored_csv(scored), rows=table.n_rows),
+    data=app_show.download_data(lambda: sg.scored_csv(scored), rows=customers),
     file_name=f"{download_stem(data_file.name)}_segments.csv",
     mime="text/csv",
     on_click="ignore",
     icon=":material/download:",
     type="primary",
+    help=None if scored.rollup is None else app_transactions.SCORED_CUSTOMERS_HELP,
 )
+if scored.rollup is not None:
+    st.download_button(
+        "Every order line with its customer's segment (CSV)",
+        data=app_show.download_data(lambda: sg.scored_order_lines_csv(scored), rows=scored.rollup.n_log_rows),
+        file_name=f"{download_stem(data_file.name)}_order_lines.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        help=app_transactions.SCORED_LINES_HELP,
+    )

@@ -75,6 +75,8 @@ _EXPORTS = {
     "neutralise": "export",
     "order_lines_csv": "log_export",
     "order_lines_frame": "log_export",
+    "scored_order_lines_csv": "log_export",
+    "scored_order_lines_frame": "log_export",
     "prepare": "prepare",
     "prepare_customers": "customers",
     "read_run_file": "runfile",
@@ -150,6 +152,8 @@ __all__ = [
     "demo_csv",
     "score",
     "scored_csv",
+    "scored_order_lines_csv",
+    "scored_order_lines_frame",
     "segment_cards",
     "stability",
     "stability_sweep",
@@ -170,7 +174,14 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported at 
     from .export import cards_html, labelled_csv, labelled_frame, neutralise, scored_csv, summary_csv
     from .fit import Segmentation, fit
     from .load import Table, load, load_table
-    from .log_export import customers_csv, customers_frame, order_lines_csv, order_lines_frame
+    from .log_export import (
+        customers_csv,
+        customers_frame,
+        order_lines_csv,
+        order_lines_frame,
+        scored_order_lines_csv,
+        scored_order_lines_frame,
+    )
     from .options import OUTLIERS, SCALER_NAMES, SCALERS, TRANSFORMS, WEIGHTINGS
     from .prepare import Prepared, column_choices, prepare
     from .rfm import rfm_crosstab, rfm_scores

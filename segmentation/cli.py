@@ -9,13 +9,16 @@
                                    [--unusual] [--cards CARDS.html] [--report REPORT.html]
     python -m segmentation compare FILE --k K --k2 K2 [prep options] [--seed 0] [--json]
     python -m segmentation score NEW.csv --model RUN.json [--out LABELLED.csv] [--json]
+                                 [--as-of DATE] [--out-transactions LINES.csv]
     python -m segmentation sql --model RUN.json --table TABLE [--dialect duckdb|postgres|bigquery|snowflake|spark]
+                               [--as-of DATE]
 
     prep options: [--features COL [COL ...]] [--scaler standard|robust|minmax|none]
                   [--outliers keep|clip] [--sep SEP] [--encoding ENC]
     engine options (sweep, segment, score): [--engine python|spark] [--spark-master URL]
     transaction log options (sweep, segment, compare): [--transactions auto|yes|no] [--customer COL]
                   [--date COL] [--amount COL] [--order COL] [--as-of DATE]; segment: [--out-transactions FILE]
+                  (a run file made from a log carries its columns: score and sql roll a new log up the same way)
 
 With ``--engine spark`` the same flags print the same JSON; the input may be CSV or Parquet (a local
 path or any URI Spark reads) and ``--out`` is written by Spark as Parquet (or CSV when it ends in

@@ -331,6 +331,8 @@ def _print_segments(
 
 def _score(args: argparse.Namespace, stdout: TextIO) -> int:
     model = read_run_file(args.model)
+    logs.check_score_options(args, model)
+    rollup = None
     if args.engine == "spark":
         with spark.session(args) as session:
             engine = spark.engine()
@@ -346,10 +348,13 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
         )
     else:
         table = load_table(args.file, sep=separator(args.sep), encoding=args.encoding, min_rows=1)
-        scored = score(table, model)
+        scored = score(table, model, as_of=args.as_of)
         if args.out:
             write_whole(args.out, scored_csv(scored))
-        rows, sizes, not_segmented, notes = table.n_rows, scored.sizes, int((scored.labels == 0).sum()), scored.notes
+        logs.write_scored_lines(args, scored)
+        rollup = scored.rollup
+        rows, sizes, not_segmented = scored.table.n_rows, scored.sizes, int((scored.labels == 0).sum())
+        notes = scored.notes
     if args.json:
         _print_json(
             {
@@ -360,10 +365,14 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
                 "names": list(model.names),
                 "not_segmented": not_segmented,
                 "notes": list(notes),
+                **({} if rollup is None else {"transactions": rollup.definitions()}),
             },
             stdout,
         )
         return EXIT_OK
+    if rollup is not None:
+        print(f"New transaction log rolled up to one row per customer: {notes[0]}", file=stdout)
+        notes = notes[1:]
     print(f"{rows:,} new customers put into {model.k} segments", file=stdout)
     for i, (name, size) in enumerate(zip(model.names, sizes, strict=True), start=1):
         print(f"{i:>3}  {name:<45} {size:>10,}", file=stdout)
@@ -371,6 +380,8 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
         print(f"Note: {note}", file=stdout)
     if args.out:
         print(f"Wrote customers with segments: {args.out}", file=stdout)
+    if args.out_transactions:
+        print(f"Wrote order lines with their customer's segment: {args.out_transactions}", file=stdout)
     return EXIT_OK
 
 
@@ -404,7 +415,7 @@ def _compare(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _sql(args: argparse.Namespace, stdout: TextIO) -> int:
     model = read_run_file(args.model)
-    print(scoring_sql(model, args.table, dialect=args.dialect) + ";", file=stdout)
+    print(scoring_sql(model, args.table, dialect=args.dialect, as_of=args.as_of) + ";", file=stdout)
     return EXIT_OK
 
 

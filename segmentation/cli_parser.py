@@ -76,12 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
     score_parser.add_argument("--sep", help="field separator (default: detected)")
     score_parser.add_argument("--encoding", help="text encoding (default: detected)")
     score_parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    new_log = score_parser.add_argument_group(
+        "transaction log options", "For segments made from a log: the new log is rolled up with the same columns."
+    )
+    add_as_of(new_log, default="the new log's last date")
+    add_out_transactions(new_log, what="every order line of the new log with its customer's segment and status")
     add_engine_options(score_parser)
 
     sql_parser = commands.add_parser("sql", help="print one SQL SELECT that scores a table where it lives")
     sql_parser.add_argument("--model", type=Path, required=True, help="run file written by 'segment --config'")
     sql_parser.add_argument("--table", required=True, help="the table to score, e.g. crm.customers")
     sql_parser.add_argument("--dialect", choices=DIALECTS, default="duckdb", help="SQL dialect (default duckdb)")
+    add_as_of(
+        sql_parser.add_argument_group(
+            "transaction log options", "For segments made from a log: --table holds order lines, rolled up in SQL."
+        ),
+        default="the run file's as-of date",
+    )
 
     compare_parser = commands.add_parser("compare", help="show how customers move between the segments at two K")
     add_input_options(compare_parser)
@@ -194,13 +205,16 @@ def add_log_options(parser: argparse.ArgumentParser, *, out: bool = False) -> No
     log.add_argument("--date", metavar="COL", help="the purchase date column (default: found)")
     log.add_argument("--amount", metavar="COL", help="the amount column (default: found; '' for none)")
     log.add_argument("--order", metavar="COL", help="the order ID column (default: found; '' for none)")
-    log.add_argument(
-        "--as-of", metavar="DATE", help="count days to this date, e.g. 2024-06-30 (default: the log's last date)"
-    )
+    add_as_of(log, default="the log's last date")
     if out:
-        log.add_argument(
-            "--out-transactions",
-            type=Path,
-            metavar="FILE",
-            help="write every order line with its customer's segment, RFM cell and status to this CSV",
-        )
+        add_out_transactions(log, what="every order line with its customer's segment, RFM cell and status")
+
+
+def add_as_of(group: argparse._ArgumentGroup, *, default: str) -> None:
+    """``--as-of DATE`` (one flag for every command that rolls a log up)."""
+    group.add_argument("--as-of", metavar="DATE", help=f"count days to this date, e.g. 2024-06-30 (default: {default})")
+
+
+def add_out_transactions(group: argparse._ArgumentGroup, *, what: str) -> None:
+    """``--out-transactions FILE`` (one flag for every command that writes a log's order lines)."""
+    group.add_argument("--out-transactions", type=Path, metavar="FILE", help=f"write {what} to this CSV")

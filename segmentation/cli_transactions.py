@@ -17,16 +17,20 @@ from .errors import DataError
 from .export import labelled_csv
 from .fit import Segmentation
 from .load import load_table
-from .log_export import customers_csv, order_lines_csv
+from .log_export import customers_csv, order_lines_csv, scored_order_lines_csv
 from .rfm import rfm_crosstab, rfm_scores
+from .runfile import RunModel
+from .scoring import Scored
 
 __all__ = [
+    "check_score_options",
     "log_json",
     "print_log",
     "print_rfm",
     "read_customers",
     "refuse_log_options",
     "write_customers",
+    "write_scored_lines",
 ]
 
 _COLUMN_FLAGS = ("customer", "date", "amount", "order")
@@ -106,3 +110,25 @@ def print_rfm(customers: Customers, segmentation: Segmentation, stdout: TextIO) 
         table = rfm_crosstab(rfm_scores(customers.rollup)["RFM cell"], segmentation.labels)
         print("Customers by RFM cell (rows) and segment (columns):", file=stdout)
         print(table.to_string(), file=stdout)
+
+
+def check_score_options(args: argparse.Namespace, model: RunModel) -> None:
+    """``score``'s log flags against the run file, before any work: refused where they cannot apply."""
+    if model.transactions is None:
+        given = ["--as-of"] * (args.as_of is not None) + ["--out-transactions"] * (args.out_transactions is not None)
+        if given:
+            raise DataError(
+                f"{' and '.join(given)}: these segments were made from a customer file (one row per customer), "
+                "not a transaction log, so there are no days to count nor order lines to write. Drop them."
+            )
+    elif args.engine == "spark":
+        raise DataError(
+            "These segments were made from a transaction log, and --engine spark does not roll a new log up for "
+            "scoring yet; drop --engine spark to score it with the default engine."
+        )
+
+
+def write_scored_lines(args: argparse.Namespace, scored: Scored) -> None:
+    """``score --out-transactions``: every order line of the new log with its customer's segment."""
+    if args.out_transactions:
+        write_whole(args.out_transactions, scored_order_lines_csv(scored))

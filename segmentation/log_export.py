@@ -6,6 +6,7 @@
 * :func:`order_lines_frame`: every row of the log, in its order, every cell as read, plus its
   customer's ``Segment``, ``Segment name`` and ``RFM cell``, and a ``Status`` saying whether it was
   rolled up or why not (a row left out has an empty segment).
+* :func:`scored_order_lines_frame`: the same for a new log scored with a run file (no RFM cell).
 
 The ``*_csv`` functions write them for spreadsheets, as every download (:func:`segmentation.export.frame_csv`).
 """
@@ -20,10 +21,18 @@ from .export import frame_csv, labelled_frame
 from .fit import Segmentation
 from .load import Table
 from .rfm import rfm_scores
+from .scoring import Scored
 from .transactions import Rollup
 from .wording import free_name
 
-__all__ = ["customers_csv", "customers_frame", "order_lines_csv", "order_lines_frame"]
+__all__ = [
+    "customers_csv",
+    "customers_frame",
+    "order_lines_csv",
+    "order_lines_frame",
+    "scored_order_lines_csv",
+    "scored_order_lines_frame",
+]
 
 #: The RFM columns a customer download adds, from :func:`segmentation.rfm_scores`.
 RFM_COLUMNS = ("R", "F", "M", "RFM", "RFM cell")
@@ -119,13 +128,47 @@ def order_lines_frame(
         (one of :data:`segmentation.transactions.ROW_STATUSES`).
     """
     _check_same_customers(segmentation, rollup)
-    if log.n_rows != rollup.n_log_rows:
-        raise ValueError(f"the log has {log.n_rows} rows but was rolled up from {rollup.n_log_rows}")
     if names is None:
         names = profile.names if profile is not None else [f"Segment {i}" for i in range(1, segmentation.k + 1)]
-    labels = rollup.per_row(segmentation.labels, missing=0)
-    lookup = np.array(["", *(str(n) for n in names)], dtype=object)
     cells = rollup.per_row(rfm_scores(rollup)["RFM cell"].to_numpy(dtype=object), missing="")
+    return _order_lines(log, rollup, segmentation.labels, names, {"RFM cell": cells})
+
+
+def scored_order_lines_frame(scored: Scored) -> pd.DataFrame:
+    """Every row of a new log scored with a run file, as read, plus its customer's segment and its status.
+
+    Parameters
+    ----------
+    scored : Scored
+        A log scored by :func:`segmentation.score` (one with a :attr:`~segmentation.Scored.rollup`).
+
+    Returns
+    -------
+    DataFrame
+        The log's columns as written, then ``Segment``, ``Segment name`` and ``Status``, as
+        :func:`order_lines_frame` (no RFM cell: the run file has no RFM scores to place by).
+
+    Raises
+    ------
+    ValueError
+        When ``scored`` is not a scored log.
+    """
+    if scored.rollup is None or scored.log is None:
+        raise ValueError("scored is a customer file, not a log: it has no order lines")
+    return _order_lines(scored.log, scored.rollup, scored.labels, scored.names, {})
+
+
+def scored_order_lines_csv(scored: Scored) -> bytes:
+    """:func:`scored_order_lines_frame` as CSV bytes (UTF-8 with BOM, formula cells neutralised)."""
+    return frame_csv(scored_order_lines_frame(scored))
+
+
+def _order_lines(log: Table, rollup: Rollup, labels: np.ndarray, names, extra: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The log's rows as written, then Segment, Segment name, the ``extra`` columns and Status."""
+    if log.n_rows != rollup.n_log_rows:
+        raise ValueError(f"the log has {log.n_rows} rows but was rolled up from {rollup.n_log_rows}")
+    labels = rollup.per_row(labels, missing=0)
+    lookup = np.array(["", *(str(n) for n in names)], dtype=object)
     raw = log.raw
     not_segmented = (rollup.customer_row >= 0) & (labels == 0)
     added = {
@@ -133,7 +176,7 @@ def order_lines_frame(
         "Segment name": pd.Series(
             np.where(not_segmented, "Not segmented (no values)", lookup[labels]), index=raw.index, dtype="str"
         ),
-        "RFM cell": pd.Series(cells, index=raw.index, dtype="str"),
+        **{name: pd.Series(values, index=raw.index, dtype="str") for name, values in extra.items()},
         "Status": rollup.row_status.astype("str").set_axis(raw.index),
     }
     taken = list(raw.columns)

@@ -10,6 +10,8 @@ mirror it and word their notes with :func:`unseen_note` and :func:`units_note`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as Date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,8 @@ from .errors import DataError
 from .load import Table, load_table
 from .nearest import assign
 from .runfile import RunModel, read_run_file
+from .score_log import file_kind_hint, roll_up_new_log
+from .transactions import Rollup
 from .wording import clipped, number, quoted
 
 __all__ = ["Scored", "apply_spec", "flag_meanings", "score", "units_note", "unseen_note"]
@@ -87,15 +91,21 @@ class Scored:
     Attributes
     ----------
     table : Table
-        The new file as read, every row.
+        The new customers, every row: the new file as read, or a new log's roll-up (one row per
+        customer: the customer ID and the derived columns).
     labels : ndarray of int
-        Segment of each row, ``1..k``; ``0`` when the row has no value in any model column.
+        Segment of each row of ``table``, ``1..k``; ``0`` when the row has no value in any model column.
     distance : ndarray of float
         Distance to the segment's centre in the scaled space (NaN when not segmented).
     names : tuple of str
         Segment names, segment 1 first.
     notes : tuple of str
-        What the user should know: unseen category values, unreadable cells, rows not segmented.
+        What the user should know: for a log how it was rolled up (the as-of date used first after
+        its size), then unseen category values, unreadable cells, rows not segmented.
+    rollup : Rollup or None
+        When the run file was made from a log: the new log's roll-up (``rollup.table`` is ``table``).
+    log : Table or None
+        When the run file was made from a log: the new log as loaded, one row per order line.
     """
 
     table: Table
@@ -103,6 +113,8 @@ class Scored:
     distance: np.ndarray
     names: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    rollup: Rollup | None = None
+    log: Table | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -110,15 +122,28 @@ class Scored:
         return tuple(int(c) for c in np.bincount(self.labels, minlength=len(self.names) + 1)[1:])
 
 
-def score(data: Table | pd.DataFrame | bytes | str | Path, model: RunModel | dict[str, Any]) -> Scored:
+def score(
+    data: Table | pd.DataFrame | bytes | str | Path,
+    model: RunModel | dict[str, Any],
+    *,
+    as_of: str | Date | datetime | pd.Timestamp | None = None,
+) -> Scored:
     """Put new customers into the segments of a run file, with the same preparation.
+
+    When the run file was made from a transaction log (:attr:`RunModel.transactions`), the new
+    data is a log too: it is rolled up with the run file's columns
+    (:func:`segmentation.score_log.roll_up_new_log`), then its customers are scored as the rows of
+    a customer file are.
 
     Parameters
     ----------
     data : Table, DataFrame, bytes, str or Path
-        The new customers: a loaded table, a DataFrame, or a file's bytes or path.
+        The new customers (or the new log): a loaded table, a DataFrame, or a file's bytes or path.
     model : RunModel or dict
         A run file (validated with :func:`read_run_file` when a dict is given).
+    as_of : str or date, optional
+        For a log: the day the days are counted to (``"2024-06-30"``); by default the new log's
+        last date, never the run file's. The notes say which day was used.
 
     Returns
     -------
@@ -127,7 +152,8 @@ def score(data: Table | pd.DataFrame | bytes | str | Path, model: RunModel | dic
     Raises
     ------
     DataError
-        If a model column is missing from the new file or a number/date column now holds text.
+        If a model column (or a column of the run file's log) is missing from the new file, a
+        number/date column now holds text, or an as-of date is given for a customer file's segments.
 
     Examples
     --------
@@ -146,12 +172,34 @@ def score(data: Table | pd.DataFrame | bytes | str | Path, model: RunModel | dic
         table = Table.from_frame(data)
     else:
         table = load_table(data, min_rows=1)  # one new customer can be scored
+    if model.transactions is None:
+        if as_of is not None:
+            raise DataError(
+                "An as-of date counts the days of a transaction log, but these segments were made from a customer "
+                "file (one row per customer). Drop the as-of date."
+            )
+        return _score_customers(table, model)
+    rollup, notes = roll_up_new_log(table, model.transactions, model_columns=model.columns, as_of=as_of)
+    scored = _score_customers(rollup.table, model)
+    return Scored(
+        table=rollup.table,
+        labels=scored.labels,
+        distance=scored.distance,
+        names=scored.names,
+        notes=(*notes, *scored.notes),
+        rollup=rollup,
+        log=table,
+    )
 
+
+def _score_customers(table: Table, model: RunModel) -> Scored:
+    """Each row of a customer table put into the nearest segment."""
     missing = [c for c in model.columns if c not in table.columns]
     if missing:
         raise DataError(
             f"The new file has no column {quoted(missing)}, which the segments were made from. "
             f"Its columns are: {quoted(table.columns)}. Rename the columns to match, or make new segments."
+            + file_kind_hint(table)
         )
     values, notes = _model_values(table, model)
     present = values.notna().any(axis=1).to_numpy()

@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import MISSING_MARKERS
 from .columns import NO_SPELLINGS, YES_SPELLINGS
 from .errors import DataError
+from .log_dates import day_number, day_text
 from .runfile import RunModel, read_run_file
 from .scoring import flag_meanings
-from .sql_dialects import Dialect, quote_table
+from .sql_dialects import Dialect, quote_table, text_missing
+from .sql_rollup import rollup_columns, rollup_ctes, rollup_header
 
 __all__ = [
     "NOT_SEGMENTED",
@@ -51,8 +52,14 @@ def scoring_sql(
     segment_column: str = "Segment",
     name_column: str = "Segment name",
     distance_column: str | None = None,
+    as_of: str | None = None,
 ) -> str:
     """One ``SELECT`` putting every row of ``table`` into the segments of a run file.
+
+    When the run file was made from a transaction log (:attr:`segmentation.RunModel.transactions`),
+    ``table`` holds order lines: the query rolls them up to one row per customer with the
+    definitions of :func:`segmentation.roll_up` (see :mod:`segmentation.sql_rollup`), then scores
+    the customers, and opens with a comment saying the as-of date used.
 
     Parameters
     ----------
@@ -69,11 +76,15 @@ def scoring_sql(
         Names of the added columns.
     distance_column : str, optional
         Also return each row's distance to its segment's centre (scaled units) under this name.
+    as_of : str, optional
+        For a log: the day the days are counted to (any layout a log's dates take); by default the
+        run file's as-of date.
 
     Returns
     -------
     str
-        The query. ``Segment`` is an integer from 1 to K, ``NULL`` when the row has no value in any
+        The query. For a log: one row per customer, the customer ID (trimmed text) and the
+        derived columns of :data:`segmentation.transactions.DERIVED_COLUMNS`, then the segment. ``Segment`` is an integer from 1 to K, ``NULL`` when the row has no value in any
         model column; ``Segment name`` is the run file's name of the segment.
 
     Raises
@@ -117,7 +128,13 @@ def scoring_sql(
     """
     if not isinstance(model, RunModel):
         model = read_run_file(model)
-    return assignment_sql(
+    if model.transactions is None and as_of is not None:
+        raise DataError(
+            "An as-of date counts the days of a transaction log, but these segments were made from a customer file "
+            "(one row per customer). Drop the as-of date."
+        )
+    day = None if model.transactions is None else day_text(day_number(as_of or model.transactions["as_of"]))
+    query = assignment_sql(
         model.spec,
         model.centers,
         table,
@@ -127,7 +144,13 @@ def scoring_sql(
         segment_column=segment_column,
         name_column=name_column,
         distance_column=distance_column,
+        transactions=model.transactions,
+        as_of=day,
     )
+    if model.transactions is None:
+        return query
+    header = rollup_header(model.transactions, table, as_of=day, given=as_of is not None, file_name=model.file_name)
+    return header + query
 
 
 def assignment_sql(
@@ -141,13 +164,22 @@ def assignment_sql(
     segment_column: str = "Segment",
     name_column: str | None = "Segment name",
     distance_column: str | None = None,
+    transactions: dict[str, Any] | None = None,
+    as_of: str | None = None,
 ) -> str:
     """:func:`scoring_sql` from a preparation spec and centres (segment 1 first) directly.
 
     The Spark engine uses it for centres that are not in a run file yet (during the search).
-    ``name_column=None`` leaves the names out.
+    ``name_column=None`` leaves the names out. With ``transactions`` (a run file's block),
+    ``table`` holds order lines, rolled up to customers as of ``as_of`` (``yyyy-mm-dd``) first.
     """
     d = replace(Dialect.named(dialect), helpers=helper_prefix(spec))
+    before = []
+    source = quote_table(table, dialect=d.name)
+    if transactions is not None:
+        before = rollup_ctes(transactions, table, d, as_of=as_of or transactions["as_of"])
+        source = d.identifier(before[-1][0])
+        columns = rollup_columns(transactions)  # listed by name: the customers, never "*" of the log
     centers = np.asarray(centers, dtype=np.float64)
     features = _feature_expressions(spec, d)
     if centers.ndim != 2 or centers.shape[1] != len(features):
@@ -179,7 +211,7 @@ def assignment_sql(
         outputs.append((f"{d.helpers}distance", f"CASE WHEN {present} THEN SQRT({nearest}) END"))
 
     lateral = d.name == "postgres" and columns is None
-    ctes = _value_and_feature_ctes(spec, d, None if lateral else table, features)
+    ctes = [*before, *_value_and_feature_ctes(spec, d, None if lateral else source, features)]
     ctes.append(
         (f"{d.helpers}distances", f"SELECT f.*, {_select_list(distances, d)}\n  FROM {_ref(d, 'features')} AS f")
     )
@@ -220,7 +252,7 @@ def features_sql(spec: dict[str, Any], table: str, *, dialect: str = "duckdb") -
     """
     d = replace(Dialect.named(dialect), helpers=helper_prefix(spec))
     features = _feature_expressions(spec, d)
-    ctes = _value_and_feature_ctes(spec, d, table, features)
+    ctes = _value_and_feature_ctes(spec, d, quote_table(table, dialect=d.name), features)
     listed = ", ".join(d.identifier(name) for name, _ in features)
     final = f"SELECT {listed}, {_ref(d, 'present')}\nFROM {_ref(d, 'features')}"
     return _with(ctes, d, final=final), [name for name, _ in features]
@@ -253,7 +285,7 @@ def values_sql(
     """
     d = replace(Dialect.named(dialect), helpers=helper_prefix(spec))
     _check_free(keep, d)
-    ctes = _value_and_feature_ctes(spec, d, table, [])
+    ctes = _value_and_feature_ctes(spec, d, quote_table(table, dialect=d.name), [])
     items = []
     for i, entry in enumerate(spec["columns"]):
         value = _ref(d, f"v{i}")
@@ -265,7 +297,7 @@ def values_sql(
             # A code that is not a number (NaN) is missing here, as it is to prepare (unreadable).
             expression = f"CASE WHEN {value} - {value} = 0 THEN {value} END"
         else:
-            expression = f"CASE WHEN {_text_missing(value, d)} THEN NULL ELSE {value} END"
+            expression = f"CASE WHEN {text_missing(value, d)} THEN NULL ELSE {value} END"
         items.append((f"{d.helpers}v{i}", expression))
     kept = "".join(f"{d.identifier(c)}, " for c in keep)
     final = f"SELECT {kept}{_select_list(items, d)},\n    {_ref(d, 'present')}\nFROM {_ref(d, 'features')}"
@@ -357,7 +389,7 @@ def _feature_expressions(spec: dict[str, Any], d: Dialect) -> list[tuple[str, st
                 expression = f"CASE WHEN {missing} THEN {filled} WHEN {value} = {known} THEN {one} ELSE {zero} END"
                 out.append((f"{d.helpers}f{j}", expression))
         else:
-            missing = _text_missing(value, d)
+            missing = text_missing(value, d)
             if entry["kind"] == "flag":
                 # A value the fit never saw counts as missing, as in segmentation.score: left as it is,
                 # it would encode as 0, the first known value.
@@ -390,7 +422,7 @@ def _value_expression(entry: dict[str, Any], column: str, d: Dialect) -> str:
         # Codes stored as numbers: a cell holding something else is a value the fit never saw (NaN,
         # equal to no code), not a missing one, as in segmentation.score.
         text = d.trimmed_text(column)
-        return f"CASE WHEN {_text_missing(text, d)} THEN NULL WHEN {finite} THEN {number} ELSE {d.not_a_number()} END"
+        return f"CASE WHEN {text_missing(text, d)} THEN NULL WHEN {finite} THEN {number} ELSE {d.not_a_number()} END"
     if entry["kind"] == "date":
         latest = pd.Timestamp(entry["latest"])
         timestamp = d.timestamp(column, entry.get("date_format") or "")
@@ -419,12 +451,6 @@ def _numeric_categories(entry: dict[str, Any]) -> bool:
     return bool(entry.get("numbers")) and entry["kind"] in {"category", "flag"} and not flag_meanings(entry)
 
 
-def _text_missing(value: str, d: Dialect) -> str:
-    """True when a trimmed text cell is missing: NULL, or a marker the file loader reads as missing."""
-    markers = ", ".join(d.string(m) for m in sorted(MISSING_MARKERS))
-    return f"({value} IS NULL OR LOWER({value}) IN ({markers}))"
-
-
 def _days(micros: str, d: Dialect) -> str:
     """Days from microseconds as pandas' ``total_seconds() / 86400`` computes them.
 
@@ -438,9 +464,10 @@ def _days(micros: str, d: Dialect) -> str:
 
 
 def _value_and_feature_ctes(
-    spec: dict[str, Any], d: Dialect, table: str | None, features: list[tuple[str, str]]
+    spec: dict[str, Any], d: Dialect, source: str | None, features: list[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """The values and features CTEs; ``table=None`` reads the cells of an outer row ``t`` (LATERAL)."""
+    """The values and features CTEs over ``source`` (a quoted table); ``None`` reads the cells of an
+    outer row ``t`` (LATERAL)."""
     values = []
     for i, entry in enumerate(spec["columns"]):
         column = f"t.{d.identifier(entry['column'])}"
@@ -449,10 +476,10 @@ def _value_and_feature_ctes(
         _present(d.identifier(name), entry, d) for (name, _), entry in zip(values, spec["columns"], strict=True)
     )
     feature_list = [*features, (f"{d.helpers}present", f"({present})")]
-    source = "" if table is None else "t.*, "
-    origin = "" if table is None else f"\n  FROM {quote_table(table, dialect=d.name)} AS t"
+    everything = "" if source is None else "t.*, "
+    origin = "" if source is None else f"\n  FROM {source} AS t"
     return [
-        (f"{d.helpers}values", f"SELECT {source}{_select_list(values, d)}{origin}"),
+        (f"{d.helpers}values", f"SELECT {everything}{_select_list(values, d)}{origin}"),
         (f"{d.helpers}features", f"SELECT v.*, {_select_list(feature_list, d)}\n  FROM {_ref(d, 'values')} AS v"),
     ]
 
@@ -465,9 +492,9 @@ def _present(value: str, entry: dict[str, Any], d: Dialect) -> str:
         return f"{value} IS NOT NULL"
     if entry["kind"] == "flag":
         known = ", ".join(d.string(c) for c in entry["categories"])
-        return f"(NOT {_text_missing(value, d)} AND {value} IN ({known}))"
+        return f"(NOT {text_missing(value, d)} AND {value} IN ({known}))"
     if entry["kind"] == "category":
-        return f"NOT {_text_missing(value, d)}"
+        return f"NOT {text_missing(value, d)}"
     return f"{value} IS NOT NULL"
 
 

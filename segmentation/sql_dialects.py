@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .cells import MISSING_MARKERS
 from .errors import DataError
 from .options import DIALECTS
 
-__all__ = ["DIALECTS", "Dialect", "quote_identifier", "quote_table", "string_literal"]
+__all__ = ["DIALECTS", "Dialect", "quote_identifier", "quote_table", "string_literal", "text_missing"]
 
 
 # Every character Python's str.strip() removes, so SQL trims text exactly as the file loader does.
@@ -160,6 +161,23 @@ class Dialect:
             return f"TIMESTAMPDIFF(MICROSECOND, {timestamp}, TO_TIMESTAMP_NTZ('{literal}'))"
         return f"CAST(EXTRACT(EPOCH FROM (TIMESTAMP '{literal}' - {timestamp})) * 1000000 AS BIGINT)"
 
+    @property
+    def integer(self) -> str:
+        """The 64-bit integer type."""
+        return "INT64" if self.name == "bigquery" else "BIGINT"
+
+    def days_between(self, start: str, end: str) -> str:
+        """Whole days from the DATE ``start`` to the DATE ``end`` (negative when ``start`` is later)."""
+        if self.name == "duckdb":
+            return f"date_diff('day', {start}, {end})"
+        if self.name == "bigquery":
+            return f"DATE_DIFF({end}, {start}, DAY)"
+        if self.name == "snowflake":
+            return f"DATEDIFF(day, {start}, {end})"
+        if self.name == "spark":
+            return f"datediff({end}, {start})"
+        return f"({end} - {start})"  # postgres: a date minus a date is an integer of days
+
     def least(self, values: list[str]) -> str:
         return values[0] if len(values) == 1 else f"LEAST({', '.join(values)})"
 
@@ -177,6 +195,12 @@ _DIALECT_TYPES = {
     "snowflake": ("DOUBLE", "VARCHAR"),
     "spark": ("DOUBLE", "STRING"),
 }
+
+
+def text_missing(value: str, d: Dialect) -> str:
+    """True when a trimmed text cell is missing: NULL, or a marker the file loader reads as missing."""
+    markers = ", ".join(d.string(m) for m in sorted(MISSING_MARKERS))
+    return f"({value} IS NULL OR LOWER({value}) IN ({markers}))"
 
 
 def quote_identifier(name: str, *, dialect: str = "duckdb") -> str:
