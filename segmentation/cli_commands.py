@@ -86,12 +86,11 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise DataError("--stability runs with --engine python only; drop one of the two.")
     progress = None if args.json else _progress_printer(stderr, f"Trying K={args.k_min}..{args.k_max}")
     options = dict(k_min=args.k_min, k_max=args.k_max, random_state=args.seed, on_progress=progress)
-    customers = None
+    customers = rollup = None
     if args.engine == "spark":
-        logs.refuse_log_options(args)
         with spark.session(args) as session:
             engine = spark.engine()
-            prepared = spark.prepared(args, session, prep_options(args))
+            prepared, rollup = spark.prepared(args, session, prep_options(args))
             result = engine.sweep(prepared, **options)
     else:
         customers, prepared = _prepared(args)
@@ -136,6 +135,7 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 "warnings": _sweep_warnings(prepared, result),
                 "smallest_segment": list(result.smallest),
                 **logs.log_json(customers),
+                **spark.log_json(rollup),
                 **extra,
             },
             stdout,
@@ -143,6 +143,8 @@ def _sweep(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_OK
     if customers is not None:
         logs.print_log(customers, stdout)
+    if rollup is not None:
+        logs.print_rollup(rollup.notes, stdout)
     print(f"{prepared.n_rows:,} customers, features: {', '.join(prepared.columns)}", file=stdout)
     for warning in _sweep_warnings(prepared, result):
         print(f"Warning: {warning}", file=stdout)
@@ -201,7 +203,7 @@ def _segment(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise DataError("--unusual runs with --engine python only; drop one of the two.")
         if args.report:
             raise DataError("--report runs with --engine python only; drop one of the two.")
-        logs.refuse_log_options(args)
+        logs.refuse_out_transactions(args)  # before Spark takes its half minute to start
         with spark.session(args) as session:
             return _segment_with_spark(args, session, stdout)
     customers, prepared = _prepared(args)
@@ -259,10 +261,11 @@ def _write_cards(args: argparse.Namespace, profile, written: list[str]) -> None:
 
 def _segment_with_spark(args: argparse.Namespace, session, stdout: TextIO) -> int:
     engine = spark.engine()
-    prepared = spark.prepared(args, session, prep_options(args))
+    prepared, rollup = spark.prepared(args, session, prep_options(args))
     segmentation = engine.fit(prepared, args.k, random_state=args.seed)
     profile = engine.describe(segmentation)
-    config = engine.run_config(segmentation, profile=profile)
+    transactions = None if rollup is None else rollup.definitions()
+    config = engine.run_config(segmentation, profile=profile, transactions=transactions)
     written = []
     if args.out:
         engine.write(engine.score(prepared.table.frame, config), args.out)
@@ -274,7 +277,9 @@ def _segment_with_spark(args: argparse.Namespace, session, stdout: TextIO) -> in
         write_whole(args.config, json.dumps(config, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
         written.append(f"run file: {args.config}")
     _write_cards(args, profile, written)
-    return _print_segments(args, prepared, segmentation, profile, written, stdout)
+    if rollup is not None and not args.json:
+        logs.print_rollup(rollup.notes, stdout)
+    return _print_segments(args, prepared, segmentation, profile, written, stdout, extra=spark.log_json(rollup))
 
 
 def _print_segments(

@@ -1,4 +1,10 @@
-"""The command line's Spark engine (``--engine spark``): its session, and the segment command on it."""
+"""The command line's Spark engine (``--engine spark``): its session, and reading a file as customers on it.
+
+A transaction log is rolled up as with the default engine (:func:`segmentation.spark.roll_up`, the
+same definitions); it is recognised on its first rows (:data:`segmentation.spark.HEAD_ROWS`) by the
+default engine's rule, so ``--customer`` and ``--date`` make sure of it on a log whose start is
+unusual. ``--out-transactions`` runs with the default engine only (refused before Spark starts).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,15 @@ import argparse
 import contextlib
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .cli_parser import separator
+from .customers import LogOptions, customer_options
 from .errors import DataError
 from .wording import one_line
 
-__all__ = ["engine", "prepared", "session"]
+__all__ = ["engine", "log_json", "prepared", "session"]
 
 
 def engine():
@@ -34,10 +42,39 @@ def engine():
 
 
 def prepared(args: argparse.Namespace, spark_session, options: dict):
-    """The file of ``args`` read and prepared by the Spark engine, with the command's prep ``options``."""
+    """The file of ``args`` read by the Spark engine, rolled up when it is a log, and prepared with ``options``.
+
+    Returns
+    -------
+    prepared : SparkPrepared
+    rollup : SparkRollup or None
+        The roll-up, when the file was taken as a log.
+    """
     spark = engine()
     table = spark.read(spark_session, args.file, sep=separator(args.sep), encoding=args.encoding)
-    return spark.prepare(table, **options)
+    flags = LogOptions(
+        transactions=args.transactions,
+        customer=args.customer,
+        date=args.date,
+        amount=args.amount,
+        order=args.order,
+        as_of=args.as_of,
+    )
+    columns = spark.log_columns(table, **flags.options())
+    if columns is None:
+        return spark.prepare(table, **options), None
+    rollup = spark.roll_up(table, **columns.options(), as_of=args.as_of)
+    rollup = replace(rollup, columns=columns)  # with the reasons each column was found
+    chosen, notes = customer_options(
+        rollup.table.columns[1:], missing=rollup.missing, n_customers=rollup.n_customers, **options
+    )
+    result = spark.prepare(rollup.table, **chosen)
+    return replace(result, notes=(*result.notes, *notes)), rollup
+
+
+def log_json(rollup) -> dict:
+    """``{"transactions": {...}}`` as the default engine's JSON has it, or ``{}`` for a customer file."""
+    return {} if rollup is None else {"transactions": rollup.definitions()}
 
 
 @contextlib.contextmanager

@@ -28,7 +28,8 @@ __all__ = [
     "print_log",
     "print_rfm",
     "read_customers",
-    "refuse_log_options",
+    "print_rollup",
+    "refuse_out_transactions",
     "write_customers",
     "write_scored_lines",
 ]
@@ -36,15 +37,12 @@ __all__ = [
 _COLUMN_FLAGS = ("customer", "date", "amount", "order")
 
 
-def refuse_log_options(args: argparse.Namespace) -> None:
-    """For the Spark engine, which does not roll logs up yet: refuse the flags rather than ignore them."""
-    given = [f"--{flag}" for flag in _COLUMN_FLAGS if getattr(args, flag, None) is not None]
-    given += ["--as-of"] * (args.as_of is not None) + ["--transactions yes"] * (args.transactions == "yes")
-    given += ["--out-transactions"] * (getattr(args, "out_transactions", None) is not None)
-    if given:
+def refuse_out_transactions(args: argparse.Namespace) -> None:
+    """For the Spark engine, which rolls logs up but writes no order lines: refuse the flag rather than ignore it."""
+    if getattr(args, "out_transactions", None) is not None:
         raise DataError(
-            f"{' and '.join(given)}: transaction logs are rolled up with --engine python only for now; "
-            "drop --engine spark, or roll the log up first."
+            "--out-transactions runs with --engine python only (Spark writes the customers with their segments "
+            "with --out); drop one of the two."
         )
 
 
@@ -76,11 +74,15 @@ def log_json(customers: Customers | None) -> dict[str, Any]:
 def print_log(customers: Customers, stdout: TextIO) -> None:
     """Say that the file was rolled up, and how (nothing for a customer table)."""
     if customers.rollup is not None:
-        notes = customers.rollup.notes
-        print(f"Transaction log rolled up to one row per customer: {notes[0]}", file=stdout)
-        for note in notes[1:]:
-            print(f"Note: {note}", file=stdout)
-        print("Below, rows are customers, numbered as in the customer file --out writes.", file=stdout)
+        print_rollup(customers.rollup.notes, stdout)
+
+
+def print_rollup(notes: tuple[str, ...], stdout: TextIO) -> None:
+    """A roll-up's notes (any engine's), the first as the headline."""
+    print(f"Transaction log rolled up to one row per customer: {notes[0]}", file=stdout)
+    for note in notes[1:]:
+        print(f"Note: {note}", file=stdout)
+    print("Below, rows are customers, numbered as in the customer file --out writes.", file=stdout)
 
 
 def write_customers(

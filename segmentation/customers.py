@@ -2,13 +2,15 @@
 
 The app and the command line follow one rule, :func:`roll_up_if_log`: with ``transactions="auto"``
 a file that looks like a log (:func:`segmentation.detect_log`) is rolled up to one row per
-customer, and the columns found can be overridden. :class:`LogOptions` holds those choices
-(hashable, so the app keys its caches on them), :class:`Customers` a file read that way, and
-:func:`prepare_customers` prepares a roll-up with its defaults.
+customer, and the columns found can be overridden; :func:`log_columns_of` is that rule without the
+roll-up (the Spark engine's). :class:`LogOptions` holds those choices (hashable, so the app keys its
+caches on them), :class:`Customers` a file read that way, and :func:`prepare_customers` prepares a
+roll-up with its defaults (:func:`customer_options`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from datetime import datetime
@@ -17,7 +19,7 @@ import pandas as pd
 
 from .errors import DataError
 from .load import Table
-from .log_columns import detect_log
+from .log_columns import LogColumns, detect_log
 from .options import TRANSACTIONS
 from .prepare import Prepared, prepare
 from .transactions import INTERVAL, Rollup, check_columns, roll_up
@@ -28,6 +30,8 @@ __all__ = [
     "TRANSACTIONS",
     "Customers",
     "LogOptions",
+    "customer_options",
+    "log_columns_of",
     "prepare_customers",
     "roll_up_if_log",
 ]
@@ -151,6 +155,31 @@ def roll_up_if_log(
     >>> roll_up_if_log(log).n_customers, roll_up_if_log(log, transactions="no")
     (2, None)
     """
+    columns = log_columns_of(
+        table, transactions=transactions, customer=customer, date=date, amount=amount, order=order, as_of=as_of
+    )
+    if columns is None:
+        return None
+    # With the reasons each column was taken, when they were found.
+    return replace(roll_up(table, **columns.options(), as_of=as_of), columns=columns)
+
+
+def log_columns_of(
+    table: Table,
+    *,
+    transactions: str = "auto",
+    customer: str | None = None,
+    date: str | None = None,
+    amount: str | None = None,
+    order: str | None = None,
+    as_of: object = None,
+) -> LogColumns | None:
+    """The columns :func:`roll_up_if_log` rolls the file up by, or None when it is taken as customers.
+
+    The rule alone, without the roll-up: the Spark engine applies it to a log's first rows.
+    Options and errors as :func:`roll_up_if_log` (``as_of`` only counts as given or not); the
+    columns carry the reasons they were found when none was overridden.
+    """
     if transactions not in TRANSACTIONS:
         raise DataError(f"transactions must be one of {quoted(TRANSACTIONS)}, not '{clipped(transactions, 20)}'.")
     given = {"customer": customer, "date": date, "amount": amount, "order": order}
@@ -186,10 +215,7 @@ def roll_up_if_log(
             f"No {and_joined(missing)} column was found in '{table.name}'; name it (its columns are "
             f"{short_list(table.columns, limit=8)})."
         )
-    rollup = roll_up(table, **chosen, as_of=as_of)
-    if found is not None and found.options() == chosen:
-        rollup = replace(rollup, columns=found)  # with the reasons each column was taken
-    return rollup
+    return found if found is not None and found.options() == chosen else LogColumns(**chosen)
 
 
 def prepare_customers(rollup: Rollup, **options) -> Prepared:
@@ -207,21 +233,53 @@ def prepare_customers(rollup: Rollup, **options) -> Prepared:
     >>> prepare_customers(roll_up(log, customer="Customer", date="Date")).columns
     ('Days since last purchase', 'Orders', 'Days since first purchase')
     """
+    frame = rollup.table.frame
+    missing = {c: int(frame[c].isna().sum()) for c in DESCRIBED_BY_DEFAULT if c in frame.columns}
+    chosen, notes = customer_options(
+        rollup.table.columns[1:], missing=missing, n_customers=rollup.n_customers, **options
+    )
+    prepared = prepare(rollup.table, **chosen)
+    return replace(prepared, notes=(*prepared.notes, *notes)) if notes else prepared
+
+
+def customer_options(
+    columns: Sequence[str], *, missing: Mapping[str, int], n_customers: int, **options
+) -> tuple[dict, list[str]]:
+    """:func:`segmentation.prepare`'s options for rolled-up customers, and the notes on the defaults taken.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The customer table's columns after the customer ID (derived names as written there).
+    missing : mapping of str to int
+        Empty cells of the columns of :data:`DESCRIBED_BY_DEFAULT` in the customer table.
+    n_customers : int
+        Rows of the customer table.
+    **options
+        The options given to prepare.
+
+    Returns
+    -------
+    options : dict
+        ``options``, with the columns of :data:`DESCRIBED_BY_DEFAULT` added to ``describe``
+        unless ``features`` are chosen.
+    notes : list of str
+        Why each such column does not form the segments.
+    """
     if options.get("features") is not None:
-        return prepare(rollup.table, **options)
+        return options, []
     # The derived columns keep their names unless the log used one (see _customer_frame).
     chosen = list(options.get("describe") or ())
     ignored = set(options.get("ignore") or ())
     defaults = [
         c
-        for c in rollup.table.columns[1:]
-        if c in DESCRIBED_BY_DEFAULT and c not in chosen + list(ignored) and rollup.table.frame[c].notna().any()
+        for c in columns
+        if c in DESCRIBED_BY_DEFAULT and c not in chosen + list(ignored) and missing.get(c, 0) < n_customers
     ]  # a column with no value at all (every customer bought once) is left out as any empty column
-    prepared = prepare(rollup.table, **{**options, "describe": chosen + defaults})
     notes = [
-        f"'{column}' is shown per segment but does not form the segments: {missing:,} customers with one order have "
-        "none. Give it the role segment to use it."
+        f"'{column}' is shown per segment but does not form the segments: {missing[column]:,} customers with one "
+        "order have none. Give it the role segment to use it."
         for column in defaults
-        if (missing := int(rollup.table.frame[column].isna().sum()))
+        if missing.get(column)
     ]
-    return replace(prepared, notes=(*prepared.notes, *notes)) if notes else prepared
+    return {**options, "describe": chosen + defaults}, notes

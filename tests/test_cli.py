@@ -253,8 +253,8 @@ def test_a_customer_file_is_unchanged_by_the_log_flags(sample_file):
         (["--date", "Sales"], "Column 'Sales' does not hold dates"),
         (["--transactions", "no", "--customer", "Customer ID"], "is taken as one row per customer"),
         (
-            ["--engine", "spark", "--customer", "Customer ID"],
-            "--customer: transaction logs are rolled up with --engine python",
+            ["--engine", "spark", "--out-transactions", "lines.csv"],
+            "--out-transactions runs with --engine python only",
         ),
     ],
 )

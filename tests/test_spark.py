@@ -6,11 +6,8 @@ tests skip and say why; on CI (``CI=true``) they fail instead, since .ci/run ins
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import os
-import shutil
 import subprocess
 import sys
 
@@ -19,6 +16,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT
 from scoring_data import awkward_customers, awkward_mixed, customers, mixed_customers, run_file
+from spark_session import spark_session  # noqa: F401 - the fixture `spark`, the session every Spark test shares
 
 import segmentation as sg
 from segmentation import DataError
@@ -36,42 +34,6 @@ pytestmark = [
     # conversion in Spark (rows come back with collect(), which these tests exercise).
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
-
-
-def _missing_requirement() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install -r requirements-spark.txt)"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime (apt-get install openjdk-17-jre-headless)"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark():
-    reason = _missing_requirement()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The Spark tests must run on CI: {reason}")
-        pytest.skip(reason)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("segmentation-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        # On a few hundred rows compiling Spark's generated code costs more than running it: evaluate
-        # expressions directly (the benchmark runs the compiled path on 10 million rows).
-        .config("spark.sql.codegen.wholeStage", "false")
-        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

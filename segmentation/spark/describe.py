@@ -77,10 +77,13 @@ def run_config(
     *,
     profile: Profile | None = None,
     names: Sequence[str] | None = None,
+    transactions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The run file (JSON-ready dict) in exactly the schema of :func:`segmentation.run_config`.
 
-    Validated by :func:`segmentation.read_run_file`; it scores identically in every engine.
+    Validated by :func:`segmentation.read_run_file`; it scores identically in every engine. Give
+    ``transactions`` (:meth:`segmentation.spark.SparkRollup.definitions`) when the customers were
+    rolled up from a log.
     """
     prepared = segmentation.prepared
     config = run_document(
@@ -91,6 +94,7 @@ def run_config(
         profile=profile,
         names=names,
         engine="spark",
+        transactions=transactions,
     )
     read_run_file(config)  # the same validation every engine applies when reading it back
     return config

@@ -28,7 +28,6 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from ..cells import number_text
 from ..columns import ColumnReport
 from ..errors import DataError
-from ..load import load_table
 from ..pipeline import CLIP_PERCENTILES, feature_weights
 from ..prepare import Prepared
 from ..prepare import prepare as prepare_table
@@ -36,7 +35,7 @@ from ..runfile import preparation_spec
 from ..sql import features_sql, present_column, timestamp_sql, values_sql
 from ..wording import number, quoted
 from .frames import TempView, col
-from .read import SparkTable
+from .read import SparkTable, python_table
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -246,19 +245,7 @@ def _sample_table(table: SparkTable, n_rows: int, *, sample_rows: int, random_st
         # A little over the share needed, then cut: Spark's sample() size is only expected, not exact.
         fraction = min(1.0, 1.1 * sample_rows / n_rows)
         frame = frame.sample(withReplacement=False, fraction=fraction, seed=random_state).limit(sample_rows)
-    columns = table.frame.columns
-    # Cells as text (what the loader reads), under neutral names so any header survives the round trip.
-    text = frame.select([col(c).cast("string").alias(f"c{i}") for i, c in enumerate(columns)])
-    rows = [list(row) for row in text.collect()]
-    cells = pd.DataFrame(rows, columns=[f"c{i}" for i in range(len(columns))], dtype=object)
-    sample = load_table(cells.to_csv(index=False).encode("utf-8"), name=table.name, sep=",", encoding="utf-8")
-    if sample.n_rows != len(rows):
-        raise DataError(
-            f"'{table.name}' could not be sampled: some rows hold line breaks Spark did not read as one row."
-        )
-    raw = sample.raw.set_axis(columns, axis=1)
-    typed = sample.frame.set_axis(columns, axis=1)
-    return replace(sample, raw=raw, frame=typed, name=table.name, notes=())
+    return python_table(frame, name=table.name)
 
 
 def _described_spec(local: Prepared) -> dict[str, Any]:

@@ -2,25 +2,32 @@
 
 A local CSV's separator, encoding, decimal mark and header names are sniffed by the Python loader
 (:func:`segmentation.load_table`) from the file's head; a remote URI takes ``sep`` and ``encoding``
-as given. Spark then reads plain values: numbers written with currency symbols or thousands
+as given. Columns aligned with runs of spaces (as the CDNOW log) are split the way the loader splits
+them. Spark then reads plain values: numbers written with currency symbols or thousands
 separators, and quoted values spanning lines, are not read as the default engine reads them.
+:func:`python_table` brings rows back as a :class:`segmentation.Table`, for the rules that decide on
+a sample or the first rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+import pandas as pd
+
 from ..errors import DataError
-from ..load import load_table
+from ..load import Table, load_table
+from ..read_text import SPACES
+from .frames import col
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SNIFF_BYTES", "SparkTable", "local_path", "read"]
+__all__ = ["SNIFF_BYTES", "SparkTable", "local_path", "python_table", "read"]
 
 #: Bytes of a local CSV read by the Python loader to sniff its dialect and header.
 SNIFF_BYTES = 1_000_000
@@ -54,6 +61,11 @@ class SparkTable:
     decimal: str = "."
     file_hash: str = ""
     notes: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        """The column names, as :attr:`segmentation.Table.columns` gives them."""
+        return list(self.frame.columns)
 
 
 def read(
@@ -104,6 +116,17 @@ def read(
                 f"'{name}' writes decimals with a comma (like 12,5). The Spark engine reads numbers "
                 "with a decimal point only: export the file with decimal points, or use the default engine."
             )
+        if delimiter == SPACES:
+            frame = _space_aligned(spark, location, columns=head.columns, encoding=text_encoding)
+            return SparkTable(
+                frame=frame,
+                name=name,
+                format="csv",
+                delimiter=delimiter,
+                encoding=text_encoding,
+                file_hash=_file_hash(local),
+                notes=head.notes,
+            )
         frame = (
             spark.read.option("header", True)
             .option("sep", delimiter)
@@ -145,6 +168,42 @@ def local_path(location: str) -> Path | None:
     if parsed.scheme in {"", "file"} or (len(parsed.scheme) == 1 and location[1:2] == ":"):  # C:\ on Windows
         return Path(parsed.path if parsed.scheme == "file" else location)
     return None
+
+
+def python_table(frame: DataFrame, *, name: str) -> Table:
+    """Rows of a Spark DataFrame (a sample, or the first rows) as the Python loader reads them.
+
+    The cells go through :func:`segmentation.load_table` as text, so the rules of the default engine
+    (kinds, roles, transaction log columns) decide on exactly what they would see in a file.
+
+    Raises
+    ------
+    DataError
+        If a value holds a line break Spark did not read as one row.
+    """
+    columns = frame.columns
+    # Cells as text (what the loader reads), under neutral names so any header survives the round trip.
+    text = frame.select([col(c).cast("string").alias(f"c{i}") for i, c in enumerate(columns)])
+    rows = [list(row) for row in text.collect()]
+    cells = pd.DataFrame(rows, columns=[f"c{i}" for i in range(len(columns))], dtype=object)
+    table = load_table(cells.to_csv(index=False).encode("utf-8"), name=name, sep=",", encoding="utf-8", min_rows=0)
+    if table.n_rows != len(rows):
+        raise DataError(f"'{name}' could not be sampled: some rows hold line breaks Spark did not read as one row.")
+    return replace(
+        table, raw=table.raw.set_axis(columns, axis=1), frame=table.frame.set_axis(columns, axis=1), notes=()
+    )
+
+
+def _space_aligned(spark: SparkSession, location: str, *, columns: list[str], encoding: str) -> DataFrame:
+    """A file whose columns are aligned with runs of spaces, split as the loader splits it (header line dropped)."""
+    from pyspark.sql import functions as F
+
+    lines = spark.read.option("encoding", _java_encoding(encoding)).text(location)
+    spaced = F.trim(F.regexp_replace("value", r"\s+", " "))  # a line ending in \r too
+    # Each file of a folder starts with the header line; blank lines are no rows, as for the loader.
+    kept = lines.select(spaced.alias("line")).where((F.col("line") != F.lit(" ".join(columns))) & (F.col("line") != ""))
+    fields = F.split("line", " ")
+    return kept.select([F.try_element_at(fields, F.lit(i + 1)).alias(c) for i, c in enumerate(columns)])
 
 
 def _is_parquet(location: str, local: Path | None) -> bool:
