@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ import segmentation as sg
 from segmentation import DataError
 from segmentation.cli import main
 from segmentation.sql import NOT_SEGMENTED, scoring_sql
-from segmentation.sql_dialects import DIALECTS, quote_identifier
+from segmentation.sql_dialects import DIALECTS, WHITESPACE, quote_identifier
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -327,3 +328,8 @@ def test_a_table_column_named_like_a_helper_changes_nothing(column):
     scored = duckdb_labels(data, model)
     np.testing.assert_array_equal(segments(scored), sg.score(data, model).labels)
     assert (scored[column] == "999").all()  # the table's own column comes back as it was
+
+
+def test_sql_trims_the_characters_python_strips():
+    """The written-out list is every character str.strip() removes, no more, no less."""
+    assert WHITESPACE == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
