@@ -131,3 +131,25 @@ def test_the_download_keeps_the_files_separator_decimal_mark_and_encoding():
 def test_a_comma_separated_utf8_file_comes_back_as_before(sample_prepared):
     written = labelled_csv(fit(sample_prepared, 3))
     assert written.startswith(b"\xef\xbb\xbfCustomerID,Gender,")
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_text_tables_are_written_byte_for_byte_as_pandas_writes_them(sep):
+    """The fast writer for text tables quotes, doubles quotes and ends lines exactly as pandas."""
+    from segmentation.export import _text_csv, neutralise_frame
+
+    cells = ["plain", 'say "hi"', "a,b", "a;b", "tab\there", "pipe|x", "two\nlines", "cr\rx", "", "=SUM(A1)",
+             "-12.5", "+44 20", "München", "🙂", " padded ", "@x"]  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "Name, full": pd.Series(cells, dtype="str"),
+            "Plain": pd.Series([f"row {i}" for i in range(len(cells))], dtype="str"),
+            "Gaps": pd.Series([None if i % 3 == 0 else str(i) for i in range(len(cells))], dtype="str"),
+        }
+    )
+    safe = neutralise_frame(frame)
+    expected = safe.to_csv(index=False, lineterminator="\r\n", sep=sep)
+    assert _text_csv(safe, sep=sep) == expected
+    assert safe.loc[9, "Name, full"] == FORMULA_PREFIX + "=SUM(A1)"
+    assert safe.loc[10, "Name, full"] == "-12.5"  # a number stays a number
+    assert safe.loc[15, "Name, full"] == FORMULA_PREFIX + "@x"
