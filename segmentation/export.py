@@ -156,15 +156,21 @@ def scored_csv(scored: Scored) -> bytes:
 
 def _with_segments(raw: pd.DataFrame, labels: np.ndarray, names, extra: dict[str, np.ndarray]) -> pd.DataFrame:
     names = [str(n) for n in names]
-    segment = pd.Series(labels.astype(str), index=raw.index, dtype="str").where(labels > 0, "")
-    lookup = np.array(["Not segmented (no values)", *names], dtype=object)
+    numbers = ["", *(str(i) for i in range(1, len(names) + 1))]
     columns = {
-        free_name("Segment", raw.columns): segment,
-        free_name("Segment name", raw.columns): pd.Series(lookup[labels], index=raw.index, dtype="str"),
+        free_name("Segment", raw.columns): _looked_up(labels, numbers, raw.index),
+        free_name("Segment name", raw.columns): _looked_up(labels, ["Not segmented (no values)", *names], raw.index),
     }
     for name, values in extra.items():
         columns[free_name(name, raw.columns)] = pd.Series(values, index=raw.index)
     return pd.concat([raw, pd.DataFrame(columns, index=raw.index)], axis=1)
+
+
+def _looked_up(codes: np.ndarray, texts: list[str], index: pd.Index) -> pd.Series:
+    """``texts[code]`` for every code, as a text column (an Arrow dictionary cast: no Python per row)."""
+    indices = pa.array(np.asarray(codes, dtype=np.int32))
+    column = pa.DictionaryArray.from_arrays(indices, pa.array(texts, pa.large_string())).cast(pa.large_string())
+    return pd.Series(pd.array(column, dtype="str"), index=index)
 
 
 def labelled_csv(
