@@ -106,12 +106,20 @@ def find_codes(values: pd.Series) -> tuple[float, ...]:
     return tuple(sorted(codes))
 
 
-def is_skewed(values: pd.Series) -> bool:
+def is_skewed(values: pd.Series, *, distinct: int | None = None) -> bool:
     """Whether a column of amounts is so right-skewed that it is best compared on a log scale.
 
     Only columns of non-negative numbers with at least 10 different values qualify. The skewness is
     measured without the 0.5% most extreme values at each end (one income of 666,666 must not make
     a column of ordinary incomes "skewed") and must show in the deciles too.
+
+    Parameters
+    ----------
+    values : Series
+        The amounts (missing values allowed).
+    distinct : int, optional
+        How many different values they hold, when the caller has counted them already (counting
+        takes a tenth of a second on a million rows).
 
     Examples
     --------
@@ -120,7 +128,9 @@ def is_skewed(values: pd.Series) -> bool:
     (True, False)
     """
     present = values.dropna()
-    if len(present) < 20 or (present < 0).any() or present.nunique() < _MIN_DISTINCT_FOR_LOG:
+    if len(present) < 20 or (present < 0).any():
+        return False
+    if (present.nunique() if distinct is None else distinct) < _MIN_DISTINCT_FOR_LOG:
         return False
     low, high = present.quantile([0.005, 0.995])
     trimmed = present[(present >= low) & (present <= high)]

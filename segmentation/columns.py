@@ -287,7 +287,6 @@ def _kind(table: Table, column: str, *, explicit: bool, as_kind: str | None) -> 
     n = len(series)
     present = series.dropna()
     missing = int(n - len(present))
-    distinct = int(present.nunique())
     if len(present) == 0:
         return ColumnReport(column, "constant", "ignore", "Every value is missing.", missing=missing), None
 
@@ -318,6 +317,7 @@ def _kind(table: Table, column: str, *, explicit: bool, as_kind: str | None) -> 
             table, column, series, explicit=explicit, as_kind=as_kind, read=(unreadable, unreadable_examples, converted)
         )
 
+    distinct = int(present.nunique())  # here, not above: a number column counts its own once
     if place_code and distinct > (MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES):
         reason = (
             f"Postcode with {distinct:,} different places: a place, not an amount, and too many "
@@ -349,7 +349,7 @@ def _kind(table: Table, column: str, *, explicit: bool, as_kind: str | None) -> 
             "(for example 2024-01-31) to use this column."
         )
         return ColumnReport(column, "text", "ignore", reason, **base), None
-    if not explicit and _looks_like_identifier(column, present, n):
+    if not explicit and _looks_like_identifier(column, present, n, distinct=distinct):
         return ColumnReport(column, "id", "ignore", _identifier_reason(column, distinct, n), **base), None
     if distinct == 1:
         reason = f"Same value ('{present.iloc[0]}') in every row, so it cannot tell customers apart."
@@ -392,7 +392,7 @@ def _number_column(
     )
     if len(present) == 0:
         return ColumnReport(column, "constant", "ignore", "No value in it can be read as a number.", **base), None
-    if not explicit and as_kind is None and _looks_like_identifier(column, present, n):
+    if not explicit and as_kind is None and _looks_like_identifier(column, present, n, distinct=distinct):
         return ColumnReport(column, "id", "ignore", _identifier_reason(column, distinct, n), **base), None
     if distinct == 1:
         reason = f"Same value ({number(present.iloc[0])}) in every row, so it cannot tell customers apart."
@@ -406,7 +406,7 @@ def _number_column(
         text = as_text()
         return ColumnReport(column, "flag", "segment", _flag_reason(text.dropna()), from_numbers=True, **base), text
     whole = bool(np.all(present == np.round(present)))
-    code_reason = _code_reason(column, present) if whole and as_kind is None else ""
+    code_reason = _code_reason(column, present, distinct) if whole and as_kind is None else ""
     if as_kind == "category" and distinct <= _CHOSEN_CATEGORIES:
         code_reason = f"Numbers read as a category with {distinct} values (as chosen): one 0/1 feature per value."
     if code_reason:
@@ -420,8 +420,8 @@ def _number_column(
         code_rows = int(is_code.sum())
         base.update(missing=int((series.isna() | is_code).sum()), distinct=int(series[~is_code].nunique()))
     amounts = series.mask(series.isin(codes)) if codes else series
-    warn = _number_warnings(column, amounts)
-    transform = "log" if is_skewed(amounts) else "none"
+    warn = _number_warnings(column, amounts, distinct=base["distinct"])
+    transform = "log" if is_skewed(amounts, distinct=base["distinct"]) else "none"
     report = ColumnReport(
         column,
         "number",
@@ -455,9 +455,8 @@ def truth(value: str) -> bool | None:
     return True if text in YES_SPELLINGS else False if text in NO_SPELLINGS else None
 
 
-def _code_reason(column: str, present: pd.Series) -> str:
+def _code_reason(column: str, present: pd.Series, distinct: int) -> str:
     """Why a column of whole numbers holds codes (places, channels, devices ...), or "" if it does not."""
-    distinct = present.nunique()
     if not 3 <= distinct <= MAX_CATEGORIES:
         return ""
     names = words(column)
@@ -479,12 +478,12 @@ def _code_reason(column: str, present: pd.Series) -> str:
     return ""
 
 
-def _looks_like_identifier(column: str, present: pd.Series, n: int) -> bool:
+def _looks_like_identifier(column: str, present: pd.Series, n: int, *, distinct: int) -> bool:
     name = column.strip()
     if _ID_NAME.match(name) or _ID_NAME.match(name.lower()):
         # By name only when most values differ: a "Region code" with four values is a category.
-        return present.nunique() >= 0.5 * len(present)
-    unique = present.nunique() == len(present) and len(present) >= 0.95 * n and n >= 3
+        return distinct >= 0.5 * len(present)
+    unique = distinct == len(present) and len(present) >= 0.95 * n and n >= 3
     if not unique:
         return False
     if pd.api.types.is_numeric_dtype(present):
@@ -530,7 +529,7 @@ def nothing_usable(table: Table, reports: list[ColumnReport]) -> str:
     )
 
 
-def _number_warnings(column: str, series: pd.Series) -> tuple[str, ...]:
+def _number_warnings(column: str, series: pd.Series, *, distinct: int) -> tuple[str, ...]:
     present = series.dropna()
     found = []
     negative = present < 0
@@ -542,7 +541,7 @@ def _number_warnings(column: str, series: pd.Series) -> tuple[str, ...]:
         )
     values = present.to_numpy()
     # In a small file whole-euro amounts often all differ; over hundreds of customers they repeat.
-    if len(values) >= 200 and present.is_unique and np.all(values == np.round(values)):
+    if len(values) >= 200 and distinct == len(values) and np.all(values == np.round(values)):
         found.append(
             "Every customer has a different whole number here. If it is a customer, order or "
             "phone number rather than an amount, leave it out of the chosen columns."

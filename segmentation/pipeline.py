@@ -143,6 +143,15 @@ def _as_datetime64(X) -> np.ndarray:
     return np.where(np.isnat(stacked), np.datetime64("NaT"), stacked)
 
 
+def median(values: np.ndarray) -> float:
+    """The median of a column's present values: the fill for its missing ones.
+
+    What ``SimpleImputer(strategy="median")`` computes, found by partition: scikit-learn's median of
+    a masked array sorts the column, ten times slower on a million rows.
+    """
+    return float(np.median(values)) if len(values) else np.nan
+
+
 def code_feature(column: str, code: float) -> str:
     """The name of the yes/no feature standing for a code of a number column, e.g. ``"pdays: -1"``."""
     return f"{column}: {number(code)}"
@@ -155,10 +164,10 @@ def build_pipeline(reports: list[ColumnReport], *, scaler: str, outliers: str) -
         clip = PercentileClipper() if outliers == "clip" else "passthrough"
         if report.kind == "number":
             log = LogScale() if report.transform == "log" else "passthrough"
-            transformer = Pipeline([("log", log), ("clip", clip), ("fill", SimpleImputer(strategy="median"))])
+            transformer = Pipeline([("log", log), ("clip", clip), ("fill", SimpleImputer(strategy=median))])
         elif report.kind == "date":
             transformer = Pipeline(
-                [("days", DaysBeforeLatest()), ("clip", clip), ("fill", SimpleImputer(strategy="median"))]
+                [("days", DaysBeforeLatest()), ("clip", clip), ("fill", SimpleImputer(strategy=median))]
             )
         else:
             encode = OneHotEncoder(drop="if_binary", handle_unknown="ignore", sparse_output=False)
