@@ -35,8 +35,10 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOTS = Path(tempfile.gettempdir()) / "segmentation-browser-screenshots"
 
-# The app is idle when a page title is drawn, no script runs and no element is still loading.
+# The app is idle when a page title is drawn, no script runs and no element is still loading. The
+# app's script state says "running" as soon as a run starts; the running icon shows only ~0.5 s later.
 _IDLE = """() => document.querySelector('[data-testid=stMain] h1')
+    && !['running', 'rerunRequested'].includes(document.querySelector('[data-testid=stApp]')?.dataset.testScriptState)
     && !document.querySelector('[data-testid=stStatusWidgetRunningIcon]')
     && !document.querySelector('[data-testid=stSkeleton]')
     && !document.querySelector('[data-testid=stSpinner]')"""
