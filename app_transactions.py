@@ -41,6 +41,17 @@ def scored_summary(rollup: sg.Rollup) -> str:
     )
 
 
+def new_log_wanted(transactions: dict) -> str:
+    """What the score page asks for when the segments came from a log, in Markdown: a new log, with its columns."""
+    roles = (("customer", "the customer"), ("date", "the date"), ("amount", "the amount"), ("order", "the order ID"))
+    named = [f"'{app_show.literal(transactions[role])}' ({what})" for role, what in roles if transactions.get(role)]
+    return (
+        "These segments were made from a **transaction log**, so upload the new period's log (one row per order or "
+        f"order line) with the same columns: {', '.join(named)}. It is rolled up to customers the same way, then "
+        "each customer is placed in a segment."
+    )
+
+
 #: What the score page's downloads hold, for a new log.
 SCORED_CUSTOMERS_HELP = "One row per customer of the new log: the customer ID, the columns rolled up from it, then Segment and Segment name."
 SCORED_LINES_HELP = (

@@ -36,22 +36,33 @@ if source == ON_SCREEN:
     model_col.caption(
         " · ".join(app_show.literal(charts.segment_label(s, n)) for s, n in enumerate(model.names, start=1))
     )
-    model_file = None
 else:
+    model = None
     model_file = model_col.file_uploader("Run file (JSON)", type=["json"], key="score_model")
-data_file = data_col.file_uploader("New customers (CSV or Excel)", type=["csv", "tsv", "txt", "xlsx"], key="score_data")
-if data_file is None or (source == RUN_FILE and model_file is None):
+    if model_file is not None:
+        try:
+            model = sg.read_run_file(model_file.getvalue())
+        except sg.DataError as error:
+            st.error(app_show.literal(str(error)), icon=":material/error:")
+            st.stop()
+from_log = model is not None and model.transactions is not None
+data_file = data_col.file_uploader(
+    "New transaction log (CSV or Excel)" if from_log else "New customers (CSV or Excel)",
+    type=["csv", "tsv", "txt", "xlsx"],
+    key="score_data",
+)
+if from_log and data_file is None:
+    data_col.markdown(app_transactions.new_log_wanted(model.transactions))
+if data_file is None or model is None:
     st.info(
-        "Upload the new customers to score."
-        if source == ON_SCREEN
+        ("Upload the new log to score." if from_log else "Upload the new customers to score.")
+        if model is not None
         else "Upload both files to score. The segments you have now can be saved as a run file on the *Segments* page.",
         icon=":material/info:",
     )
     st.stop()
 
 try:
-    if model_file is not None:
-        model = sg.read_run_file(model_file.getvalue())
     as_of = None
     if model.transactions is not None:
         as_of = data_col.date_input(

@@ -67,3 +67,22 @@ def test_a_customer_table_with_a_logs_run_file_gets_a_message(made):
     (error,) = at.error
     assert "looks like one row per customer already" in plain(error.value)
     assert not at.success and not at.download_button
+
+
+def test_a_logs_run_file_asks_for_a_new_log_with_its_columns(made):
+    from streamlit.testing.v1 import AppTest
+    from test_app_score import APP, RUN_FILE
+
+    run_file, customers, _ = made
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.switch_page("pages/score.py").run()
+    at.radio(key="score_source").set_value(RUN_FILE).run()
+    at.file_uploader(key="score_model").set_value(("run.json", run_file, "application/json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.file_uploader(key="score_data").label == "New transaction log (CSV or Excel)"
+    (asked,) = [plain(m.value) for m in at.markdown if "transaction log" in m.value]
+    columns = customers.rollup.definitions()
+    for column in (columns["customer"], columns["date"]):
+        assert f"'{column}'" in asked
+    assert [plain(i.value) for i in at.info] == ["Upload the new log to score."]
