@@ -391,20 +391,32 @@ def _phrases(profile: Profile, z: pd.DataFrame, segment: int) -> list[str]:
     # Strongest first; differences of about the same size keep the file's column order.
     order = sorted(row.index, key=lambda c: (-round(abs(row[c]), 1), list(z.columns).index(c)))
     segmenting = profile.segmenting
+    named_shares: list[str] = []
     for column in order:
         value = row[column]
         if column not in profile.medians.columns:  # a category share
             source, category = profile.shares.get(column) or column.rsplit(" = ", 1)
             if segmenting is not None and source not in segmenting:
                 continue  # described only (an outcome): shown in the profile, not in the name
+            if any(_same_shares(profile, column, named) for named in named_shares):
+                # "OnlineSecurity: No internet service" after "InternetService: No": the same customers.
+                continue
             share = profile.summary.loc[segment, column]
             if value > 0 and share >= DOMINANT_SHARE:
                 phrases.append(_share_phrase(profile, source, category))
+                named_shares.append(column)
             continue
         source = column.removesuffix(" (days before latest)")
         if segmenting is None or source in segmenting:
             phrases.append(_number_phrase(column, high=value > 0))
     return list(dict.fromkeys(phrases))
+
+
+def _same_shares(profile: Profile, column: str, other: str) -> bool:
+    """Whether two values are held by the same share of customers in every segment and overall."""
+    ours = [profile.overall[column], *profile.summary[column]]
+    theirs = [profile.overall[other], *profile.summary[other]]
+    return bool(np.allclose(ours, theirs, rtol=0, atol=1e-9, equal_nan=True))
 
 
 def _share_phrase(profile: Profile, column: str, value: str) -> str:

@@ -149,3 +149,17 @@ def test_profile_sources_and_yes_values():
     assert profile.yes_share("Churn") == "Churn = Yes"
     assert profile.described == ["Churn"]
     assert profile.values_of("Churn") == ["Churn = No", "Churn = Yes"]
+
+
+def test_a_name_does_not_repeat_a_value_held_by_the_same_customers():
+    """A follow-on value ("Security: No service" for exactly the customers with "Service: No") adds nothing."""
+    rng = np.random.default_rng(1)
+    n = 600
+    service = rng.choice(["Fiber", "DSL", "No"], n, p=[0.45, 0.35, 0.2])
+    security = np.where(service == "No", "No service", rng.choice(["Yes", "No"], n))
+    charges = np.where(service == "No", 20, np.where(service == "Fiber", 90, 60)) + rng.normal(0, 5, n)
+    frame = pd.DataFrame({"Service": service, "Security": security, "Charges": charges.round(2)})
+    profile = describe(fit(prepare(frame), 3))
+    (no_service,) = [name for name in profile.names if "Service: No" in name]
+    assert "No service" not in no_service
+    assert no_service.startswith("Service: No, ") or no_service.startswith("Security: No service, ")
