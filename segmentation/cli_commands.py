@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,6 +22,7 @@ from .load import load_table
 from .options import K_LIMIT
 from .report import report_html, reproduce_command
 from .runfile import read_run_file, run_config_json
+from .score_log import roll_up_new_log
 from .scoring import score
 from .sql import scoring_sql
 from .stability import stability, stability_by_default, stability_ks, stability_sweep
@@ -339,17 +341,30 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
     logs.check_score_options(args, model)
     rollup = None
     if args.engine == "spark":
+        log_notes: list[str] = []
         with spark.session(args) as session:
             engine = spark.engine()
             table = engine.read(session, args.file, sep=separator(args.sep), encoding=args.encoding)
-            summary = engine.score_summary(table.frame, model)
+            if model.transactions is not None:
+                # A new log, rolled up in Spark with the run file's definitions, as the default engine does.
+                rollup, log_notes = roll_up_new_log(
+                    table,
+                    model.transactions,
+                    model_columns=model.columns,
+                    as_of=args.as_of,
+                    roll_up_with=engine.roll_up,
+                )
+                table = rollup.table
+            # Rolled up, the customers are scored as a customer file's rows are.
+            customers_model = replace(model, transactions=None)
+            summary = engine.score_summary(table.frame, customers_model)
             if args.out:
-                engine.write(engine.score(table.frame, model), args.out)
+                engine.write(engine.score(table.frame, customers_model), args.out)
         rows, sizes, not_segmented, notes = (
             summary["rows"],
             summary["sizes"],
             summary["not_segmented"],
-            summary["notes"],
+            [*log_notes, *summary["notes"]],
         )
     else:
         table = load_table(args.file, sep=separator(args.sep), encoding=args.encoding, min_rows=1)

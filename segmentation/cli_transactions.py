@@ -124,10 +124,7 @@ def check_score_options(args: argparse.Namespace, model: RunModel) -> None:
                 "not a transaction log, so there are no days to count nor order lines to write. Drop them."
             )
     elif args.engine == "spark":
-        raise DataError(
-            "These segments were made from a transaction log, and --engine spark does not roll a new log up for "
-            "scoring yet; drop --engine spark to score it with the default engine."
-        )
+        refuse_out_transactions(args)
 
 
 def write_scored_lines(args: argparse.Namespace, scored: Scored) -> None:

@@ -11,6 +11,7 @@ log's run file, or a log with a customer file's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date as Date
 from datetime import datetime
 from typing import Any
@@ -37,19 +38,23 @@ def roll_up_new_log(
     *,
     model_columns: tuple[str, ...] | list[str],
     as_of: str | Date | datetime | pd.Timestamp | None = None,
+    roll_up_with: Callable[..., Any] = roll_up,
 ) -> tuple[Rollup, list[str]]:
     """Roll a new log up with the columns of a run file's log, and say to which day the days count.
 
     Parameters
     ----------
     table : Table
-        The new log, as loaded.
+        The new log, as loaded (or a :class:`segmentation.spark.SparkTable` with ``roll_up_with``).
     transactions : dict
         A run file's ``"transactions"`` block (:attr:`segmentation.RunModel.transactions`).
     model_columns : sequence of str
         The columns the segments were made from (to tell a customer table from a log).
     as_of : str or date, optional
         The day the days are counted to; by default the new log's last date.
+    roll_up_with : callable, default :func:`segmentation.roll_up`
+        The engine's roll-up: :func:`segmentation.spark.roll_up` rolls the log up in Spark with the
+        same definitions, and the same checks and notes apply.
 
     Returns
     -------
@@ -75,7 +80,7 @@ def roll_up_new_log(
     missing = [role for role, column in columns.items() if column is not None and column not in table.columns]
     if missing:
         raise DataError(_missing_message(table, columns, missing, model_columns))
-    rollup = roll_up(table, **columns, as_of=as_of)
+    rollup = roll_up_with(table, **columns, as_of=as_of)
     then = transactions["as_of"]
     since = "" if then == rollup.as_of.strftime("%Y-%m-%d") else f" (the segments were made counting to {then})"
     if as_of is None:

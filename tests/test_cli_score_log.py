@@ -82,7 +82,7 @@ def test_score_writes_customers_and_every_order_line(run_file, new_log, tmp_path
     ("extra", "message"),
     [
         (["--as-of", "someday"], "The as-of date 'someday' is not a date"),
-        (["--engine", "spark"], "drop --engine spark to score it with the default engine"),
+        (["--engine", "spark", "--out-transactions", "lines.csv"], "--out-transactions runs with --engine python only"),
     ],
 )
 def test_score_on_a_log_refuses_bad_options_with_one_line(run_file, new_log, extra, message):

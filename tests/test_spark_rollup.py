@@ -196,3 +196,39 @@ def test_the_cli_on_a_log_reports_as_the_default_engine(spark, tmp_path):
     assert code == 2 and out == "" and "--out-transactions runs with --engine python only" in err
     code, out, err = run("segment", path, "--k", "3", "--engine", "spark", "--transactions", "no", "--json")
     assert code == 0 and "transactions" not in json.loads(out) and json.loads(out)["rows"] > 300
+
+
+@pytest.mark.parametrize("as_of", [None, "2024-06-30"])
+def test_spark_scores_a_new_log_as_the_default_engine(spark, tmp_path, as_of):
+    """``score NEWLOG --model RUN.json --engine spark``: rolled up in Spark, every customer in the same segment."""
+    generated_log(seed=3).to_csv(tmp_path / "log.csv", index=False)
+    code, _, err = run("segment", tmp_path / "log.csv", "--k", "4", "--config", tmp_path / "run.json")
+    assert code == 0, err
+    new = tmp_path / "next.csv"
+    generated_log(seed=4, customers=120).to_csv(new, index=False)
+    dated = ["--as-of", as_of] if as_of else []
+    code, out, err = run("score", new, "--model", tmp_path / "run.json", *dated, "--json", "--engine", "spark",
+                         "--out", tmp_path / "spark_out.csv")  # fmt: skip
+    assert code == 0, err
+    ours = json.loads(out)
+    code, out, err = run("score", new, "--model", tmp_path / "run.json", *dated, "--json", "--out", tmp_path / "py.csv")
+    assert code == 0, err
+    theirs = json.loads(out)
+    assert ours["transactions"] == theirs["transactions"]
+    assert ours["rows"] == theirs["rows"] > 0 and ours["sizes"] == theirs["sizes"]
+    assert ours["notes"][:2] == theirs["notes"][:2]  # the roll-up's size, then the day the days count to
+    written = pd.concat(pd.read_csv(part, dtype=str) for part in sorted((tmp_path / "spark_out.csv").glob("part-*")))
+    expected = pd.read_csv(tmp_path / "py.csv", dtype=str, encoding="utf-8-sig")
+    segment_of = dict(zip(expected["Customer ID"], expected["Segment"], strict=True))
+    assert len(written) == len(expected)
+    assert (written["Segment"] == written["Customer ID"].map(segment_of)).all()
+
+
+def test_spark_scoring_a_log_without_its_columns_says_what_to_give(spark, tmp_path):
+    generated_log(seed=3).to_csv(tmp_path / "log.csv", index=False)
+    assert run("segment", tmp_path / "log.csv", "--k", "3", "--config", tmp_path / "run.json")[0] == 0
+    new = tmp_path / "renamed.csv"
+    generated_log(seed=4, customers=50).rename(columns={"Order Date": "When"}).to_csv(new, index=False)
+    code, out, err = run("score", new, "--model", tmp_path / "run.json", "--engine", "spark")
+    assert code == 2 and out == ""
+    assert "has no column 'Order Date' (purchase date)" in err and err.count("\n") == 1
