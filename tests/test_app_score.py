@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT, plain
 from streamlit.testing.v1 import AppTest
+from test_app import app, visit
 
 import segmentation as sg
 
@@ -126,3 +127,63 @@ def test_error_messages_show_column_names_as_typed(customers):
     (error,) = at.error
     assert "no column 'Income_2024_*net*'" in plain(error.value)
     assert "Income\\_2024\\_\\*net\\*" in error.value
+
+
+@pytest.mark.slow
+def test_score_page_scores_new_customers_with_a_run_file(downloads):
+    at = visit(app(), "pages/clusters.py")
+    import app_state
+
+    k = at.session_state[app_state.CHOSEN_K]
+    run_file = downloads[f"sample_customers_run_K{k}.json"]()
+    visit(at, "pages/score.py")
+    at.radio(key="score_source").set_value("Segments saved in a run file (JSON)").run()
+    new_customers = sg.demo_csv(500, random_state=42)
+    at.file_uploader(key="score_model").set_value(
+        ("run.json", run_file.encode() if isinstance(run_file, str) else run_file, "application/json")
+    )
+    at.file_uploader(key="score_data").set_value(("next_month.csv", new_customers, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert "500 customers put into the" in at.success[0].value
+    counts = at.dataframe[0].value
+    assert len(counts) == k and counts["Customers"].sum() == 500
+    scored = pd.read_csv(
+        io.BytesIO(downloads["next_month_segments.csv"]()), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
+    assert len(scored) == 500 and set(scored["Segment"]) <= {str(s) for s in range(1, k + 1)}
+
+
+def test_score_page_explains_a_bad_run_file():
+    at = visit(app(), "pages/score.py")
+    at.radio(key="score_source").set_value("Segments saved in a run file (JSON)").run()
+    at.file_uploader(key="score_model").set_value(("run.json", b'{"format": "something else"}', "application/json"))
+    at.file_uploader(key="score_data").set_value(("next.csv", sg.demo_csv(50), "text/csv")).run()
+    assert not at.exception
+    assert "not a run file" in plain(at.error[0].value)
+
+
+@pytest.mark.slow
+def test_score_page_offers_the_segments_on_screen(downloads):
+    import app_state
+
+    at = visit(app(), "pages/clusters.py")
+    k = at.session_state[app_state.CHOSEN_K]
+    at.session_state[at.data_editor[0].key] = {
+        "edited_rows": {0: {"Name": "Loyal core"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    run_file = downloads[f"sample_customers_run_K{k}.json"]()
+    visit(at, "pages/score.py")
+    assert at.radio(key="score_source").value == "The segments on screen"
+    new_customers = sg.demo_csv(300, random_state=5)
+    at.file_uploader(key="score_data").set_value(("next.csv", new_customers, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert f"300 customers put into the {k} segments made from 'sample" in plain(at.success[0].value)
+    counts = at.dataframe[0].value
+    assert counts["Segment"].iloc[0] == "1 · Loyal core" and counts["Customers"].sum() == 300
+    # The same segments as the run file of the page.
+    model = sg.read_run_file(run_file.encode() if isinstance(run_file, str) else run_file)
+    expected = sg.score(sg.load_table(new_customers), model).sizes
+    assert counts["Customers"].tolist() == list(expected)
