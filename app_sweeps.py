@@ -31,12 +31,23 @@ _done: OrderedDict[tuple, sg.Sweep] = OrderedDict()
 _running: dict[tuple, Future] = {}
 _progress: dict[tuple, tuple[int, int]] = {}
 _lock = threading.Lock()
+#: The next range to measure ahead, waiting for the one background thread (only the newest waits).
+_next: list[tuple[sg.Prepared, tuple, Future]] = []
+_worker: threading.Thread | None = None
 
 ProgressCallback = Callable[[int, int], None]
 
 
-def clear() -> None:
-    """Forget every kept range (a measurement under way still finishes, and is then kept)."""
+def clear(timeout: float = 120.0) -> None:
+    """Forget every kept range, once the measurements under way have finished (so none is kept after)."""
+    with _lock:
+        _drop_waiting()
+        under_way = list(_running.values())
+    for running in under_way:
+        try:
+            running.result(timeout=timeout)
+        except Exception:  # noqa: BLE001, S110 - a failed or stopped measurement keeps nothing either
+            pass
     with _lock:
         _done.clear()
 
@@ -72,13 +83,39 @@ def measure_ahead(prepared: sg.Prepared, key: tuple, k_min: int, k_max: int, see
 
     For the range the user will most likely look at next: the elbow page then opens on a result that
     is ready, or on one well under way. The thread also imports what that page draws with.
+
+    One thread measures ahead, one range at a time: a range asked for while another is measured waits,
+    and is replaced by any newer one (options changed twice in a row measure the last choice, not both).
     """
+    global _worker
     full_key = (*key, k_min, k_max, seed)
     with _lock:
         if full_key in _done or full_key in _running:
             return
-        running = _running[full_key] = Future()
-    threading.Thread(target=_ahead, args=(prepared, full_key, running), name="sweep-ahead", daemon=True).start()
+        _drop_waiting()
+        _next.append((prepared, full_key, _running.setdefault(full_key, Future())))
+        if _worker is None:
+            _worker = threading.Thread(target=_work_ahead, name="sweep-ahead", daemon=True)
+            _worker.start()
+
+
+def _drop_waiting() -> None:
+    """Forget the range waiting to be measured ahead (under the lock); a page asking for it measures it."""
+    for _, full_key, running in _next:
+        _running.pop(full_key, None)
+        running.set_result(None)
+    _next.clear()
+
+
+def _work_ahead() -> None:
+    global _worker
+    while True:
+        with _lock:
+            if not _next:
+                _worker = None
+                return
+            prepared, full_key, running = _next.pop()
+        _ahead(prepared, full_key, running)
 
 
 def _ahead(prepared: sg.Prepared, full_key: tuple, running: Future) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -352,14 +351,13 @@ def _score(args: argparse.Namespace, stdout: TextIO) -> int:
                     model.transactions,
                     model_columns=model.columns,
                     as_of=args.as_of,
+                    spec=model.spec,
                     roll_up_with=engine.roll_up,
                 )
                 table = rollup.table
-            # Rolled up, the customers are scored as a customer file's rows are.
-            customers_model = replace(model, transactions=None)
-            summary = engine.score_summary(table.frame, customers_model)
+            summary = engine.score_summary(table.frame, model)
             if args.out:
-                engine.write(engine.score(table.frame, customers_model), args.out)
+                engine.write(engine.score(table.frame, model), args.out)
         rows, sizes, not_segmented, notes = (
             summary["rows"],
             summary["sizes"],

@@ -292,7 +292,9 @@ def _kind(table: Table, column: str, *, explicit: bool, as_kind: str | None) -> 
 
     # Chosen or not, a postcode is a place: only the number of places it may have changes.
     place_code = bool(_PLACE_CODE_NAME.match(column.strip())) and as_kind != "number"
+    distinct = None
     if place_code:
+        distinct = int(present.nunique())  # places as read ("01234" and "1234" are one), before the raw text
         series = table.raw[column].str.strip().mask(series.isna())
         present = series.dropna()
     is_number = pd.api.types.is_numeric_dtype(series) and not place_code
@@ -317,7 +319,8 @@ def _kind(table: Table, column: str, *, explicit: bool, as_kind: str | None) -> 
             table, column, series, explicit=explicit, as_kind=as_kind, read=(unreadable, unreadable_examples, converted)
         )
 
-    distinct = int(present.nunique())  # here, not above: a number column counts its own once
+    if distinct is None:
+        distinct = int(present.nunique())  # here, not above: a number column counts its own once
     if place_code and distinct > (MAX_CATEGORIES if not explicit else _CHOSEN_CATEGORIES):
         reason = (
             f"Postcode with {distinct:,} different places: a place, not an amount, and too many "

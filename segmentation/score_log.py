@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import DataError
 from .load import Table
 from .log_columns import detect_log
-from .transactions import Rollup, roll_up
+from .transactions import TENURE, Rollup, roll_up
 from .wording import and_joined, quoted, short_list
 
 __all__ = ["LOG_ROLES", "file_kind_hint", "roll_up_new_log"]
@@ -38,6 +38,7 @@ def roll_up_new_log(
     *,
     model_columns: tuple[str, ...] | list[str],
     as_of: str | Date | datetime | pd.Timestamp | None = None,
+    spec: dict[str, Any] | None = None,
     roll_up_with: Callable[..., Any] = roll_up,
 ) -> tuple[Rollup, list[str]]:
     """Roll a new log up with the columns of a run file's log, and say to which day the days count.
@@ -52,6 +53,10 @@ def roll_up_new_log(
         The columns the segments were made from (to tell a customer table from a log).
     as_of : str or date, optional
         The day the days are counted to; by default the new log's last date.
+    spec : dict, optional
+        The run file's preparation (:attr:`segmentation.RunModel.spec`): its range of days since the
+        first purchase says how long a history the segments were made from, so a new log covering
+        much less of it gets a note (its customers look newer and less frequent than they are).
     roll_up_with : callable, default :func:`segmentation.roll_up`
         The engine's roll-up: :func:`segmentation.spark.roll_up` rolls the log up in Spark with the
         same definitions, and the same checks and notes apply.
@@ -92,7 +97,27 @@ def roll_up_new_log(
         note = f"Days are counted to {rollup.as_of:%Y-%m-%d}, the as-of date given{since}."
     # The roll-up's own as-of note ("... the last date in the log.") is replaced, not repeated.
     notes = [rollup.notes[0], note, *(n for n in rollup.notes[1:] if not n.startswith("Days are counted to "))]
+    shorter = _shorter_history_note(rollup, spec)
+    if shorter:
+        notes.insert(2, shorter)
     return rollup, notes
+
+
+def _shorter_history_note(rollup: Any, spec: dict[str, Any] | None) -> str:
+    """A note when the new log covers much less time than the log the segments were made from."""
+    made_from = next((c for c in (spec or {}).get("columns", []) if c.get("column") == TENURE), None)
+    if made_from is None or not made_from.get("range"):
+        return ""
+    history = float(made_from["range"][1])  # the longest days since a first purchase, back then
+    covered = (rollup.as_of - rollup.first_date).days
+    if history < 60 or covered >= 0.5 * history:
+        return ""
+    return (
+        f"The new log covers {covered:,} days ({rollup.first_date:%Y-%m-%d} to {rollup.as_of:%Y-%m-%d}); the segments "
+        f"were made from a log covering about {history:,.0f} days. Orders and days since the first purchase count "
+        "only what a log holds, so its customers look newer and less frequent than they are: give the whole history "
+        "(the earlier orders too) to place customers as the segments were made."
+    )
 
 
 def _missing_message(

@@ -25,7 +25,7 @@ from .load import Table, load_table
 from .nearest import assign
 from .runfile import RunModel, read_run_file
 from .score_log import file_kind_hint, roll_up_new_log
-from .transactions import Rollup
+from .transactions import COUNTED_COLUMNS, Rollup
 from .wording import clipped, number, quoted
 
 __all__ = ["Scored", "apply_spec", "flag_meanings", "score", "units_note", "unseen_note"]
@@ -179,7 +179,9 @@ def score(
                 "file (one row per customer). Drop the as-of date."
             )
         return _score_customers(table, model)
-    rollup, notes = roll_up_new_log(table, model.transactions, model_columns=model.columns, as_of=as_of)
+    rollup, notes = roll_up_new_log(
+        table, model.transactions, model_columns=model.columns, as_of=as_of, spec=model.spec
+    )
     scored = _score_customers(rollup.table, model)
     return Scored(
         table=rollup.table,
@@ -244,7 +246,10 @@ def _model_values(table: Table, model: RunModel) -> tuple[pd.DataFrame, list[str
                 )
             numbers = numbers.where(np.isfinite(numbers))
             amounts = numbers.mask(numbers.isin(entry.get("codes", [])))  # "-1 = never" is no amount
-            if amounts.notna().any():
+            # A log's days and order counts are rolled up by the run file's own definitions: their unit
+            # cannot differ, and a far median means a shorter history, which the roll-up's notes say.
+            counted = model.transactions is not None and column in COUNTED_COLUMNS
+            if amounts.notna().any() and not counted:
                 note = units_note(entry, float(amounts.median()))
                 if note:
                     notes.append(note)

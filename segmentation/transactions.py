@@ -30,6 +30,7 @@ from .rollup_notes import ROW_STATUSES, RowStatus, rollup_notes
 from .wording import clipped, free_name, quoted, short_list
 
 __all__ = [
+    "COUNTED_COLUMNS",
     "DERIVED_COLUMNS",
     "INTERVAL",
     "MIN_ROWS_PER_CUSTOMER",
@@ -56,6 +57,8 @@ ORDER_VALUE = "Average order value"
 TENURE = "Days since first purchase"
 INTERVAL = "Average days between orders"
 DERIVED_COLUMNS = (RECENCY, ORDERS, SPEND, ORDER_VALUE, TENURE, INTERVAL)
+#: The derived columns counted in days or orders (not money): their unit is the roll-up's own.
+COUNTED_COLUMNS = (RECENCY, ORDERS, TENURE, INTERVAL)
 
 
 @dataclass(frozen=True)

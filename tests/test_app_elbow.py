@@ -53,15 +53,58 @@ def test_a_range_is_measured_once_and_gives_the_core_numbers(counted):
     assert first.inertia == sg.sweep(X, k_min=2, k_max=5, random_state=0).inertia
 
 
-def test_a_page_takes_the_range_measured_ahead_with_its_progress(counted):
+def test_a_page_takes_the_range_measured_ahead_with_its_progress(monkeypatch):
+    started, release = threading.Event(), threading.Event()
+    calls = []
+    real = sg.sweep
+
+    def held_sweep(*args, on_progress=None, **kwargs):
+        calls.append(kwargs["k_max"])
+        on_progress(1, 5)  # the first K done, then held until the page follows
+        started.set()
+        release.wait(30)
+        return real(*args, on_progress=on_progress, **kwargs)
+
+    monkeypatch.setattr(sg, "sweep", held_sweep)
     X = blobs(1)
     app_sweeps.measure_ahead(X, ("blobs",), 2, 6, 0)
     app_sweeps.measure_ahead(X, ("blobs",), 2, 6, 0)  # under way already: not a second time
+    assert started.wait(30)
     seen = []
-    result = app_sweeps.sweep(X, ("blobs",), 2, 6, 0, on_progress=lambda done, total: seen.append((done, total)))
-    assert counted == [6]
-    assert result.k == (2, 3, 4, 5, 6) and result.inertia == sg.sweep(X, k_min=2, k_max=6).inertia
-    assert all(total == 5 for _, total in seen)
+
+    def follow(done: int, total: int) -> None:
+        seen.append((done, total))
+        release.set()  # the page has shown the progress made ahead: let the measurement finish
+
+    result = app_sweeps.sweep(X, ("blobs",), 2, 6, 0, on_progress=follow)
+    assert calls == [6]
+    assert result.k == (2, 3, 4, 5, 6) and result.inertia == real(X, k_min=2, k_max=6).inertia
+    assert seen[0] == (1, 5) and all(total == 5 for _, total in seen)
+
+
+def test_ranges_asked_ahead_in_a_row_measure_the_last_one_not_all(monkeypatch):
+    """One background thread: a range waiting behind another is replaced by a newer one."""
+    started, release = threading.Event(), threading.Event()
+    calls = []
+    real = sg.sweep
+
+    def slow_sweep(*args, **kwargs):
+        calls.append(kwargs["k_max"])
+        started.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sg, "sweep", slow_sweep)
+    X = blobs(2)
+    app_sweeps.measure_ahead(X, ("blobs",), 2, 4, 0)
+    assert started.wait(30)
+    for k_max in (5, 6, 7):  # options changed three times while the first range is measured
+        app_sweeps.measure_ahead(X, ("blobs",), 2, k_max, 0)
+    release.set()
+    assert app_sweeps.sweep(X, ("blobs",), 2, 7, 0).k == (2, 3, 4, 5, 6, 7)
+    assert calls == [4, 7]  # 5 and 6 were dropped before they started
+    app_sweeps.clear()  # waits for what is under way: nothing is kept after it
+    assert app_sweeps.sweep(X, ("blobs",), 2, 4, 0).k == (2, 3, 4) and calls == [4, 7, 4]
 
 
 def test_a_measurement_that_fails_ahead_is_measured_again_by_the_page(monkeypatch):

@@ -138,3 +138,17 @@ def test_a_log_scored_with_a_customer_files_run_file_is_told_so():
         sg.score(csv_table(generated_log(seed=6, customers=30)), model)
     with pytest.raises(sg.DataError, match="An as-of date counts the days of a transaction log"):
         sg.score(table, model, as_of="2024-06-30")
+
+
+def test_a_new_log_much_shorter_than_the_segments_history_gets_a_note(made):
+    """Next quarter's orders alone make every customer look new: the notes say so, not 'another unit'."""
+    _, _, model = made
+    frame = generated_log(seed=5, customers=150)
+    last = pd.to_datetime(frame["Order Date"]).max()
+    quarter = frame[pd.to_datetime(frame["Order Date"]) > last - pd.Timedelta(days=90)]
+    notes = sg.score(csv_table(quarter), model).notes
+    (shorter,) = [n for n in notes if n.startswith("The new log covers")]
+    assert "give the whole history" in shorter and notes.index(shorter) == 2
+    assert not any("Days since first purchase" in n and "median" in n for n in notes)
+    # The whole history: no such note.
+    assert not any(n.startswith("The new log covers") for n in sg.score(csv_table(frame), model).notes)

@@ -188,8 +188,10 @@ def test_the_cli_on_a_log_reports_as_the_default_engine(spark, tmp_path):
     assert ours["transactions"] == theirs["transactions"] and ours["transactions"]["as_of"] == "2025-01-31"
     assert ours["rows"] == 300 and ours["features"] == theirs["features"] and "Total spend" not in ours["features"]
 
-    code, out, err = run("segment", path, "--k", "3", "--engine", "spark")
+    code, out, err = run("segment", path, "--k", "3", "--engine", "spark", "--out", tmp_path / "customers.csv")
     assert code == 0, err
+    written = pd.concat(pd.read_csv(part, dtype=str) for part in sorted((tmp_path / "customers.csv").glob("part-*")))
+    assert len(written) == 300 and written["Segment"].isin(["1", "2", "3"]).all()  # one row per customer
     assert out.startswith("Transaction log rolled up to one row per customer: 2,0") and "300 customers in 3" in out
 
     code, out, err = run("segment", path, "--k", "3", "--engine", "spark", "--out-transactions", tmp_path / "l.csv")

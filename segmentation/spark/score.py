@@ -2,11 +2,13 @@
 
 The SQL is :func:`segmentation.sql.scoring_sql`'s (dialect ``spark``), the text that
 ``python -m segmentation sql --dialect spark`` prints, so the labels equal :func:`segmentation.score`'s
-on the same rows.
+on the same rows. The rows are customers: with a run file made from a transaction log, score the
+customers :func:`segmentation.spark.roll_up` makes of a log.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,7 @@ from ..errors import DataError
 from ..runfile import RunModel, read_run_file
 from ..scoring import units_note, unseen_note
 from ..sql import scoring_sql, values_sql
+from ..transactions import COUNTED_COLUMNS
 from ..wording import free_name, quoted
 from .frames import TempView, col
 from .read import local_path
@@ -40,6 +43,7 @@ def score(
     Parameters
     ----------
     frame : pyspark.sql.DataFrame
+        Customer rows (for a log's run file, the customers of :func:`segmentation.spark.roll_up`).
     model : RunModel or dict
         A run file, from any engine.
     segment_column : str, default "Segment"
@@ -58,8 +62,7 @@ def score(
     DataError
         If a model column is missing from ``frame``.
     """
-    if not isinstance(model, RunModel):
-        model = read_run_file(model)
+    model = _customers_model(model)
     columns = list(frame.columns)
     missing = [c for c in model.columns if c not in columns]
     if missing:
@@ -94,8 +97,10 @@ def score_summary(frame: DataFrame, model: RunModel | dict[str, Any]) -> dict[st
     """
     from pyspark.sql import functions as F
 
-    if not isinstance(model, RunModel):
-        model = read_run_file(model)
+    model = model if isinstance(model, RunModel) else read_run_file(model)
+    # A log's days and order counts are the roll-up's own units (see segmentation.score).
+    counted = COUNTED_COLUMNS if model.transactions is not None else ()
+    model = _customers_model(model)
     label = free_name("Segment", frame.columns)
     scored = score(frame, model, segment_column=label, name_column=None)
     with TempView(scored) as view:
@@ -136,7 +141,7 @@ def score_summary(frame: DataFrame, model: RunModel | dict[str, Any]) -> dict[st
             if bad and entry["kind"] == "number":
                 notes.append(f"Column '{name}' has {bad:,} cell(s) that are not numbers; treated as missing.")
             median = row[f"median{i}"] if entry["kind"] == "number" else None
-            note = None if median is None else units_note(entry, float(median))
+            note = None if median is None or name in counted else units_note(entry, float(median))
             if note:
                 notes.append(note)
         else:
@@ -177,6 +182,12 @@ def write(frame: DataFrame, path: str | Path) -> None:
         writer.option("header", True).option("escape", '"').csv(location)
     else:
         writer.parquet(location)
+
+
+def _customers_model(model: RunModel | dict[str, Any]) -> RunModel:
+    """The run file as a model of customer rows: a log's roll-up definitions apply before scoring, not in it."""
+    model = model if isinstance(model, RunModel) else read_run_file(model)
+    return model if model.transactions is None else replace(model, transactions=None)
 
 
 def _unseen_value(values: DataFrame, entry: dict[str, Any], column: str) -> Column:
