@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from .cli_parser import separator
-from .customers import LogOptions, customer_options
+from .cli_transactions import log_options
+from .customers import customer_options
 from .errors import DataError
 from .wording import one_line
 
@@ -52,15 +53,7 @@ def prepared(args: argparse.Namespace, spark_session, options: dict):
     """
     spark = engine()
     table = spark.read(spark_session, args.file, sep=separator(args.sep), encoding=args.encoding)
-    flags = LogOptions(
-        transactions=args.transactions,
-        customer=args.customer,
-        date=args.date,
-        amount=args.amount,
-        order=args.order,
-        as_of=args.as_of,
-    )
-    columns = spark.log_columns(table, **flags.options())
+    columns = spark.log_columns(table, **log_options(args).options())
     if columns is None:
         return spark.prepare(table, **options), None
     rollup = spark.roll_up(table, **columns.options(), as_of=args.as_of)

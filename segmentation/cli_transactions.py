@@ -46,6 +46,12 @@ def refuse_out_transactions(args: argparse.Namespace) -> None:
         )
 
 
+def log_options(args: argparse.Namespace) -> LogOptions:
+    """The command's log flags (``--transactions``, the four columns, ``--as-of``), for either engine."""
+    columns = {flag: getattr(args, flag) for flag in _COLUMN_FLAGS}
+    return LogOptions(transactions=args.transactions, as_of=args.as_of, **columns)
+
+
 def read_customers(args: argparse.Namespace, *, sep: str | None) -> Customers:
     """The command's file, rolled up when it is a log (as the flags say).
 
@@ -56,8 +62,7 @@ def read_customers(args: argparse.Namespace, *, sep: str | None) -> Customers:
         that is not a log.
     """
     table = load_table(args.file, sep=sep, encoding=args.encoding)
-    columns = {flag: getattr(args, flag) for flag in _COLUMN_FLAGS}
-    customers = Customers.of(table, LogOptions(transactions=args.transactions, as_of=args.as_of, **columns))
+    customers = Customers.of(table, log_options(args))
     if customers.rollup is None and getattr(args, "out_transactions", None) is not None:
         raise DataError(
             f"--out-transactions writes the order lines of a transaction log, but '{table.name}' was read as one "

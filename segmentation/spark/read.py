@@ -118,25 +118,17 @@ def read(
             )
         if delimiter == SPACES:
             frame = _space_aligned(spark, location, columns=head.columns, encoding=text_encoding)
-            return SparkTable(
-                frame=frame,
-                name=name,
-                format="csv",
-                delimiter=delimiter,
-                encoding=text_encoding,
-                file_hash=_file_hash(local),
-                notes=head.notes,
+        else:
+            frame = (
+                spark.read.option("header", True)
+                .option("sep", delimiter)
+                .option("encoding", _java_encoding(text_encoding))
+                .option("quote", '"')
+                .option("escape", '"')  # CSV's doubled quotes, as Excel and Python write them
+                .option("inferSchema", False)
+                .option("mode", "PERMISSIVE")
+                .csv(location)
             )
-        frame = (
-            spark.read.option("header", True)
-            .option("sep", delimiter)
-            .option("encoding", _java_encoding(text_encoding))
-            .option("quote", '"')
-            .option("escape", '"')  # CSV's doubled quotes, as Excel and Python write them
-            .option("inferSchema", False)
-            .option("mode", "PERMISSIVE")
-            .csv(location)
-        )
     except AnalysisException as error:
         raise DataError(f"Spark could not read '{location}': {_first_line(error)}") from None
     if head is not None and len(head.columns) == len(frame.columns):
