@@ -31,14 +31,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from _common import ROOT, machine, table
 from _data import write_customer_csv
 
 sys.path.insert(0, str(ROOT / "tests"))
-from browser import CHROMIUM, CHROMIUM_FLAGS, free_port, stop  # noqa: E402
+from browser import CHROMIUM, CHROMIUM_FLAGS, free_port, stop, wait_healthy  # noqa: E402
 
 FIRST_PAGE_TARGET = 5.0
 ELBOW_TARGET = 2.0
@@ -94,22 +93,6 @@ def start_server() -> tuple[subprocess.Popen, str, float, Path]:
         launched = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     return process, f"http://127.0.0.1:{port}", launched, log
-
-
-def wait_healthy(process: subprocess.Popen, url: str, log: Path, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {log}")
-        time.sleep(0.02)
 
 
 def k_slider(page):
@@ -200,7 +183,7 @@ def after_a_look(browser, url: str, csv: Path, look: float, timeout: float) -> f
 def one_round(browser, csv: Path, timeout: float, *, other: Path, look: float) -> dict:
     process, url, launched, log = start_server()
     try:
-        wait_healthy(process, url, log)
+        wait_healthy(process, url, log, timeout=120.0, poll=0.02)  # polled often: the launch is timed
         healthy = time.perf_counter() - launched
         context = browser.new_context(viewport={"width": 1400, "height": 1600})
         page = context.new_page()
@@ -219,7 +202,7 @@ def one_round(browser, csv: Path, timeout: float, *, other: Path, look: float) -
 def large_round(browser, csv: Path, timeout: float) -> dict:
     process, url, launched, log = start_server()
     try:
-        wait_healthy(process, url, log)
+        wait_healthy(process, url, log, timeout=120.0, poll=0.02)  # polled often: the launch is timed
         context = browser.new_context(viewport={"width": 1400, "height": 1600})
         page = context.new_page()
         page.goto(url)

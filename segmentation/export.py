@@ -55,8 +55,9 @@ __all__ = [
 #: Prepended to a text cell that a spreadsheet would otherwise read as a formula.
 FORMULA_PREFIX = "'"
 
-_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+#: What a cell that a spreadsheet runs as a formula starts with.
 _FORMULA_CHARACTERS = "=+-@\t\r"
+_FORMULA_START = re.compile("^[" + re.escape(_FORMULA_CHARACTERS) + "]")
 # Cells that start like a formula but are none, so the prefix would only alter them:
 # * a signed number, also with thousands separators or a percent sign ("-1.234,5", "-1,234.50",
 #   "-12%"): digits and separators cannot call a function, so the cell stays a number;

@@ -90,19 +90,7 @@ def streamlit_server(timeout: float = 90.0) -> Iterator[tuple[str, subprocess.Po
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early; see {log.name}:\n{Path(log.name).read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {log.name}")
-            time.sleep(0.3)
+        wait_healthy(process, url, Path(log.name), timeout=timeout)
         yield url, process
     finally:
         stop(process)
@@ -119,6 +107,23 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=15)
+
+
+def wait_healthy(process: subprocess.Popen, url: str, log: Path, *, timeout: float, poll: float = 0.3) -> None:
+    """Wait until the server at ``url`` answers its health check (it failing to start says so, with its log)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {log}")
+        time.sleep(poll)
 
 
 def wait_idle(page, timeout: float = 180_000) -> None:
