@@ -7,6 +7,7 @@ Run with ``streamlit run app.py``.
 import streamlit as st
 
 import app_state
+import app_warmup
 
 st.set_page_config(page_title="Customer segments", layout="wide")
 app_state.init_session()
@@ -24,5 +25,6 @@ pages = st.navigation(
 app_state.start_router_page()
 app_state.sidebar()
 pages.run()
+app_warmup.warm_up_charts()
 # Only after a page ran to its end: drawing it comes first.
 app_state.measure_ahead()
