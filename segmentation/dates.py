@@ -80,9 +80,9 @@ def date_order_notes(frame: pd.DataFrame) -> list[str]:
         values = frame[column]
         if pd.api.types.is_float_dtype(values) or not values.notna().any():
             continue
+        if not _DAY_MONTH_DATE.match(str(values.loc[values.first_valid_index()]).strip()):
+            continue  # most columns are not dates: told apart on one value, before any copy
         present = values.dropna().str.strip()
-        if not _DAY_MONTH_DATE.match(present.iloc[0]):
-            continue  # most columns are not dates: told apart on one value
         head = present.iloc[:500]
         if head.str.match(_DAY_MONTH_DATE.pattern).mean() < DATE_SHARE or day_month_order(present):
             continue

@@ -213,7 +213,7 @@ def load_table(
             f"'{name}' is {megabytes(len(data))}, over the {megabytes(max_bytes)} limit. "
             "Upload a smaller export (fewer rows or only the columns you need)."
         )
-    if not data.strip():
+    if not data or data.isspace():  # no copy of a big file's bytes, unlike data.strip()
         raise DataError(f"'{name}' is empty. Export the customer table again and upload the new file.")
 
     digest = file_hash(data)

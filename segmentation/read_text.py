@@ -51,8 +51,10 @@ _CONFLICT = re.compile(r"^(<{7} |={7}$|>{7} |<{7}$|>{7}$)", re.MULTILINE)
 
 
 def refuse_merge_conflict(text: str, name: str) -> None:
-    if "<<<<<<<" not in text and "=======" not in text and ">>>>>>>" not in text:
-        return  # plain substring scans take 0.1 s on 200 MB; the line-anchored regex takes seconds
+    # A one-character scan runs at memory speed (0.01 s on 200 MB), a seven-character one at a
+    # quarter of it, the line-anchored regex takes seconds: each only where the one before found something.
+    if not any(mark in text and mark * 7 in text for mark in "<=>"):
+        return
     markers = [m.start() for m in _CONFLICT.finditer(text)]
     if len(markers) < 2:
         return
@@ -66,8 +68,10 @@ def refuse_merge_conflict(text: str, name: str) -> None:
 
 def without_eof_mark(text: str) -> str:
     """Drop the Ctrl-Z that old DOS tools write at the end of a file: it marks the end, not a row."""
-    end = text.rstrip("\r\n")
-    return end[:-1] if end.endswith("\x1a") else text
+    end = len(text)
+    while end and text[end - 1] in "\r\n":  # not text.rstrip(), which would copy a big file's text
+        end -= 1
+    return text[: end - 1] if end and text[end - 1] == "\x1a" else text
 
 
 _JSON_START = re.compile(r'^\s*(\[\s*)?\{\s*"')

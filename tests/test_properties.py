@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from segmentation import DataError, fit, labelled_csv, load_table, prepare
+from segmentation.cells import typed_view
 from segmentation.export import FORMULA_PREFIX, csv_dialect, neutralise
 
 _number = st.one_of(
@@ -111,3 +113,48 @@ def test_arbitrary_bytes_load_or_refuse(data):
         return
     assert table.n_rows >= 2
     assert table.raw.shape == table.frame.shape
+
+
+# What a number column may hold besides plain numbers: every form the readers treat apart.
+_number_like = st.one_of(
+    _number,
+    _missing,
+    st.sampled_from(
+        [
+            *"inf -Infinity nan NaN 1e400 -0 -0.0 +5 .5 5. 1e5 1E-3 007 1,234 1.234,5 12,5".split(),
+            *"0x10 1_000 ١٢ Null NONE x".split(),
+            *[" 7", "7 ", "\t7"],
+        ]
+    ),
+)
+
+
+def _typed_both_ways(cells: list[str], decimal: str, blank_rows: list[int]) -> tuple[pd.Series, pd.Series]:
+    raw = pd.DataFrame({"x": pd.Series(cells, dtype="str")})
+    fast = typed_view(raw, decimal=decimal, blank_rows=blank_rows)["x"]
+    with mock.patch("segmentation.cells._typed_with_arrow", return_value=None):
+        slow = typed_view(raw, decimal=decimal, blank_rows=blank_rows)["x"]
+    return fast, slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_number_like, min_size=1, max_size=30),
+    st.sampled_from([".", ","]),
+    st.lists(st.integers(0, 29), max_size=2, unique=True),
+)
+def test_arrow_kernels_type_a_column_as_the_pandas_steps_do(cells, decimal, blank_rows):
+    # The typed view's fast paths (one cast for plain numbers, Arrow's trim and lookups) must give
+    # exactly what the plain pandas steps give, for every cell a number column may hold.
+    fast, slow = _typed_both_ways(cells, decimal, sorted(r for r in blank_rows if r < len(cells)))
+    pd.testing.assert_series_equal(fast, slow)
+
+
+@pytest.mark.parametrize("odd", ["abc", "inf", "-0", " 5", "1,234", "NA"])
+def test_a_cell_past_the_first_rows_types_the_column_as_the_pandas_steps_do(odd):
+    # The fast path tells text apart on the first 2,000 rows; a cell after them must still count.
+    cells = [f"{i % 97}.5" for i in range(2_500)]
+    cells[2_400] = odd
+    fast, slow = _typed_both_ways(cells, ".", [])
+    pd.testing.assert_series_equal(fast, slow)
+    assert pd.api.types.is_float_dtype(fast) == (odd not in ("abc", "inf"))  # "inf" is no number here
