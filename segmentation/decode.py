@@ -202,9 +202,14 @@ def _looks_like_utf16_without_bom(data: bytes) -> bool:
     return max(even_nuls, odd_nuls) > 0.8 and min(even_nuls, odd_nuls) < 0.1
 
 
+#: Control characters a text file does not hold (tab and line ends aside; NUL is counted apart), and
+#: the replacement character a decoder puts for bytes it could not read.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
 def refuse_binary_text(text: str, name: str) -> None:
     sample = text[:_SNIFF_CHARS]
-    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\x00") or ch == "\ufffd")
+    controls = len(_CONTROL.findall(sample))
     if controls > max(8, len(sample) // 100) or sample.count("\x00") > len(sample) // 4:
         raise DataError(
             f"'{name}' does not look like a text file (it holds binary data). "

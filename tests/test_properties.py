@@ -6,6 +6,7 @@ import io
 from collections import Counter
 from unittest import mock
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -158,3 +159,25 @@ def test_a_cell_past_the_first_rows_types_the_column_as_the_pandas_steps_do(odd)
     fast, slow = _typed_both_ways(cells, ".", [])
     pd.testing.assert_series_equal(fast, slow)
     assert pd.api.types.is_float_dtype(fast) == (odd not in ("abc", "inf"))  # "inf" is no number here
+
+
+def test_columns_typed_in_threads_equal_columns_typed_one_by_one(monkeypatch):
+    # Big files type their columns in parallel threads: the same frame, column for column, in order.
+    rng = np.random.default_rng(3)
+    n = 3_000
+    raw = pd.DataFrame(
+        {
+            "ID": [f"C{i:06d}" for i in range(n)],
+            "Age": np.where(rng.random(n) < 0.05, "NA", rng.integers(18, 90, n).astype(str)),
+            "Spend": [f"{v:.2f}" for v in rng.gamma(2, 50, n)],
+            "Region": rng.choice(np.array(["North", " South ", "", "n/a"]), n),
+            "Score": [f"{v:,}" for v in rng.integers(0, 5_000, n)],
+        },
+        dtype="str",
+    )
+    monkeypatch.setattr("segmentation.cells._PARALLEL_ROWS", 0)
+    threaded = typed_view(raw, decimal=".", blank_rows=[7])
+    monkeypatch.setattr("segmentation.cells._PARALLEL_ROWS", n + 1)
+    pd.testing.assert_frame_equal(threaded, typed_view(raw, decimal=".", blank_rows=[7]))
+    assert list(threaded.columns) == list(raw.columns)
+    assert [str(t) for t in threaded.dtypes] == ["str", "float64", "float64", "str", "float64"]
