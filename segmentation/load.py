@@ -374,8 +374,11 @@ def _unique_header(names: list[str], notes: list[str]) -> list[str]:
 def _header_repeats(body: pd.DataFrame, header: list[str]) -> list[int]:
     if body.shape[1] == 0 or not any(header):
         return []
-    first_col = body.iloc[:, 0].str.strip()
-    candidates = np.flatnonzero((first_col == header[0]).to_numpy())
+    first_col = body.iloc[:, 0]
+    if header[0]:
+        # A literal search finds the few rows that may hold the name, without a stripped copy of the column.
+        first_col = first_col[first_col.str.contains(header[0], regex=False).to_numpy(dtype=bool)]
+    candidates = first_col.index[(first_col.str.strip() == header[0]).to_numpy(dtype=bool)]
     repeats = []
     for row in candidates:
         values = [str(v).strip() for v in body.iloc[row]]
