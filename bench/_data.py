@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-__all__ = ["customer_csv", "planted_matrix", "write_customer_csv"]
+__all__ = ["customer_csv", "plain_customers", "planted_matrix", "write_customer_csv"]
 
 #: Planted segments in the customer files: share, age, income (k$), spending score, visits/month.
 _SEGMENTS = np.array(
@@ -91,6 +92,25 @@ def customer_csv(n: int, *, random_state: int = 0) -> pa.Table:
             "Visits per Month": pa.array(visits).cast(pa.string()),
             "Balance": _two_decimals(balance),
             "Member Since": pa.array(joined).cast(pa.string()),
+        }
+    )
+
+
+def plain_customers(rows: int, seed: int = 0) -> pd.DataFrame:
+    """A plain numeric export: customers in seven groups of unequal size, ID, Gender and four numbers."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(7, size=rows, p=[0.25, 0.2, 0.15, 0.15, 0.1, 0.1, 0.05])
+    centres = rng.uniform(10, 90, size=(7, 4))
+    # Clipped at 0: a rounded -0.3 is written '-0.0', which no export of ages or incomes holds.
+    values = np.clip(centres[group] + rng.normal(0, 6, size=(rows, 4)), 0, None)
+    return pd.DataFrame(
+        {
+            "CustomerID": np.arange(1, rows + 1),
+            "Gender": np.where(rng.random(rows) < 0.5, "Female", "Male"),
+            "Age": values[:, 0].round(),
+            "Annual Income (k$)": values[:, 1].round(),
+            "Spending Score (1-100)": values[:, 2].round(),
+            "Visits": values[:, 3].round(1),
         }
     )
 

@@ -23,9 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from _common import ROOT, machine, table
+from _data import plain_customers
 
 TUTORIAL_SWEEP = """
 import sys
@@ -78,25 +77,6 @@ frame.to_csv(sys.argv[2], index=False)
 """
 
 
-def customers(rows: int, seed: int = 0) -> pd.DataFrame:
-    """Customers in seven groups of unequal size: ID, Gender and four numbers."""
-    rng = np.random.default_rng(seed)
-    group = rng.choice(7, size=rows, p=[0.25, 0.2, 0.15, 0.15, 0.1, 0.1, 0.05])
-    centres = rng.uniform(10, 90, size=(7, 4))
-    # Clipped at 0: a rounded -0.3 is written '-0.0', which no export of ages or incomes holds.
-    values = np.clip(centres[group] + rng.normal(0, 6, size=(rows, 4)), 0, None)
-    return pd.DataFrame(
-        {
-            "CustomerID": np.arange(1, rows + 1),
-            "Gender": np.where(rng.random(rows) < 0.5, "Female", "Male"),
-            "Age": values[:, 0].round(),
-            "Annual Income (k$)": values[:, 1].round(),
-            "Spending Score (1-100)": values[:, 2].round(),
-            "Visits": values[:, 3].round(1),
-        }
-    )
-
-
 def measured(command: list[str]) -> tuple[float, float]:
     """Seconds and peak resident megabytes of one process."""
     done = subprocess.run(
@@ -114,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     python = sys.executable
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "customers.csv"
-        customers(args.rows).to_csv(path, index=False)
+        plain_customers(args.rows).to_csv(path, index=False)
         print(f"{args.rows:,} customers, {path.stat().st_size / 1e6:,.0f} MB; {machine()}")
         pairs = {
             "sweep K=1..19": (

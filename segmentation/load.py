@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,18 +217,21 @@ def load_table(
     if not data or data.isspace():  # no copy of a big file's bytes, unlike data.strip()
         raise DataError(f"'{name}' is empty. Export the customer table again and upload the new file.")
 
-    digest = file_hash(data)
     n_bytes = len(data)
     stage = on_stage or (lambda _name: None)
     stage("read bytes")
-    if data[:4] == b"PK\x03\x04":
-        raw, notes = read_excel(data, name=name, sheet=sheet)
-        fmt, delimiter, enc, decimal = "xlsx", "", "", "."
-    else:
-        raw, notes, delimiter, enc = read_delimited(data, name=name, sep=sep, encoding=encoding, on_stage=stage)
-        fmt = "csv"
+    # hashlib lets go of the GIL: a big file is hashed on the other core while it is decoded and checked.
+    with ThreadPoolExecutor(1, thread_name_prefix="file-hash") as pool:
+        hashing = pool.submit(file_hash, data)
+        if data[:4] == b"PK\x03\x04":
+            raw, notes = read_excel(data, name=name, sheet=sheet)
+            fmt, delimiter, enc, decimal = "xlsx", "", "", "."
+        else:
+            raw, notes, delimiter, enc = read_delimited(data, name=name, sep=sep, encoding=encoding, on_stage=stage)
+            fmt = "csv"
+        digest = hashing.result()
     # A big file's bytes are as large as the file: let them go before typing.
-    del data, source
+    del data, source, hashing
 
     raw, more_notes, header_repeats = _clean_header_and_rows(raw, name=name, min_rows=min_rows)
     notes = notes + more_notes
