@@ -299,7 +299,7 @@ def prepare(
         skipped=skipped,
         values=value_frame,
         reports=tuple(reports[c] for c in table.columns),
-        notes=tuple(_table_notes(table, skipped)),
+        notes=tuple(_table_notes(table, skipped, reports.values())),
         scaler=scaler,
         outliers=outliers,
         pipeline=pipeline,
@@ -500,7 +500,7 @@ def _with_fit_details(
     return out
 
 
-def _table_notes(table: Table, skipped: np.ndarray) -> list[str]:
+def _table_notes(table: Table, skipped: np.ndarray, reports: Iterable[ColumnReport]) -> list[str]:
     notes = list(table.notes)
     if len(skipped):
         rows = ", ".join(f"{r + 1:,}" for r in skipped[:5])
@@ -509,10 +509,20 @@ def _table_notes(table: Table, skipped: np.ndarray) -> list[str]:
             f"{len(skipped):,} row(s) have no value in any chosen column (row {rows}{more}); "
             "they are not segmented but stay in the download with an empty Segment."
         )
-    duplicated = int(table.raw.duplicated().sum())
+    duplicated = _copied_rows(table, reports)
     if duplicated:
         notes.append(
             f"{duplicated:,} row(s) are exact copies of an earlier row. They were kept; remove them "
             "from the file if they are mistakes."
         )
     return notes
+
+
+def _copied_rows(table: Table, reports: Iterable[ColumnReport]) -> int:
+    """How many rows repeat an earlier row cell for cell, as written."""
+    if any(r.distinct == table.n_rows and r.missing == 0 for r in reports):
+        # A column read with a different value in every row (an ID, most often) holds different
+        # cells in every row: no row can repeat another, and comparing every row (seconds on
+        # millions of rows) is not needed.
+        return 0
+    return int(table.raw.duplicated().sum())

@@ -179,6 +179,27 @@ def test_shared_duplicates_file_is_audited():
     assert prepared.report("CustomerID").kind == "id"
 
 
+@pytest.mark.parametrize(
+    ("last_id", "copies"),
+    [("41", 0), ("7", 1), ("7.0", 0)],  # a new ID; the ID of row 7 again; the same number written otherwise
+)
+def test_copied_rows_are_counted_as_written(last_id, copies):
+    # A column with a different value in every row rules copies out without comparing rows; an ID
+    # read as the same number but written differently ("7.0") is no copy of row 7 either.
+    lines = ["ID,Age,Spend"] + [f"{i},{20 + i % 5},{i % 3}" for i in range(1, 41)]
+    lines.append(f"{last_id},{20 + 7 % 5},{7 % 3}")
+    prepared = prepare(load_table(("\n".join(lines) + "\n").encode()))
+    found = [note for note in prepared.notes if "exact copies" in note]
+    assert found == (
+        [
+            f"{copies} row(s) are exact copies of an earlier row. They were kept; remove them "
+            "from the file if they are mistakes."
+        ]
+        if copies
+        else []
+    )
+
+
 @pytest.mark.parametrize("scaler", ["standard", "robust", "minmax", "none"])
 def test_scalers(scaler):
     rows = "\n".join(f"{v},{w}" for v, w in zip([1, 2, 3, 4, 100], [10, 20, 30, 40, 50], strict=True))
