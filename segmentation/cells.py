@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_text import byte_range, total_bytes
 from .wording import short_list
 
 __all__ = [
@@ -297,12 +298,12 @@ def _typed_with_arrow(
         numbers = _plain_numbers(cells, blank_rows=blank_rows)
         if numbers is not None:
             return pd.Series(numbers, index=raw.index, name=raw.name, copy=False)
-    lowest, highest = _byte_range(cells)
+    lowest, highest = byte_range(cells)
     if highest >= 0x80:
         return None
     # No byte at or below the space: no cell can start or end with whitespace, nothing to strip.
     stripped = cells if lowest > 0x20 else pc.ascii_trim_whitespace(cells)
-    unchanged = stripped is cells or _text_bytes(stripped) == _text_bytes(cells)
+    unchanged = stripped is cells or total_bytes(stripped) == total_bytes(cells)
     if unchanged:
         stripped = cells  # nothing was stripped: drop the copy now (a big column is 1/3 of the file)
     missing = pc.or_(pc.is_in(stripped, value_set=_MISSING_SPELLINGS), pc.is_null(stripped))
@@ -322,33 +323,6 @@ def _typed_with_arrow(
     if n_missing == 0 and unchanged:
         return raw  # nothing to strip, nothing missing: the raw strings as they are
     return pd.Series(raw.dtype.__from_arrow__(pc.if_else(missing, nothing, stripped)), index=raw.index, name=raw.name)
-
-
-def _chunk_text(chunk: pa.Array) -> np.ndarray:
-    """The bytes of a string array's cells, as a view (the buffer's bytes outside the slice left out)."""
-    if len(chunk) == 0 or chunk.buffers()[2] is None:
-        return np.empty(0, dtype=np.uint8)
-    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
-    start, stop = offsets[chunk.offset], offsets[chunk.offset + len(chunk)]
-    return np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[start:stop]
-
-
-def _text_bytes(cells: pa.ChunkedArray) -> int:
-    """The bytes of text in a string column, read from its offsets (no array of lengths is made)."""
-    return sum(len(_chunk_text(chunk)) for chunk in cells.chunks)
-
-
-def _byte_range(cells: pa.ChunkedArray) -> tuple[int, int]:
-    """The lowest and highest byte in a string column's text: (256, -1) when it holds none.
-
-    A highest byte below 0x80 means ASCII; a lowest above 0x20, no whitespace. Two reductions over
-    the bytes, many times faster than Arrow's kernels that answer the same per cell.
-    """
-    parts = [text for text in map(_chunk_text, cells.chunks) if len(text)]
-    if not parts:
-        return 256, -1
-    return min(int(text.min()) for text in parts), max(int(text.max()) for text in parts)
 
 
 def _plain_numbers(cells: pa.ChunkedArray, *, blank_rows: list[int]) -> np.ndarray | None:

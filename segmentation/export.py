@@ -17,6 +17,7 @@ Plain numbers such as ``-12.5``, ``+3``, ``-1.234,5`` or ``-12%``, and a lone ``
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import math
@@ -28,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_text import first_bytes, holds_any
 from .describe import Profile
 from .fit import Segmentation
 from .load import Table
@@ -354,8 +356,12 @@ def _to_csv(frame: pd.DataFrame, *, table: Table | None = None, **options) -> by
     """CSV bytes for a spreadsheet; with ``table``, in the uploaded file's separator, decimal mark and
     encoding (see :func:`csv_dialect`)."""
     sep, decimal, encoding = csv_dialect(table)
-    text = None if options else _text_csv(frame, sep=sep)
-    if text is None:
+    parts = None if options else _text_csv(frame, sep=sep)
+    if parts is not None and encoding == "utf-8-sig":
+        return b"".join([codecs.BOM_UTF8, *parts])  # the UTF-8 lines as they are: one copy, no decoding
+    if parts is not None:
+        text = b"".join(parts).decode("utf-8")
+    else:
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, lineterminator="\r\n", sep=sep, decimal=decimal, **options)
         text = buffer.getvalue()
@@ -394,9 +400,9 @@ def csv_dialect(table: Table | None) -> tuple[str, str, str]:
     return table.delimiter, decimal, _KEPT_ENCODINGS.get(table.encoding, "utf-8-sig")
 
 
-def _text_csv(frame: pd.DataFrame, *, sep: str) -> str | None:
-    """A table of text cells as CSV text, quoted as pandas quotes it, by Arrow's string kernels; None
-    when a column is not text (pandas writes those).
+def _text_csv(frame: pd.DataFrame, *, sep: str) -> tuple[bytes, memoryview] | None:
+    """A table of text cells as CSV in UTF-8, quoted as pandas quotes it, by Arrow's string kernels:
+    the header line and the other lines' bytes; None when a column is not text (pandas writes those).
 
     pandas' writer goes cell by cell in Python (5.8 s for a million customers of six columns); the
     kernels take a small part of that. The quoting is pandas': a cell holding the separator, a quote
@@ -414,9 +420,9 @@ def _text_csv(frame: pd.DataFrame, *, sep: str) -> str | None:
             values.astype("str").fillna("").tolist() if values.dtype == object else values.fillna(""),
             type=pa.large_string(),
         )
+        if not holds_any(array, "".join(special)):
+            return array  # most columns: nothing to quote, nothing to double (told by one byte scan)
         needs_quotes = _contains_any(array, special)
-        if not pc.any(needs_quotes).as_py():
-            return array  # most columns: nothing to quote, nothing to double
         quote = pa.scalar('"', pa.large_string())
         wrapped = pc.binary_join_element_wise(
             quote, pc.replace_substring(array, '"', '""'), quote, pa.scalar("", pa.large_string())
@@ -433,8 +439,8 @@ def _text_csv(frame: pd.DataFrame, *, sep: str) -> str | None:
     body = pa.concat_arrays([lines]) if isinstance(lines, pa.Array) else lines.combine_chunks()
     offsets = np.frombuffer(body.buffers()[1], dtype=np.int64)[body.offset : body.offset + len(body) + 1]
     data = body.buffers()[2]
-    text = data[int(offsets[0]) : int(offsets[-1])].to_pybytes().decode("utf-8") if len(body) else ""
-    return header + "\r\n" + text
+    lines = memoryview(data)[int(offsets[0]) : int(offsets[-1])] if len(body) else memoryview(b"")
+    return (header + "\r\n").encode("utf-8"), lines
 
 
 def _contains_any(array: pa.Array, parts: tuple[str, ...]) -> pa.Array:
@@ -447,9 +453,7 @@ def _contains_any(array: pa.Array, parts: tuple[str, ...]) -> pa.Array:
 
 def _starts_with_any(text: pd.Series, characters: str) -> np.ndarray:
     """Whether each text cell starts with one of ``characters`` (missing cells: False)."""
-    array = pa.array(text.fillna(""), type=pa.large_string())
-    first = pc.utf8_slice_codeunits(array, 0, 1)
-    return pc.is_in(first, value_set=pa.array(list(characters), type=pa.large_string())).to_numpy(zero_copy_only=False)
+    return first_bytes(pa.array(text.fillna(""), type=pa.large_string()), characters)
 
 
 def frame_csv(frame: pd.DataFrame, **options) -> bytes:

@@ -149,7 +149,7 @@ def test_text_tables_are_written_byte_for_byte_as_pandas_writes_them(sep):
     )
     safe = neutralise_frame(frame)
     expected = safe.to_csv(index=False, lineterminator="\r\n", sep=sep)
-    assert _text_csv(safe, sep=sep) == expected
+    assert b"".join(_text_csv(safe, sep=sep)).decode("utf-8") == expected
     assert safe.loc[9, "Name, full"] == FORMULA_PREFIX + "=SUM(A1)"
     assert safe.loc[10, "Name, full"] == "-12.5"  # a number stays a number
     assert safe.loc[15, "Name, full"] == FORMULA_PREFIX + "@x"
