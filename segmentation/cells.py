@@ -306,11 +306,7 @@ def _typed_with_arrow(
     unchanged = stripped is cells or total_bytes(stripped) == total_bytes(cells)
     if unchanged:
         stripped = cells  # nothing was stripped: drop the copy now (a big column is 1/3 of the file)
-    missing = pc.or_(pc.is_in(stripped, value_set=_MISSING_SPELLINGS), pc.is_null(stripped))
-    if blank_rows:
-        flags = missing.to_numpy(zero_copy_only=False).copy()
-        flags[blank_rows] = True
-        missing = pa.chunked_array([pa.array(flags)])
+    missing = _missing_cells(stripped, blank_rows=blank_rows)
     n_missing = pc.sum(missing).as_py() or 0
     nothing = pa.scalar(None, stripped.type)
     pattern = "|".join(f"(?:{p.pattern})" for p in patterns)
@@ -337,17 +333,14 @@ def _plain_numbers(cells: pa.ChunkedArray, *, blank_rows: list[int]) -> np.ndarr
     """
     for stop in (min(len(cells), 2_000), len(cells)):
         part = cells.slice(0, stop)
-        missing = None
-        try:
-            if blank_rows or part.null_count:
-                raise pa.ArrowInvalid("missing cells to set aside first")
-            numbers = pc.cast(part, pa.float64())
-        except pa.ArrowInvalid:
-            missing = pc.or_(pc.is_in(part, value_set=_MISSING_SPELLINGS), pc.is_null(part))
-            if blank_rows:
-                flags = missing.to_numpy(zero_copy_only=False).copy()
-                flags[[row for row in blank_rows if row < stop]] = True
-                missing = pa.chunked_array([pa.array(flags)])
+        numbers = None
+        if not (blank_rows or part.null_count):
+            try:
+                numbers = pc.cast(part, pa.float64())  # no missing marker: one pass
+            except pa.ArrowInvalid:
+                pass
+        if numbers is None:
+            missing = _missing_cells(part, blank_rows=blank_rows)
             try:
                 numbers = pc.cast(pc.if_else(missing, pa.scalar(None, part.type), part), pa.float64())
             except pa.ArrowInvalid:
@@ -365,6 +358,17 @@ def _plain_numbers(cells: pa.ChunkedArray, *, blank_rows: list[int]) -> np.ndarr
     if negative.any() and (negative & (out == 0)).any():
         return None
     return out
+
+
+def _missing_cells(cells: pa.ChunkedArray, *, blank_rows: list[int]) -> pa.ChunkedArray:
+    """Which cells are missing: a marker in any case, null, or in one of ``blank_rows`` (those past the end ignored)."""
+    missing = pc.or_(pc.is_in(cells, value_set=_MISSING_SPELLINGS), pc.is_null(cells))
+    rows = [row for row in blank_rows if row < len(cells)]
+    if not rows:
+        return missing
+    flags = missing.to_numpy(zero_copy_only=False).copy()
+    flags[rows] = True
+    return pa.chunked_array([pa.array(flags)])
 
 
 def _all_numbers(cells: pa.ChunkedArray, missing: pa.ChunkedArray, pattern: str) -> bool:

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_text import first_bytes, holds_any
+from .arrow_text import first_bytes, holds_any, text_bytes
 from .describe import Profile
 from .fit import Segmentation
 from .load import Table
@@ -400,9 +400,10 @@ def csv_dialect(table: Table | None) -> tuple[str, str, str]:
     return table.delimiter, decimal, _KEPT_ENCODINGS.get(table.encoding, "utf-8-sig")
 
 
-def _text_csv(frame: pd.DataFrame, *, sep: str) -> tuple[bytes, memoryview] | None:
+def _text_csv(frame: pd.DataFrame, *, sep: str) -> tuple[bytes | np.ndarray, ...] | None:
     """A table of text cells as CSV in UTF-8, quoted as pandas quotes it, by Arrow's string kernels:
-    the header line and the other lines' bytes; None when a column is not text (pandas writes those).
+    the header line, then the other lines' bytes (buffers to join); None when a column is not text
+    (pandas writes those).
 
     pandas' writer goes cell by cell in Python (5.8 s for a million customers of six columns); the
     kernels take a small part of that. The quoting is pandas': a cell holding the separator, a quote
@@ -436,11 +437,7 @@ def _text_csv(frame: pd.DataFrame, *, sep: str) -> tuple[bytes, memoryview] | No
 
     lines = pc.binary_join_element_wise(*[quoted(c) for c in columns], text(sep))
     lines = pc.binary_join_element_wise(lines, text(""), text("\r\n"))  # each line with its end
-    body = pa.concat_arrays([lines]) if isinstance(lines, pa.Array) else lines.combine_chunks()
-    offsets = np.frombuffer(body.buffers()[1], dtype=np.int64)[body.offset : body.offset + len(body) + 1]
-    data = body.buffers()[2]
-    lines = memoryview(data)[int(offsets[0]) : int(offsets[-1])] if len(body) else memoryview(b"")
-    return (header + "\r\n").encode("utf-8"), lines
+    return ((header + "\r\n").encode("utf-8"), *text_bytes(lines))
 
 
 def _contains_any(array: pa.Array, parts: tuple[str, ...]) -> pa.Array:
