@@ -127,6 +127,21 @@ def test_upload_replaces_the_data_and_the_audit_explains_the_columns():
     assert len(preview) == 20 and list(preview.columns)[:2] == ["CustomerID", "Gender"]
 
 
+def test_sessions_on_one_file_share_its_prepared_data_and_cannot_change_it():
+    import app_state
+
+    data = mall_like_csv()
+    first, second = app(), app()
+    for at in (first, second):
+        at.file_uploader[0].set_value(("Mall_Customers.csv", data, "text/csv")).run()
+        assert not at.exception and not at.error
+    prepared = first.session_state[app_state.PREPARED][1][1]
+    # One object for both sessions: not a copy unpickled for each of them.
+    assert second.session_state[app_state.PREPARED][1][1] is prepared
+    with pytest.raises(ValueError, match="read-only"):
+        prepared.matrix[0, 0] = 99.0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "content", "message"),
