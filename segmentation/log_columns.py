@@ -169,6 +169,19 @@ def column_text(table: Table, column: str) -> pd.Series:
     return table.raw[column].str.strip().mask(typed.isna())
 
 
+def _first_text(table: Table, column: str) -> pd.Series:
+    """The first :data:`_SAMPLE` present cells of ``column`` as :func:`column_text` gives them.
+
+    Only those cells are stripped: on a million rows, stripping the whole column to look at its head
+    cost 0.02-0.05 s per column, and the check runs on every column of every upload.
+    """
+    typed = table.frame[column]
+    first = np.flatnonzero(typed.notna().to_numpy())[:_SAMPLE]
+    if not pd.api.types.is_float_dtype(typed):
+        return typed.iloc[first]
+    return table.raw[column].iloc[first].str.strip()
+
+
 def _has_decimals(typed: pd.Series) -> bool:
     """Whether a column holds numbers with decimals among its first values: amounts or measures, never IDs or dates."""
     return pd.api.types.is_float_dtype(typed) and bool((typed.dropna().iloc[:_SAMPLE] % 1 != 0).any())
@@ -178,7 +191,7 @@ def _date_layout(table: Table, column: str) -> tuple[str, str] | None:
     """(layout in words, an example) when the column's first values are dates with plausible years."""
     if _has_decimals(table.frame[column]):
         return None
-    head = column_text(table, column).dropna().iloc[:_SAMPLE]
+    head = _first_text(table, column)
     if len(head) == 0 or head.str.contains(r"\d", regex=True).mean() < _DATE_SHARE:
         return None
     days, readable, layouts = read_days(head)
@@ -203,7 +216,7 @@ def _pick_customer(table: Table, columns: list[str]) -> tuple[str, int, int] | N
             continue
         if _has_decimals(table.frame[column]):
             continue
-        head = column_text(table, column).dropna().iloc[:_SAMPLE]
+        head = _first_text(table, column)
         if len(head) == 0:
             continue
         if _named(column, _CUSTOMER_WORDS):
@@ -243,7 +256,7 @@ def _pick_order(table: Table, columns: list[str], *, n_customers: int) -> tuple[
             continue
         if _has_decimals(table.frame[column]):
             continue
-        head = column_text(table, column).dropna().iloc[:_SAMPLE]
+        head = _first_text(table, column)
         if len(head) == 0 or head.str.match(_ID_VALUE).mean() < 0.9:
             continue
         n_orders = int(column_text(table, column).nunique())
