@@ -60,6 +60,29 @@ def test_importance_ranks_separating_columns_first():
     assert profile.importance.set_index("Column").loc["Noise", "Strength"] < 0.15
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_importance_tests_agree_with_scikit_learn_and_pandas(seed):
+    from sklearn.feature_selection import f_classif
+
+    from segmentation.describe import _counts_by_segment, one_way_anova
+
+    rng = np.random.default_rng(seed)
+    n, k = rng.integers(20, 3_000), rng.integers(2, 9)
+    labels = rng.integers(0, k, n)
+    values = rng.normal(size=n) + rng.normal(size=k)[labels]
+    f_stat, p_value = f_classif(values.reshape(-1, 1), labels)
+    grand = values.mean()
+    between = sum(((values[labels == s].mean() - grand) ** 2) * (labels == s).sum() for s in np.unique(labels))
+    eta = np.sqrt(between / ((values - grand) ** 2).sum())
+    assert one_way_anova(values, labels) == pytest.approx((f_stat[0], p_value[0], eta), rel=1e-9, abs=1e-300)
+
+    category = pd.Series(rng.choice(["b", "a", "c", None], n), dtype="str")
+    counts = _counts_by_segment(labels, category)
+    expected = pd.crosstab(labels, category)
+    assert counts.to_numpy().tolist() == expected.to_numpy().tolist()
+    assert list(counts.columns) == list(expected.columns)
+
+
 def test_names_come_from_the_strongest_differences():
     table = load_table(b"Income,Spending\n15,80\n16,82\n17,79\n90,10\n95,12\n99,15\n")
     profile = describe(fit(prepare(table), 2))
