@@ -5,6 +5,13 @@ median; dates become days before the latest date; categories and yes/no columns 
 their most frequent value and one-hot encoded; a code found in a number column (``-1`` for "never")
 is a yes/no feature of its own. Then one scaler for every feature and a weight per feature.
 
+Categories are filled and encoded by :class:`MostFrequentFill` and :class:`CategoryEncoder`, which
+give what ``SimpleImputer(strategy="most_frequent")`` and ``OneHotEncoder(drop="if_binary",
+handle_unknown="ignore")`` give (the same ``statistics_`` and ``categories_``; a test holds them to
+scikit-learn's), but read the text where it is, in Arrow: scikit-learn turns every cell into a Python
+object and counts and looks them up one by one, which took 0.15 s per category column and million
+rows (2.5 of the 4.6 s preparing 500,000 telco customers with 16 category columns).
+
 The weights decide how much each column counts in the distance. ``"balanced"`` (the default):
 each number or date column counts once (spread 1 after the scaler); the 0/1 features of a
 category are not stretched by the scaler, so two customers with different values are sqrt(2) apart
@@ -21,11 +28,13 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from .amounts import log_scale
 from .columns import ColumnReport
@@ -35,9 +44,11 @@ from .wording import number
 __all__ = [
     "CLIP_PERCENTILES",
     "WEIGHTINGS",
+    "CategoryEncoder",
     "DaysBeforeLatest",
     "FeatureWeights",
     "LogScale",
+    "MostFrequentFill",
     "PercentileClipper",
     "build_pipeline",
     "code_feature",
@@ -140,6 +151,84 @@ class FeatureWeights(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return X * self.weights_ if self.copy else np.multiply(X, self.weights_, out=X)
 
 
+class MostFrequentFill(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Fill each column's missing values with its most frequent value (the smallest of several).
+
+    ``SimpleImputer(strategy="most_frequent")``'s ``statistics_`` and output, counted by pandas (see
+    the module docstring). The output is a DataFrame of the same dtypes, for :class:`CategoryEncoder`.
+    """
+
+    def fit(self, X, y=None):
+        frame = pd.DataFrame(X)
+        self.statistics_ = np.array([_most_frequent(frame.iloc[:, i]) for i in range(frame.shape[1])], dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        return self
+
+    def transform(self, X):
+        frame = pd.DataFrame(X)
+        filled = {
+            name: frame.iloc[:, i] if pd.isna(fill) else frame.iloc[:, i].fillna(fill)
+            for i, (name, fill) in enumerate(zip(frame.columns, self.statistics_, strict=True))
+        }
+        return pd.DataFrame(filled, index=frame.index)
+
+
+def _most_frequent(values: pd.Series):
+    counts = values.value_counts(dropna=True)
+    if counts.empty:
+        return np.nan
+    tied = counts.index[counts.to_numpy() == counts.iloc[0]]
+    return min(tied)
+
+
+class CategoryEncoder(TransformerMixin, BaseEstimator):
+    """One 0/1 feature per value of each column, seen in ``fit`` (sorted); two values give one feature.
+
+    ``OneHotEncoder(drop="if_binary", handle_unknown="ignore", sparse_output=False)``'s
+    ``categories_`` and output: a value not seen in ``fit`` (or missing) is 0 in every feature of
+    its column. Text is looked up by Arrow's hash kernel (see the module docstring).
+    """
+
+    def fit(self, X, y=None):
+        frame = pd.DataFrame(X)
+        self.categories_ = [
+            np.asarray(sorted(frame.iloc[:, i].dropna().unique()), dtype=object) for i in range(frame.shape[1])
+        ]
+        self.n_features_in_ = frame.shape[1]
+        self.columns_ = [str(name) for name in frame.columns]
+        return self
+
+    def transform(self, X):
+        frame = pd.DataFrame(X)
+        blocks = []
+        for i, categories in enumerate(self.categories_):
+            codes = _codes(frame.iloc[:, i], categories)
+            width = len(categories)
+            if width == 2:  # drop="if_binary": the first value is the zero of the second's feature
+                codes, width = codes - 1, 1
+            block = np.zeros((len(frame), width))
+            known = np.flatnonzero(codes >= 0)
+            block[known, codes[known]] = 1.0
+            blocks.append(block)
+        return np.hstack(blocks) if len(blocks) != 1 else blocks[0]
+
+    def get_feature_names_out(self, input_features=None):
+        names = []
+        for column, categories in zip(self.columns_, self.categories_, strict=True):
+            shown = categories[1:] if len(categories) == 2 else categories
+            names += [f"{column}_{value}" for value in shown]
+        return np.asarray(names, dtype=object)
+
+
+def _codes(values: pd.Series, categories: np.ndarray) -> np.ndarray:
+    """Each value's position in ``categories``, -1 for a value not among them (or missing)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = pa.array(values.array)
+        found = pc.index_in(text, value_set=pa.array([str(c) for c in categories], type=text.type))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    return pd.Index(categories).get_indexer(values.astype(object))
+
+
 def _as_datetime64(X) -> np.ndarray:
     frame = pd.DataFrame(X)
     columns = [pd.to_datetime(frame[c]).to_numpy(dtype="datetime64[s]") for c in frame.columns]
@@ -174,8 +263,7 @@ def build_pipeline(reports: list[ColumnReport], *, scaler: str, outliers: str) -
                 [("days", DaysBeforeLatest()), ("clip", clip), ("fill", SimpleImputer(strategy=median))]
             )
         else:
-            encode = OneHotEncoder(drop="if_binary", handle_unknown="ignore", sparse_output=False)
-            transformer = Pipeline([("fill", SimpleImputer(strategy="most_frequent")), ("encode", encode)])
+            transformer = Pipeline([("fill", MostFrequentFill()), ("encode", CategoryEncoder())])
         steps.append((report.column, transformer, [report.column]))
         for code in report.codes:
             key = _CODE_KEY.format(column=report.column, code=code)
@@ -193,7 +281,7 @@ def build_pipeline(reports: list[ColumnReport], *, scaler: str, outliers: str) -
 
 
 def model_input(values: pd.DataFrame, reports: list[ColumnReport], codes: pd.DataFrame) -> pd.DataFrame:
-    """What the pipeline reads: float64 numbers, object text with NaN for missing, 0/1 code columns.
+    """What the pipeline reads: float64 numbers, categories as read (text or numbers), 0/1 code columns.
 
     Parameters
     ----------
@@ -206,11 +294,7 @@ def model_input(values: pd.DataFrame, reports: list[ColumnReport], codes: pd.Dat
     """
     out = {}
     for report in reports:
-        series = values[report.column]
-        if report.kind in {"flag", "category"}:
-            out[report.column] = series.astype(object).where(series.notna(), np.nan)
-        else:
-            out[report.column] = series
+        out[report.column] = values[report.column]
         for code in report.codes:
             out[_CODE_KEY.format(column=report.column, code=code)] = codes[code_feature(report.column, code)]
     return pd.DataFrame(out, index=values.index)

@@ -181,3 +181,47 @@ def test_columns_typed_in_threads_equal_columns_typed_one_by_one(monkeypatch):
     pd.testing.assert_frame_equal(threaded, typed_view(raw, decimal=".", blank_rows=[7]))
     assert list(threaded.columns) == list(raw.columns)
     assert [str(t) for t in threaded.dtypes] == ["str", "float64", "float64", "str", "float64"]
+
+
+_category_value = st.one_of(
+    st.sampled_from(["Yes", "No", "Month-to-month", "One year", "ünïcode", "", " x", "Zebra", "apple"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=4),
+)
+
+
+@pytest.mark.filterwarnings("ignore:Found unknown categories:UserWarning")
+@settings(max_examples=150, deadline=None)
+@given(
+    fitted=st.lists(st.one_of(st.none(), _category_value), min_size=1, max_size=40),
+    new=st.lists(st.one_of(st.none(), _category_value), min_size=1, max_size=20),
+    as_numbers=st.booleans(),
+)
+def test_category_steps_give_what_scikit_learn_gives(fitted, new, as_numbers):
+    """MostFrequentFill + CategoryEncoder against SimpleImputer + OneHotEncoder: fills, categories, 0/1 features."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    from segmentation.pipeline import CategoryEncoder, MostFrequentFill
+
+    if as_numbers:  # a category column read from numbers (codes such as 1, 2, 3)
+        fitted = [None if v is None else float(len(v) % 4) for v in fitted]
+        new = [None if v is None else float(len(v) % 5) for v in new]
+        column, sklearn_column = pd.Series(fitted, dtype="float64"), pd.Series(fitted, dtype="float64")
+        later, sklearn_later = pd.Series(new, dtype="float64"), pd.Series(new, dtype="float64")
+    else:
+        column, later = pd.Series(fitted, dtype="str"), pd.Series(new, dtype="str")
+        sklearn_column = column.astype(object).where(column.notna(), np.nan)
+        sklearn_later = later.astype(object).where(later.notna(), np.nan)
+    if column.isna().all():
+        return  # prepare never segments on an empty column
+    ours_fill, theirs_fill = MostFrequentFill().fit(column.to_frame("c")), SimpleImputer(strategy="most_frequent")
+    theirs_fill.fit(sklearn_column.to_frame("c"))
+    assert ours_fill.statistics_.tolist() == theirs_fill.statistics_.tolist()
+    ours = CategoryEncoder().fit(ours_fill.transform(column.to_frame("c")))
+    theirs = OneHotEncoder(drop="if_binary", handle_unknown="ignore", sparse_output=False)
+    theirs.fit(theirs_fill.transform(sklearn_column.to_frame("c")))
+    assert [list(c) for c in ours.categories_] == [list(c) for c in theirs.categories_]
+    for ours_input, sklearn_input in ((column, sklearn_column), (later, sklearn_later)):
+        mine = ours.transform(ours_fill.transform(ours_input.to_frame("c")))
+        expected = theirs.transform(theirs_fill.transform(sklearn_input.to_frame("c")))
+        np.testing.assert_array_equal(mine, expected)
