@@ -370,30 +370,39 @@ def _lloyd(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lloyd iterations for a batch of starts; returns centres, labels and SSE per start.
 
-    With ``weights`` (customers per row of a summary), a row counts as that many customers.
+    With ``weights`` (customers per row of a summary), a row counts as that many customers. A start
+    whose labels stop changing is at its fixed point and leaves the batch: most starts settle in
+    about 5 steps, the last ones in 15-20, and the batch used to iterate every start until the last.
     """
     starts, k, d = centers.shape
     n = X.shape[0]
-    start_of, row_of = np.arange(starts)[:, None], np.arange(n)[None, :]
+    centers = centers.copy()
+    row_of = np.arange(n)[None, :]
     row_weights = np.ones(n) if weights is None else weights
+    labels = np.zeros((starts, n), dtype=np.intp)
+    active = np.arange(starts)
     members = np.zeros((starts, k, n))
-    previous = None
-    for _ in range(max_iter):
-        d2 = X @ centers.transpose(0, 2, 1)
+    for step in range(max_iter):
+        moving = centers[active]
+        d2 = X @ moving.transpose(0, 2, 1)
         d2 *= -2.0
-        d2 += np.einsum("skd,skd->sk", centers, centers)[:, None, :]
-        labels = d2.argmin(axis=2)
-        if previous is not None and np.array_equal(labels, previous):
-            break
-        previous = labels
+        d2 += np.einsum("skd,skd->sk", moving, moving)[:, None, :]
+        new_labels = d2.argmin(axis=2)
+        if step:
+            settled = (new_labels == labels[active]).all(axis=1)
+            active, new_labels, moving = active[~settled], new_labels[~settled], moving[~settled]
+            if not len(active):
+                break
+        labels[active] = new_labels
         # Each start's (weighted) membership matrix: sums and counts are then two BLAS products, not
         # one pass over the rows per feature.
-        members.fill(0.0)
-        members[start_of, labels, row_of] = row_weights
-        counts = members.sum(axis=2)
-        sums = members @ X
+        batch = members[: len(active)]
+        batch.fill(0.0)
+        batch[np.arange(len(active))[:, None], new_labels, row_of] = row_weights
+        counts = batch.sum(axis=2)
+        sums = batch @ X
         # An empty cluster keeps its centre; Hartigan's moves and the relocation step refill it.
-        centers = np.where(counts[..., None] > 0, sums / np.where(counts > 0, counts, 1)[..., None], centers)
+        centers[active] = np.where(counts[..., None] > 0, sums / np.where(counts > 0, counts, 1)[..., None], moving)
     diff = X[None, :, :] - centers[np.arange(starts)[:, None], labels]
     if weights is None:
         inertia = np.einsum("snd,snd->s", diff, diff)
