@@ -90,16 +90,16 @@ def find_codes(values: pd.Series) -> tuple[float, ...]:
     if len(present) < 10:
         return ()
     least = max(2, int(np.ceil(_MIN_CODE_SHARE * len(present))))
-    counts = present.value_counts()
     codes = []
-    negative = counts[counts.index < 0]
-    rest = present[present >= 0]
-    if len(negative) == 1 and negative.iloc[0] >= least and rest.nunique() >= 2:
+    # Only the negative values and the nines are counted: a column of amounts holds hundreds of
+    # thousands of different values, and counting them all took 0.1 s on a million rows.
+    negative = present[present < 0].value_counts()
+    if len(negative) == 1 and negative.iloc[0] >= least and present[present >= 0].nunique() >= 2:
         value = float(negative.index[0])
         if value == round(value):
             codes.append(value)
-    nines = [v for v in counts.index if float(v) in _NINES and counts[v] >= least]
-    for value in nines:
+    nines = present[present.isin(list(_NINES))].value_counts()
+    for value in nines.index[nines.to_numpy() >= least]:
         others = present[present != value]
         if others.nunique() >= 2 and value >= 2 * others.abs().max():
             codes.append(float(value))
@@ -130,7 +130,11 @@ def is_skewed(values: pd.Series, *, distinct: int | None = None) -> bool:
     present = values.dropna()
     if len(present) < 20 or (present < 0).any():
         return False
-    if (present.nunique() if distinct is None else distinct) < _MIN_DISTINCT_FOR_LOG:
+    if distinct is None:
+        # Enough different values among the first rows settles it without counting them all.
+        head = present.iloc[:10_000].nunique()
+        distinct = head if head >= _MIN_DISTINCT_FOR_LOG else present.nunique()
+    if distinct < _MIN_DISTINCT_FOR_LOG:
         return False
     low, high = present.quantile([0.005, 0.995])
     trimmed = present[(present >= low) & (present <= high)]
