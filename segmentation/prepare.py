@@ -273,7 +273,8 @@ def prepare(
         )
 
     pipeline = build_pipeline(segment_reports, scaler=scaler, outliers=outliers)
-    fit_frame = value_frame.iloc[rows]
+    # Every row segmented (the usual case): the frame itself, not a copy of it taken row by row.
+    fit_frame = value_frame if len(rows) == len(value_frame) else value_frame.iloc[rows]
     matrix, produced = fit_transform(
         pipeline, model_input(fit_frame, segment_reports, fit_frame), segment_reports, weighting=weighting
     )
