@@ -8,7 +8,7 @@ cannot run out of memory:
 =========================  ===========  ========  =====================================================
 cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
-``_prepare_cached``        6            –         the loaded file, its roll-up if a log, the prepared customers
+``_prepare_cached``        12           1.5 GB    the loaded file, its roll-up if a log, the prepared customers
 ``_rfm_cached``            8            200 MB    the RFM scores and cells of a log's customers
 ``app_sweeps``             200          < 1 MB    the criteria of a range of K (own LRU, see there)
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
@@ -20,9 +20,12 @@ cache                      max_entries  max_size  holds
 The prepared data is ``st.cache_resource``: one object, shared by the cache and every session on
 that file, never copied. As ``st.cache_data`` it was pickled into the cache (about seven times the
 file: 0.95 s and 346 MB for a 52 MB file of a million customers) and unpickled for the session
-again (0.25-0.9 s), on top of the copy the session holds. Nothing changes it once made (the core's
-results are frozen, and its scaled matrix is made read-only here, so a stray write fails loudly
-instead of reaching other sessions). The other caches hold small results and stay ``st.cache_data``.
+again (0.25-0.9 s), on top of the copy the session holds. ``st.cache_resource`` has no size bound,
+so :func:`_prepare_cached` counts the files it keeps and drops the least recently used beyond 1.5 GB.
+Nothing in the app or the core writes into a prepared file once made: its arrays are made read-only
+here, so a stray write fails loudly; its DataFrames are pandas' copy-on-write, so anything derived
+from them is a copy, but a direct write into one would reach the other sessions on that file. The
+other caches hold small results and stay ``st.cache_data``.
 
 Within a session the current prepared data and segmentation are also kept in session state, so a
 rerun (a slider move, a page switch) reuses them without a cache lookup.
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import pandas as pd
@@ -397,8 +401,37 @@ def set_segment_names(k: int, names: list[str]) -> None:
 # Cached core calls (they draw nothing and write no session state)
 
 
-@st.cache_resource(max_entries=6, show_spinner="Reading and preparing the data…")
+#: What the prepared files kept for every session may take together (the newest is always kept).
+PREPARED_BUDGET = 1_500_000_000
+_kept_sizes: OrderedDict[tuple, int] = OrderedDict()  # (digest, name, options) -> bytes, oldest use first
+_kept_lock = threading.Lock()
+
+
 def _prepare_cached(
+    data: bytes, digest: str, name: str, opts: PrepOptions, _max_bytes: int | None = None
+) -> tuple[sg.Customers, sg.Prepared]:
+    """The file read as customers and prepared with ``opts``: one object for every session.
+
+    ``st.cache_resource`` has no size bound, so the files it keeps are counted here, and the least
+    recently used ones beyond :data:`PREPARED_BUDGET` are dropped from it (a session working on one
+    still holds it until it moves on).
+    """
+    result = _prepare_shared(data, digest, name, opts, _max_bytes)
+    key = (digest, name, opts)
+    with _kept_lock:
+        if key not in _kept_sizes:
+            _kept_sizes[key] = _size_of(result)
+        _kept_sizes.move_to_end(key)
+        dropped = []
+        while len(_kept_sizes) > 1 and sum(_kept_sizes.values()) > PREPARED_BUDGET:
+            dropped.append(_kept_sizes.popitem(last=False)[0])
+    for old_digest, old_name, old_opts in dropped:
+        _prepare_shared.clear(None, old_digest, old_name, old_opts)
+    return result
+
+
+@st.cache_resource(max_entries=12, show_spinner="Reading and preparing the data…")
+def _prepare_shared(
     _data: bytes, digest: str, name: str, opts: PrepOptions, _max_bytes: int | None = None
 ) -> tuple[sg.Customers, sg.Prepared]:
     # The size limit is not part of the key: a file that passed it once passes it again.
@@ -411,6 +444,15 @@ def _prepare_cached(
     return customers, prepared
 
 
+def _size_of(result: tuple[sg.Customers, sg.Prepared]) -> int:
+    """Bytes held by a prepared file: its cells as read and typed, its values and its matrix."""
+    customers, prepared = result
+    tables = [customers.file] if customers.rollup is None else [customers.file, customers.rollup.table]
+    frames = [frame for table in tables for frame in (table.raw, table.frame)] + [prepared.values]
+    arrays = [a for a in (prepared.matrix, prepared.aside_matrix) if a is not None]
+    return int(sum(f.memory_usage(deep=True, index=False).sum() for f in frames) + sum(a.nbytes for a in arrays))
+
+
 @st.cache_data(max_entries=8, max_size="200MB", show_spinner=False)
 def _rfm_cached(_rollup: sg.Rollup, digest: str, name: str, log: sg.LogOptions) -> pd.DataFrame:
     return sg.rfm_scores(_rollup)
@@ -419,7 +461,9 @@ def _rfm_cached(_rollup: sg.Rollup, digest: str, name: str, log: sg.LogOptions) 
 def clear_caches() -> None:
     """Forget every cached result, shared or not (for tests, and for an admin after an upgrade)."""
     st.cache_data.clear()
-    _prepare_cached.clear()
+    _prepare_shared.clear()
+    with _kept_lock:
+        _kept_sizes.clear()
     app_sweeps.clear()
 
 

@@ -142,6 +142,23 @@ def test_sessions_on_one_file_share_its_prepared_data_and_cannot_change_it():
         prepared.matrix[0, 0] = 99.0
 
 
+def test_the_shared_prepared_files_stay_within_their_budget(monkeypatch):
+    import app_state
+
+    monkeypatch.setattr(app_state, "PREPARED_BUDGET", 1)  # every file is over it: only the newest is kept
+    data, options = mall_like_csv(), app_state.PrepOptions()
+    digest = app_state.file_hash(data)
+
+    def prepared(name: str):
+        return app_state._prepare_cached(data, digest, name, options)[1]
+
+    kept = prepared("a.csv")
+    assert prepared("a.csv") is kept  # the newest stays, whatever its size
+    prepared("b.csv")
+    assert list(app_state._kept_sizes) == [(digest, "b.csv", options)]
+    assert prepared("a.csv") is not kept  # dropped, so read and prepared again
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "content", "message"),
