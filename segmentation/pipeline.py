@@ -165,12 +165,19 @@ class MostFrequentFill(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        frame = pd.DataFrame(X)
-        filled = {
-            name: frame.iloc[:, i] if pd.isna(fill) else frame.iloc[:, i].fillna(fill)
-            for i, (name, fill) in enumerate(zip(frame.columns, self.statistics_, strict=True))
-        }
-        return pd.DataFrame(filled, index=frame.index)
+        frame = _checked_frame(X, self.n_features_in_)
+        filled = [
+            frame.iloc[:, i] if pd.isna(fill) else frame.iloc[:, i].fillna(fill)
+            for i, fill in enumerate(self.statistics_)
+        ]
+        return pd.concat(filled, axis=1)  # by position: columns may share a name
+
+
+def _checked_frame(X, n_features: int) -> pd.DataFrame:
+    frame = pd.DataFrame(X)
+    if frame.shape[1] != n_features:
+        raise ValueError(f"X has {frame.shape[1]} columns; {n_features} were seen in fit")
+    return frame
 
 
 def _most_frequent(values: pd.Series):
@@ -199,7 +206,7 @@ class CategoryEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        frame = pd.DataFrame(X)
+        frame = _checked_frame(X, self.n_features_in_)
         blocks = []
         for i, categories in enumerate(self.categories_):
             codes = _codes(frame.iloc[:, i], categories)

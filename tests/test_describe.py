@@ -62,6 +62,7 @@ def test_importance_ranks_separating_columns_first():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_importance_tests_agree_with_scikit_learn_and_pandas(seed):
+    from scipy.stats import f_oneway
     from sklearn.feature_selection import f_classif
 
     from segmentation.describe import _counts_by_segment, one_way_anova
@@ -75,6 +76,10 @@ def test_importance_tests_agree_with_scikit_learn_and_pandas(seed):
     between = sum(((values[labels == s].mean() - grand) ** 2) * (labels == s).sum() for s in np.unique(labels))
     eta = np.sqrt(between / ((values - grand) ** 2).sum())
     assert one_way_anova(values, labels) == pytest.approx((f_stat[0], p_value[0], eta), rel=1e-9, abs=1e-300)
+
+    far = values + 1e9  # f_classif cancels this to F = 0; scipy's f_oneway does not
+    expected_far = f_oneway(*(far[labels == s] for s in np.unique(labels)))
+    assert one_way_anova(far, labels)[:2] == pytest.approx(tuple(expected_far), rel=1e-3, abs=1e-300)
 
     category = pd.Series(rng.choice(["b", "a", "c", None], n), dtype="str")
     counts = _counts_by_segment(labels, category)
