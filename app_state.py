@@ -8,7 +8,7 @@ cannot run out of memory:
 =========================  ===========  ========  =====================================================
 cache                      max_entries  max_size  holds
 =========================  ===========  ========  =====================================================
-``_prepare_cached``        12           1.5 GB    the loaded file, its roll-up if a log, the prepared customers
+``app_prepared``           12           1.5 GB    the loaded file, its roll-up if a log, the prepared customers
 ``_rfm_cached``            8            200 MB    the RFM scores and cells of a log's customers
 ``app_sweeps``             200          < 1 MB    the criteria of a range of K (own LRU, see there)
 ``_stability_cached``      600          50 MB     the resampling agreement at one K
@@ -17,15 +17,7 @@ cache                      max_entries  max_size  holds
 ``_report_cached``         8            80 MB     the HTML report of a run and its names (in app_results)
 =========================  ===========  ========  =====================================================
 
-The prepared data is ``st.cache_resource``: one object, shared by the cache and every session on
-that file, never copied. As ``st.cache_data`` it was pickled into the cache (about seven times the
-file: 0.95 s and 346 MB for a 52 MB file of a million customers) and unpickled for the session
-again (0.25-0.9 s), on top of the copy the session holds. ``st.cache_resource`` has no size bound,
-so :func:`_prepare_cached` counts the files it keeps and drops the least recently used beyond 1.5 GB.
-Nothing in the app or the core writes into a prepared file once made: its arrays are made read-only
-here, so a stray write fails loudly; its DataFrames are pandas' copy-on-write, so anything derived
-from them is a copy, but a direct write into one would reach the other sessions on that file. The
-other caches hold small results and stay ``st.cache_data``.
+The prepared data is one object per file, shared by the cache and the sessions: see :mod:`app_prepared`.
 
 Within a session the current prepared data and segmentation are also kept in session state, so a
 rerun (a slider move, a page switch) reuses them without a cache lookup.
@@ -35,12 +27,12 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+import app_prepared
 import app_sweeps
 import segmentation as sg
 from app_options import Dataset, PrepOptions
@@ -165,7 +157,7 @@ def set_options(new: PrepOptions) -> None:
     if new == options():
         return
     current = dataset()
-    _prepare_cached(current.data, current.digest, current.name, new)
+    app_prepared.prepared_for(current.data, current.digest, current.name, new)
     st.session_state[OPTIONS] = new
     _forget_k()
 
@@ -214,12 +206,12 @@ def use_upload(name: str, data: bytes) -> None:
     # Prepare before switching, so a bad file never replaces good data.
     start = PrepOptions()
     try:
-        _prepare_cached(data, digest, name, start, _max_bytes=_max_upload_bytes())
+        app_prepared.prepared_for(data, digest, name, start, max_bytes=_max_upload_bytes())
     except sg.DataError:
         # Perhaps only the roll-up of what looked like a log failed: read it as a customer table then
         # (the upload page offers the roll-up, and says what is wrong with it).
         start = PrepOptions(log=sg.LogOptions(transactions="no"))
-        _prepare_cached(data, digest, name, start, _max_bytes=_max_upload_bytes())
+        app_prepared.prepared_for(data, digest, name, start, max_bytes=_max_upload_bytes())
     _switch_to(Dataset(name, data, digest), start)
 
 
@@ -257,7 +249,9 @@ def require_data() -> tuple[Dataset, sg.Prepared]:
 def automatic_columns() -> tuple[sg.ColumnReport, ...]:
     """The current file's columns as read with no choices: the reference the column table edits."""
     current = dataset()
-    return _prepare_cached(current.data, current.digest, current.name, PrepOptions(log=options().log))[1].reports
+    return app_prepared.prepared_for(current.data, current.digest, current.name, PrepOptions(log=options().log))[
+        1
+    ].reports
 
 
 def prepared() -> sg.Prepared:
@@ -299,7 +293,7 @@ def _customers_and_prepared() -> tuple[sg.Customers, sg.Prepared]:
     memo = st.session_state.get(PREPARED)
     if memo is not None and memo[0] == key:
         return memo[1]
-    result = _prepare_cached(current.data, current.digest, current.name, opts)
+    result = app_prepared.prepared_for(current.data, current.digest, current.name, opts)
     st.session_state[PREPARED] = (key, result)
     return result
 
@@ -401,58 +395,6 @@ def set_segment_names(k: int, names: list[str]) -> None:
 # Cached core calls (they draw nothing and write no session state)
 
 
-#: What the prepared files kept for every session may take together (the newest is always kept).
-PREPARED_BUDGET = 1_500_000_000
-_kept_sizes: OrderedDict[tuple, int] = OrderedDict()  # (digest, name, options) -> bytes, oldest use first
-_kept_lock = threading.Lock()
-
-
-def _prepare_cached(
-    data: bytes, digest: str, name: str, opts: PrepOptions, _max_bytes: int | None = None
-) -> tuple[sg.Customers, sg.Prepared]:
-    """The file read as customers and prepared with ``opts``: one object for every session.
-
-    ``st.cache_resource`` has no size bound, so the files it keeps are counted here, and the least
-    recently used ones beyond :data:`PREPARED_BUDGET` are dropped from it (a session working on one
-    still holds it until it moves on).
-    """
-    result = _prepare_shared(data, digest, name, opts, _max_bytes)
-    key = (digest, name, opts)
-    with _kept_lock:
-        if key not in _kept_sizes:
-            _kept_sizes[key] = _size_of(result)
-        _kept_sizes.move_to_end(key)
-        dropped = []
-        while len(_kept_sizes) > 1 and sum(_kept_sizes.values()) > PREPARED_BUDGET:
-            dropped.append(_kept_sizes.popitem(last=False)[0])
-    for old_digest, old_name, old_opts in dropped:
-        _prepare_shared.clear(None, old_digest, old_name, old_opts)
-    return result
-
-
-@st.cache_resource(max_entries=12, show_spinner="Reading and preparing the data…")
-def _prepare_shared(
-    _data: bytes, digest: str, name: str, opts: PrepOptions, _max_bytes: int | None = None
-) -> tuple[sg.Customers, sg.Prepared]:
-    # The size limit is not part of the key: a file that passed it once passes it again.
-    table = sg.load_table(_data, name=name, max_bytes=_max_bytes)
-    customers = sg.Customers.of(table, opts.log)
-    prepared = customers.prepare(**opts.prepare_options())
-    for shared in (prepared.matrix, prepared.rows, prepared.skipped, prepared.aside, prepared.aside_matrix):
-        if shared is not None:
-            shared.flags.writeable = False
-    return customers, prepared
-
-
-def _size_of(result: tuple[sg.Customers, sg.Prepared]) -> int:
-    """Bytes held by a prepared file: its cells as read and typed, its values and its matrix."""
-    customers, prepared = result
-    tables = [customers.file] if customers.rollup is None else [customers.file, customers.rollup.table]
-    frames = [frame for table in tables for frame in (table.raw, table.frame)] + [prepared.values]
-    arrays = [a for a in (prepared.matrix, prepared.aside_matrix) if a is not None]
-    return int(sum(f.memory_usage(deep=True, index=False).sum() for f in frames) + sum(a.nbytes for a in arrays))
-
-
 @st.cache_data(max_entries=8, max_size="200MB", show_spinner=False)
 def _rfm_cached(_rollup: sg.Rollup, digest: str, name: str, log: sg.LogOptions) -> pd.DataFrame:
     return sg.rfm_scores(_rollup)
@@ -461,9 +403,7 @@ def _rfm_cached(_rollup: sg.Rollup, digest: str, name: str, log: sg.LogOptions) 
 def clear_caches() -> None:
     """Forget every cached result, shared or not (for tests, and for an admin after an upgrade)."""
     st.cache_data.clear()
-    _prepare_shared.clear()
-    with _kept_lock:
-        _kept_sizes.clear()
+    app_prepared.clear()
     app_sweeps.clear()
 
 

@@ -143,19 +143,20 @@ def test_sessions_on_one_file_share_its_prepared_data_and_cannot_change_it():
 
 
 def test_the_shared_prepared_files_stay_within_their_budget(monkeypatch):
+    import app_prepared
     import app_state
 
-    monkeypatch.setattr(app_state, "PREPARED_BUDGET", 1)  # every file is over it: only the newest is kept
+    monkeypatch.setattr(app_prepared, "PREPARED_BUDGET", 1)  # every file is over it: only the newest is kept
     data, options = mall_like_csv(), app_state.PrepOptions()
     digest = app_state.file_hash(data)
 
     def prepared(name: str):
-        return app_state._prepare_cached(data, digest, name, options)[1]
+        return app_prepared.prepared_for(data, digest, name, options)[1]
 
     kept = prepared("a.csv")
     assert prepared("a.csv") is kept  # the newest stays, whatever its size
     prepared("b.csv")
-    assert list(app_state._kept_sizes) == [(digest, "b.csv", options)]
+    assert app_prepared.kept() == [(digest, "b.csv", options)]
     assert prepared("a.csv") is not kept  # dropped, so read and prepared again
 
 
@@ -486,7 +487,7 @@ def test_running_out_of_memory_on_an_upload_is_said_as_such(monkeypatch):
         raise MemoryError
 
     at = app()
-    monkeypatch.setattr(app_state, "_prepare_cached", out_of_memory)
+    monkeypatch.setattr(app_state.app_prepared, "prepared_for", out_of_memory)
     at.file_uploader[0].set_value(("big.csv", b"Age,Spend\n1,2\n3,4\n", "text/csv")).run()
     assert not at.exception
     assert any("ran out of memory reading this file" in plain(e.value) for e in at.error)
