@@ -367,10 +367,15 @@ def one_way_anova(values: np.ndarray, labels: np.ndarray) -> tuple[float, float,
     present = sizes > 0
     means = np.bincount(labels, weights=values)[present] / sizes[present]
     grand = values.mean()
-    between = float(sizes[present] @ (means - grand) ** 2)
-    total = float(((values - grand) ** 2).sum())
+    return anova_from_sums(sizes[present], means, grand, float(((values - grand) ** 2).sum()))
+
+
+def anova_from_sums(sizes: np.ndarray, means: np.ndarray, grand: float, total: float) -> tuple[float, float, float]:
+    """F, its p-value and eta from each segment's size and mean, the overall mean and the total sum
+    of squares: all the Spark engine has of a column, and all :func:`one_way_anova` needs."""
+    groups, n = len(sizes), int(sizes.sum())
+    between = float((sizes * (means - grand) ** 2).sum())
     within = max(total - between, 0.0)
-    groups, n = int(present.sum()), len(values)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Segments of identical customers have no spread inside: F is infinite (or undefined with
         # one customer per segment), which is the right answer, not a problem to warn of.

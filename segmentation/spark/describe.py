@@ -20,6 +20,7 @@ from ..cells import number_text
 from ..describe import (
     OTHER_VALUE,
     Profile,
+    anova_from_sums,
     category_strength,
     code_column,
     importance_table,
@@ -266,7 +267,6 @@ def _importance(
 ) -> pd.DataFrame:
     """How strongly each column separates the segments: ANOVA F (eta) for numbers, chi² (Cramér's V)."""
     from pyspark.sql import functions as F
-    from scipy.stats import f as f_distribution
 
     present = [s for s in range(1, len(counts) + 1) if counts[s - 1] > 0]
     groups, sizes, n_total = len(present), counts[np.asarray(present, dtype=np.int64) - 1], counts.sum()
@@ -294,9 +294,7 @@ def _importance(
         total = float(squares[f"sq{i}"])
         if total <= 0 or total - between <= 0:
             continue
-        f_stat = (between / (groups - 1)) / ((total - between) / (n_total - groups))
-        p_value = float(f_distribution.sf(f_stat, groups - 1, n_total - groups))
-        rows.append((name, source in used, "ANOVA F", float(f_stat), p_value, float(np.sqrt(between / total))))
+        rows.append((name, source in used, "ANOVA F", *anova_from_sums(sizes, means, grand[i], total)))
     for column, crosstab in crosstabs.items():
         if groups < 2 or crosstab.shape[1] < 2:
             continue
