@@ -249,9 +249,8 @@ def require_data() -> tuple[Dataset, sg.Prepared]:
 def automatic_columns() -> tuple[sg.ColumnReport, ...]:
     """The current file's columns as read with no choices: the reference the column table edits."""
     current = dataset()
-    return app_prepared.prepared_for(current.data, current.digest, current.name, PrepOptions(log=options().log))[
-        1
-    ].reports
+    _, automatic = app_prepared.prepared_for(current.data, current.digest, current.name, PrepOptions(log=options().log))
+    return automatic.reports
 
 
 def prepared() -> sg.Prepared:

@@ -161,25 +161,19 @@ def _named(name: str, words: tuple[str, ...]) -> bool:
     return any(word in tokens or (len(word) >= 5 and word in joined) for word in words)
 
 
-def column_text(table: Table, column: str) -> pd.Series:
-    """A column's cells as written (surrounding spaces removed), missing where the typed view is missing."""
-    typed = table.frame[column]
+def column_text(table: Table, column: str, *, first: int | None = None) -> pd.Series:
+    """A column's cells as written (surrounding spaces removed), missing where the typed view is missing.
+
+    With ``first``, only the first ``first`` present cells: the others are not stripped (on a million
+    rows, stripping a whole column to look at its head cost 0.02-0.05 s, on every column of every upload).
+    """
+    typed, raw = table.frame[column], table.raw[column]
+    if first is not None:
+        rows = np.flatnonzero(typed.notna().to_numpy())[:first]
+        typed, raw = typed.iloc[rows], raw.iloc[rows]
     if not pd.api.types.is_float_dtype(typed):
         return typed  # the typed view of a text column is already the stripped text, markers missing
-    return table.raw[column].str.strip().mask(typed.isna())
-
-
-def _first_text(table: Table, column: str) -> pd.Series:
-    """The first :data:`_SAMPLE` present cells of ``column`` as :func:`column_text` gives them.
-
-    Only those cells are stripped: on a million rows, stripping the whole column to look at its head
-    cost 0.02-0.05 s per column, and the check runs on every column of every upload.
-    """
-    typed = table.frame[column]
-    first = np.flatnonzero(typed.notna().to_numpy())[:_SAMPLE]
-    if not pd.api.types.is_float_dtype(typed):
-        return typed.iloc[first]
-    return table.raw[column].iloc[first].str.strip()
+    return raw.str.strip().mask(typed.isna())
 
 
 def _has_decimals(typed: pd.Series) -> bool:
@@ -191,7 +185,7 @@ def _date_layout(table: Table, column: str) -> tuple[str, str] | None:
     """(layout in words, an example) when the column's first values are dates with plausible years."""
     if _has_decimals(table.frame[column]):
         return None
-    head = _first_text(table, column)
+    head = column_text(table, column, first=_SAMPLE)
     if len(head) == 0 or head.str.contains(r"\d", regex=True).mean() < _DATE_SHARE:
         return None
     days, readable, layouts = read_days(head)
@@ -216,7 +210,7 @@ def _pick_customer(table: Table, columns: list[str]) -> tuple[str, int, int] | N
             continue
         if _has_decimals(table.frame[column]):
             continue
-        head = _first_text(table, column)
+        head = column_text(table, column, first=_SAMPLE)
         if len(head) == 0:
             continue
         if _named(column, _CUSTOMER_WORDS):
@@ -256,7 +250,7 @@ def _pick_order(table: Table, columns: list[str], *, n_customers: int) -> tuple[
             continue
         if _has_decimals(table.frame[column]):
             continue
-        head = _first_text(table, column)
+        head = column_text(table, column, first=_SAMPLE)
         if len(head) == 0 or head.str.match(_ID_VALUE).mean() < 0.9:
             continue
         n_orders = int(column_text(table, column).nunique())
