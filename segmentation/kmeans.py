@@ -306,11 +306,14 @@ def _search_medium(X: np.ndarray, k: int, rng: np.random.Generator, *, random_st
         for i in _best_distinct(inertia, widen * _SUMMARY_CANDIDATES):
             refined.append(KMeans(k, init=starts[i], n_init=1).fit(X))
     # The best after Lloyd is not always the best after split-merge: polish a few (stable sort:
-    # equal SSEs keep their order, so the outcome is deterministic).
+    # equal SSEs keep their order, so the outcome is deterministic). Starts that Lloyd settled into
+    # one partition would be polished to one result: each is polished once (a third to half of
+    # the polishes were repeats).
     refined.sort(key=lambda model: model.inertia_)
+    window = refined[: widen * _POLISHED_CANDIDATES]
     polished = [
-        _split_merge(X, model.cluster_centers_, model.inertia_, rounds=_MEDIUM_SPLIT_MERGE_ROUNDS)
-        for model in refined[: widen * _POLISHED_CANDIDATES]
+        _split_merge(X, window[i].cluster_centers_, window[i].inertia_, rounds=_MEDIUM_SPLIT_MERGE_ROUNDS)
+        for i in _best_distinct(np.array([model.inertia_ for model in window]), len(window))
     ]
     centers, _ = min(polished, key=lambda result: result[1])
     labels, _ = assign(X, centers)
