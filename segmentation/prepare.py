@@ -252,20 +252,9 @@ def prepare(
         reports[column] = report
         values[column] = series
 
-    used = [c for c in table.columns if reports[c].used]
-    if not used:
-        raise DataError(nothing_usable(table, list(reports.values())))
-    segment_reports = [reports[c] for c in used]
-    _check_width(table, segment_reports)
     value_frame = pd.DataFrame(values, index=table.raw.index)
-    code_names = [code_feature(r.column, code) for r in segment_reports for code in r.codes]
-
-    # A code is a value: a customer whose only answer is "never contacted" is still segmented.
-    all_missing = (value_frame[used].isna().all(axis=1) & (value_frame[code_names] == 0).all(axis=1)).to_numpy()
-    aside_mask = extremes.to_numpy() & ~all_missing
-    rows = np.flatnonzero(~all_missing & ~aside_mask)
-    skipped = np.flatnonzero(all_missing)
-    aside = np.flatnonzero(aside_mask)
+    used, rows, skipped, aside = _segmented_rows(table, reports, value_frame, extremes.to_numpy())
+    segment_reports = [reports[c] for c in used]
     if len(rows) < 2:
         raise DataError(
             f"Only {len(rows)} row(s) have any value in the chosen columns ({quoted(used)}); "
@@ -451,6 +440,40 @@ class _Choices:
                 report, role="describe", reason=f"Shown per segment, not used to form them (as chosen). {report.reason}"
             )
         return report
+
+
+def _segmented_rows(
+    table: Table, reports: dict[str, ColumnReport], value_frame: pd.DataFrame, extremes: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The columns segmented on, and the rows segmented, skipped (no value) and set aside.
+
+    A column whose every value sits in rows set aside as unusual has nothing left to fill its
+    blanks from: it is shown per segment instead (``reports`` is updated), and the rows are chosen
+    again without it.
+    """
+    while True:
+        used = [c for c in table.columns if reports[c].used]
+        if not used:
+            raise DataError(nothing_usable(table, list(reports.values())))
+        _check_width(table, [reports[c] for c in used])
+        code_names = [code_feature(c, code) for c in used for code in reports[c].codes]
+        # A code is a value: a customer whose only answer is "never contacted" is still segmented.
+        all_missing = (value_frame[used].isna().all(axis=1) & (value_frame[code_names] == 0).all(axis=1)).to_numpy()
+        aside_mask = extremes & ~all_missing
+        rows = np.flatnonzero(~all_missing & ~aside_mask)
+        if not aside_mask.any():
+            break
+        empty = [c for c in used if value_frame[c].iloc[rows].isna().all()]
+        if not empty:
+            break
+        for column in empty:
+            reports[column] = replace(
+                reports[column],
+                role="describe",
+                reason="Every customer with a value here was set aside as unusual, so it is shown per "
+                "segment, not used to form them.",
+            )
+    return used, rows, np.flatnonzero(all_missing), np.flatnonzero(aside_mask)
 
 
 def _transform(report: ColumnReport, series: pd.Series, mode: str) -> str:

@@ -121,6 +121,25 @@ def test_extremes_are_warned_and_can_be_set_aside():
     assert any("set aside" in w for w in aside.warnings())
 
 
+def test_a_column_known_only_for_customers_set_aside_is_shown_not_segmented_on():
+    # Its blanks have nothing left to be filled from: scikit-learn's imputer dropped the column and
+    # the weights no longer matched (a crash), and the category's fill read "most frequent value 'nan'".
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"Age": rng.normal(40, 5, 400).round(), "Spend": rng.normal(100, 10, 400).round(1)})
+    frame.loc[:2, ["Age", "Spend"]] = [[300, 100_000], [320, 120_000], [310, 150_000]]
+    frame["Visits"], frame["Tier"] = np.nan, None
+    frame.loc[:2, "Visits"], frame.loc[:2, "Tier"] = [3, 4, 5], ["Gold", "Gold", "Silver"]
+    data = frame.to_csv(index=False).encode()
+    assert prepare(load_table(data)).columns == ("Age", "Spend", "Visits", "Tier")
+    aside = prepare(load_table(data), outliers="set-aside")
+    assert aside.aside.tolist() == [0, 1, 2] and aside.columns == ("Age", "Spend")
+    assert aside.matrix.shape == (397, 2) and np.isfinite(aside.matrix).all()
+    for column in ("Visits", "Tier"):
+        report = aside.report(column)
+        assert report.role == "describe" and "set aside as unusual" in report.reason
+    assert set(aside.described) == {"Visits", "Tier"}
+
+
 def test_every_code_of_a_column_is_profiled():
     rng = np.random.default_rng(8)
     days = rng.integers(1, 400, 1_000).astype(float)
