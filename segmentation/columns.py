@@ -100,6 +100,11 @@ _OUTCOME_WORDS = frozenset(
     converted conversion subscribed cancelled canceled fraud fraudulent""".split()
 )
 _OUTCOME_FLAG_WORDS = frozenset({"revenue", "purchase", "purchased", "bought", "default"})
+#: Blank for more than this share of customers, a column is described by default: filled with one
+#: made-up value, it would split customers by whether a cell was filled (codes are not blanks).
+MOSTLY_BLANK = 0.5
+BLANK_FOR = "Blank for"  # how that reason starts (a chosen role replaces it)
+_AS_IT_IS = ", used as it is."  # a number not on a log scale; said only of columns segmented on
 #: How yes and no are written (compared in lower case): a yes/no column matches new values by meaning.
 YES_SPELLINGS = frozenset({"yes", "y", "true", "t", "1", "1.0", "ja", "oui", "si", "sí"})
 NO_SPELLINGS = frozenset({"no", "n", "false", "f", "0", "0.0", "nein", "non"})
@@ -249,18 +254,19 @@ def inspect_column(
     """
     report, values = _kind(table, column, explicit=explicit, as_kind=as_kind)
     if report.usable:
-        role, why = default_role(column, report.kind)
+        role, why = default_role(column, report.kind, blank=float(table.frame[column].isna().mean()))
         if role != "segment":
-            report = replace(report, role=role, reason=f"{report.reason} {why}")
+            report = replace(report, role=role, reason=f"{report.reason.replace(_AS_IT_IS, '.', 1)} {why}")
     return report, values
 
 
-def default_role(column: str, kind: str) -> tuple[str, str]:
+def default_role(column: str, kind: str, *, blank: float = 0.0) -> tuple[str, str]:
     """The role a column gets unless the user says otherwise, with the reason when it is not "segment".
 
     Flags and categories named like an outcome (churn, target, response, converted ...; revenue or
     purchase as a yes/no) are described per segment rather than segmented on: segmenting on the
-    answer hides the question.
+    answer hides the question. So is a column blank for more than :data:`MOSTLY_BLANK` of the
+    customers (``blank``, the share).
 
     Examples
     --------
@@ -278,6 +284,12 @@ def default_role(column: str, kind: str) -> tuple[str, str]:
             "It looks like an outcome, so it is shown per segment instead of forming them (segmenting on "
             "the answer hides the question). Give it the role 'segment' (--features on the command line) to "
             "use it anyway."
+        )
+    if blank > MOSTLY_BLANK:
+        return "describe", (
+            f"{BLANK_FOR} {blank:.0%} of customers: filling that many blanks with one value would make them look "
+            "alike on it, so it is shown per segment instead of forming them. Give it the role 'segment' "
+            "(--features on the command line) to use it anyway."
         )
     return "segment", ""
 
@@ -429,7 +441,7 @@ def _number_column(
         column,
         "number",
         "segment",
-        "Number, used as it is.",
+        f"Number{_AS_IT_IS}",
         warnings=warn,
         transform=transform,
         codes=codes,

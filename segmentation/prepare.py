@@ -17,6 +17,7 @@ The fitted transform is a scikit-learn ``Pipeline`` so it can be applied again t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -26,7 +27,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from .amounts import find_extremes
-from .columns import ColumnReport, inspect_column, nothing_usable
+from .columns import BLANK_FOR, ColumnReport, inspect_column, nothing_usable
 from .errors import DataError
 from .limits import check_feature_budget
 from .load import Table
@@ -227,16 +228,21 @@ def prepare(
     reports: dict[str, ColumnReport] = {}
     values: dict[str, pd.Series] = {}
     extremes = pd.Series(False, index=table.raw.index)
+    inspected = {
+        column: inspect_column(table, column, explicit=choice.named(column), as_kind=choice.kind.get(column))
+        for column in table.columns
+    }
+    chosen = _segment_on_blank_if_nothing_else({c: choice.role_of(r) for c, (r, _) in inspected.items()}, choice)
     for column in table.columns:
-        report, series = inspect_column(table, column, explicit=choice.named(column), as_kind=choice.kind.get(column))
-        report = choice.role_of(report)
+        report, series = chosen[column], inspected[column][1]
         if report.role == "ignore":
             reports[column] = report
             continue
         if report.kind == "number":
             scale = _transform(report, series, choice.transforms.get(column, transform))
             if scale == "log":
-                report = replace(report, transform="log", reason="Number (an amount, count or duration).")
+                reason = re.sub(r"^Number[^.]*\.", "Number (an amount, count or duration).", report.reason, count=1)
+                report = replace(report, transform="log", reason=reason)
             else:
                 report = replace(report, transform="none")
             is_code = series.isin(report.codes)
@@ -433,13 +439,31 @@ class _Choices:
             return replace(
                 report,
                 role="segment",
-                reason=report.reason.split(" It looks like an outcome")[0] + " Segmented on (as chosen).",
+                reason=re.split(f" (?:It looks like an outcome|{BLANK_FOR} )", report.reason)[0]
+                + " Segmented on (as chosen).",
             )
         if wanted == "describe" and report.role != "describe":
             return replace(
                 report, role="describe", reason=f"Shown per segment, not used to form them (as chosen). {report.reason}"
             )
         return report
+
+
+def _segment_on_blank_if_nothing_else(reports: dict[str, ColumnReport], choice: _Choices) -> dict[str, ColumnReport]:
+    """The reports, with mostly blank columns segmented on when no other column would be.
+
+    A file whose every usable column is mostly blank is still segmented, on those columns, rather
+    than refused; a column the user chose to describe stays described.
+    """
+    if any(report.used for report in reports.values()):
+        return reports
+    out = dict(reports)
+    for column, report in reports.items():
+        blank = re.search(f" ({BLANK_FOR} [^:]*):", report.reason)
+        if report.role == "describe" and blank and column not in choice.describe:
+            reason = f"{report.reason[: blank.start()]} {blank[1]}, but segmented on: no other column could be."
+            out[column] = replace(report, role="segment", reason=reason)
+    return out
 
 
 def _segmented_rows(

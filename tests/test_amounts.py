@@ -130,8 +130,9 @@ def test_a_column_known_only_for_customers_set_aside_is_shown_not_segmented_on()
     frame["Visits"], frame["Tier"] = np.nan, None
     frame.loc[:2, "Visits"], frame.loc[:2, "Tier"] = [3, 4, 5], ["Gold", "Gold", "Silver"]
     data = frame.to_csv(index=False).encode()
-    assert prepare(load_table(data)).columns == ("Age", "Spend", "Visits", "Tier")
-    aside = prepare(load_table(data), outliers="set-aside")
+    chosen = ["Age", "Spend", "Visits", "Tier"]  # mostly blank: used only when chosen
+    assert prepare(load_table(data), features=chosen).columns == tuple(chosen)
+    aside = prepare(load_table(data), outliers="set-aside", features=chosen)
     assert aside.aside.tolist() == [0, 1, 2] and aside.columns == ("Age", "Spend")
     assert aside.matrix.shape == (397, 2) and np.isfinite(aside.matrix).all()
     for column in ("Visits", "Tier"):

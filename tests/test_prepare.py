@@ -249,6 +249,32 @@ def test_no_usable_column():
         prepare(table("Country,Name\nFR,Ana\nFR,Bo\nFR,Cy\n"))
 
 
+
+def test_a_mostly_blank_column_is_shown_per_segment_unless_chosen_or_nothing_else_is_left():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"Age": rng.integers(18, 80, 300), "Spend": rng.gamma(2, 50, 300).round(2)})
+    frame["Last complaint (days)"] = rng.lognormal(3, 1.2, 300).round()  # skewed: a log scale
+    frame.loc[frame.index % 5 != 0, "Last complaint (days)"] = np.nan  # blank for 80%
+    frame["Tier"] = pd.Series(["Gold", None, None, "Silver", None, None] * 50)  # blank for 67%
+    frame["Region"] = pd.Series(["North", None, "South", None] * 75)  # blank for exactly half: used
+    data = frame.to_csv(index=False).encode()
+    prepared = prepare(load_table(data))
+    assert prepared.columns == ("Age", "Spend", "Region")
+    assert set(prepared.described) == {"Last complaint (days)", "Tier"}
+    complaint = prepared.report("Last complaint (days)")
+    assert complaint.reason.startswith("Number (an amount, count or duration). Blank for 80% of customers:")
+    assert "Blank for 67% of customers" in prepared.report("Tier").reason
+    # Chosen, it is segmented on, and the reason no longer says it is not.
+    chosen = prepare(load_table(data), features=["Age", "Tier"])
+    assert chosen.columns == ("Age", "Tier") and "Blank" not in chosen.report("Tier").reason
+    # With no other column to segment on, the mostly blank ones are used rather than the file refused.
+    only_blank = prepare(load_table(frame[["Last complaint (days)", "Tier"]].to_csv(index=False).encode()))
+    assert only_blank.columns == ("Last complaint (days)", "Tier")
+    assert "Blank for 80% of customers, but segmented on" in only_blank.report("Last complaint (days)").reason
+    # ... unless the user asked to only describe them.
+    with pytest.raises(DataError):
+        prepare(load_table(frame[["Tier"]].to_csv(index=False).encode()), describe=["Tier"])
+
 def test_rows_without_any_value_are_not_segmented_but_kept():
     prepared = prepare(table("Age,Income\n20,10\n,\n30,20\nAge,Income\n40,30\n"))
     assert prepared.n_rows == 5
