@@ -162,17 +162,12 @@ def sniff_decimal(raw: pd.DataFrame, delimiter: str, *, notes: list[str] | None 
     -------
     str
     """
-    comma = dot = 0
-    unsure: dict[object, str] = {}  # column -> its first number like "1.500"
-    for column in raw.columns:
-        more_comma, more_dot, example = _decimal_evidence(raw[column].iloc[:_SNIFF_ROWS])
-        comma, dot = comma + more_comma, dot + more_dot
-        if example is not None:
-            unsure[column] = example
+    comma, dot, unsure = _decimal_evidence(raw.iloc[:_SNIFF_ROWS])
     if not (comma or dot) and unsure and len(raw) > _SNIFF_ROWS:
         # A guess would read every "1.500" one way: worth one more pass over the rest of the file.
-        for column in raw.columns:
-            more_comma, more_dot, _ = _decimal_evidence(raw[column].iloc[_SNIFF_ROWS:])
+        # Column by column: all of them as one would copy every cell of a big file.
+        for i in range(raw.shape[1]):
+            more_comma, more_dot, _ = _decimal_evidence(raw.iloc[_SNIFF_ROWS:, [i]])
             comma, dot = comma + more_comma, dot + more_dot
     if comma or dot:
         # Decimal commas in a comma-separated file must be quoted: rare, so it needs clear evidence.
@@ -185,19 +180,30 @@ def sniff_decimal(raw: pd.DataFrame, delimiter: str, *, notes: list[str] | None 
     return decimal
 
 
-def _decimal_evidence(values: pd.Series) -> tuple[int, int, str | None]:
-    """Numbers that show a decimal comma, numbers that show a decimal point, and a first "1.500"."""
-    values = values[values.str.contains(r"\d[.,]\d", regex=True)]  # numbers with a mark, a few cells
+def _decimal_evidence(raw: pd.DataFrame) -> tuple[int, int, dict[object, str]]:
+    """Numbers that show a decimal comma, numbers that show a decimal point, and each column's first "1.500".
+
+    The columns' cells are looked at as one column (each pandas string call has a fixed cost, and
+    most files have many columns of few marks).
+    """
+    columns = [raw.iloc[:, i] for i in range(raw.shape[1])]
+    values = columns[0] if len(columns) == 1 else pd.concat(columns, ignore_index=True)
+    column = np.repeat(np.arange(raw.shape[1]), len(raw))
+    marked = values.str.contains(r"\d[.,]\d", regex=True).to_numpy(dtype=bool)  # numbers with a mark
+    values, column = values[marked], column[marked]
     if values.empty:
-        return 0, 0, None
+        return 0, 0, {}
     values = values.str.strip().str.replace(_AROUND_NUMBER, "", regex=True)
     one_group = {mark: values.str.match(pattern.pattern) for mark, pattern in _ONE_GROUP.items()}
     comma = values.str.match(_DECIMAL_HINT[","].pattern) & ~one_group[","]
     dot = values.str.match(_DECIMAL_HINT["."].pattern) & ~one_group["."]
     comma |= values.str.match(_MANY_GROUPS["."].pattern)
     dot |= values.str.match(_MANY_GROUPS[","].pattern)
-    unsure = values[one_group[","] | one_group["."]]
-    return int(comma.sum()), int(dot.sum()), (unsure.iloc[0] if len(unsure) else None)
+    is_unsure = (one_group[","] | one_group["."]).to_numpy(dtype=bool)
+    unsure_values, unsure_columns = values[is_unsure], column[is_unsure]
+    _, first = np.unique(unsure_columns, return_index=True)  # in column order
+    unsure = {raw.columns[unsure_columns[i]]: unsure_values.iloc[i] for i in first}
+    return int(comma.sum()), int(dot.sum()), unsure
 
 
 def _guessed_decimal_note(unsure: dict[object, str], *, delimiter: str, decimal: str) -> str:

@@ -13,7 +13,7 @@ import re
 from .errors import DataError
 from .wording import clipped, number_list
 
-__all__ = ["ENCODING_NAMES", "decode", "refuse_binary_magic", "refuse_binary_text"]
+__all__ = ["ENCODING_NAMES", "ascii_text", "decode", "head_text", "refuse_binary_magic", "refuse_binary_text"]
 
 #: Characters of the text looked at when judging whether it is text at all.
 _SNIFF_CHARS = 256 * 1024
@@ -207,18 +207,34 @@ def _looks_like_utf16_without_bom(data: bytes) -> bool:
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
-def refuse_binary_text(text: str, name: str) -> None:
-    sample = text[:_SNIFF_CHARS]
+def ascii_text(data: bytes, encoding: str | None) -> bool:
+    """Whether ``data`` is its own text: ASCII, with no encoding given (and not UTF-16's NUL-padded ASCII).
+
+    Such bytes can be checked and parsed as they are, without decoding a copy of the whole file.
+    """
+    return encoding is None and data.isascii() and not _looks_like_utf16_without_bom(data)
+
+
+def head_text(text: str | bytes, size: int) -> str:
+    """The first ``size`` characters of ``text``, or of ASCII bytes standing for it, as ``str``."""
+    head = text[:size]
+    return head.decode("ascii") if isinstance(head, bytes) else head
+
+
+def refuse_binary_text(text: str | bytes, name: str) -> None:
+    """Refuse text that holds binary data or NUL characters; ``text`` may be ASCII bytes."""
+    sample = head_text(text, _SNIFF_CHARS)
     controls = len(_CONTROL.findall(sample))
     if controls > max(8, len(sample) // 100) or sample.count("\x00") > len(sample) // 4:
         raise DataError(
             f"'{name}' does not look like a text file (it holds binary data). "
             "Upload the customer table as a CSV or .xlsx file."
         )
-    nul = text.find("\x00")
+    nul, line_end = ("\x00", "\n") if isinstance(text, str) else (b"\x00", b"\n")
+    nul = text.find(nul)
     if nul >= 0:
         # Text with a few zero bytes: an export cut short or a disk error, not a different format.
-        line = text.count("\n", 0, nul) + 1
+        line = text.count(line_end, 0, nul) + 1
         raise DataError(
             f"'{name}' contains NUL characters (invisible zero bytes, first on line {line:,}), which a "
             "CSV file cannot hold; they usually come from a broken export. Export the table again, "

@@ -454,6 +454,57 @@ def test_big_files_read_by_arrow_equal_the_c_reader(monkeypatch):
     assert pd.api.types.is_float_dtype(fast.frame["Income"]) and fast.frame["Age"].isna().any()
 
 
+def _outcome(data: bytes):
+    try:
+        table = load_table(data, name="export.csv")
+    except DataError as error:
+        return str(error)
+    return table.raw, table.frame, table.notes, table.delimiter, table.encoding
+
+
+_BODY = "".join(f"{i},{18 + i % 70},{i % 97}.5\n" for i in range(2_000))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ID,Age,Spend\n" + _BODY,
+        "sep=;\nID;Age;Spend\n" + _BODY.replace(",", ";") + "\x1a\r\n",  # Excel's sep line, a DOS end mark
+        "ID,Age,Spend\n" + _BODY + "7,\x00,3\n",  # a NUL character
+        "ID,Age,Spend\n<<<<<<< HEAD\n" + _BODY + "=======\n1,2,3\n>>>>>>> other\n",  # a merge conflict
+        "<!DOCTYPE html><html>" + _BODY,  # a web page
+    ],
+    ids=["plain", "sep line and end mark", "NUL", "merge conflict", "web page"],
+)
+def test_big_ascii_files_are_checked_as_bytes_with_the_same_outcome_as_text(monkeypatch, text):
+    # Above a few million characters an ASCII file's bytes stand for its text: the refusals, the
+    # notes and every cell must be what decoding it first gives.
+    import importlib
+
+    read_text = importlib.import_module("segmentation.read_text")
+    data = text.encode("ascii")
+    monkeypatch.setattr(read_text, "_ARROW_CHARS", 1_000)
+    as_bytes = _outcome(data)
+    monkeypatch.setattr(read_text, "ascii_text", lambda data, encoding: False)
+    as_text = _outcome(data)
+    if isinstance(as_text, str):
+        assert as_bytes == as_text
+        return
+    for ours, theirs in zip(as_bytes[:2], as_text[:2], strict=True):
+        pd.testing.assert_frame_equal(ours, theirs)
+    assert as_bytes[2:] == as_text[2:]
+    assert as_bytes[0].shape[0] == 2_000
+
+
+def test_ascii_text_in_utf_16_without_a_byte_order_mark_is_not_read_as_bytes(monkeypatch):
+    monkeypatch.setattr("segmentation.read_text._ARROW_CHARS", 1_000)
+    text = "ID,Age,Spend\n" + _BODY
+    data = text.encode("utf-16-le")
+    assert data.isascii()  # every other byte is NUL: ASCII bytes, but not ASCII text
+    table = load_table(data, name="export.csv")
+    assert table.n_rows == 2_000 and table.encoding == "utf-16"
+
+
 # ---------------------------------------------------------------------------------------------
 # Dates: day/month or month/day
 

@@ -249,7 +249,6 @@ def test_no_usable_column():
         prepare(table("Country,Name\nFR,Ana\nFR,Bo\nFR,Cy\n"))
 
 
-
 def test_a_mostly_blank_column_is_shown_per_segment_unless_chosen_or_nothing_else_is_left():
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"Age": rng.integers(18, 80, 300), "Spend": rng.gamma(2, 50, 300).round(2)})
@@ -274,6 +273,7 @@ def test_a_mostly_blank_column_is_shown_per_segment_unless_chosen_or_nothing_els
     # ... unless the user asked to only describe them.
     with pytest.raises(DataError):
         prepare(load_table(frame[["Tier"]].to_csv(index=False).encode()), describe=["Tier"])
+
 
 def test_rows_without_any_value_are_not_segmented_but_kept():
     prepared = prepare(table("Age,Income\n20,10\n,\n30,20\nAge,Income\n40,30\n"))
