@@ -186,6 +186,8 @@ def _decimal_evidence(raw: pd.DataFrame) -> tuple[int, int, dict[object, str]]:
     The columns' cells are looked at as one column (each pandas string call has a fixed cost, and
     most files have many columns of few marks).
     """
+    if raw.shape[1] == 0:
+        return 0, 0, {}
     columns = [raw.iloc[:, i] for i in range(raw.shape[1])]
     values = columns[0] if len(columns) == 1 else pd.concat(columns, ignore_index=True)
     column = np.repeat(np.arange(raw.shape[1]), len(raw))

@@ -100,11 +100,11 @@ _OUTCOME_WORDS = frozenset(
     converted conversion subscribed cancelled canceled fraud fraudulent""".split()
 )
 _OUTCOME_FLAG_WORDS = frozenset({"revenue", "purchase", "purchased", "bought", "default"})
-#: Blank for more than this share of customers, a column is described by default: filled with one
-#: made-up value, it would split customers by whether a cell was filled (codes are not blanks).
+#: Missing for more than this share of customers, a column is described by default: filled with one
+#: made-up value, it would split customers by whether a cell was filled (codes are not missing).
 MOSTLY_BLANK = 0.5
-BLANK_FOR = "Blank for"  # how that reason starts (a chosen role replaces it)
-_AS_IT_IS = ", used as it is."  # a number not on a log scale; said only of columns segmented on
+BLANK_FOR = "Missing for"  # how that reason starts (a chosen role replaces it)
+AS_IT_IS = ", used as it is."  # a number not on a log scale; said only of columns segmented on
 #: How yes and no are written (compared in lower case): a yes/no column matches new values by meaning.
 YES_SPELLINGS = frozenset({"yes", "y", "true", "t", "1", "1.0", "ja", "oui", "si", "sí"})
 NO_SPELLINGS = frozenset({"no", "n", "false", "f", "0", "0.0", "nein", "non"})
@@ -254,9 +254,13 @@ def inspect_column(
     """
     report, values = _kind(table, column, explicit=explicit, as_kind=as_kind)
     if report.usable:
-        role, why = default_role(column, report.kind, blank=float(table.frame[column].isna().mean()))
+        # Unreadable cells, markers and blanks count (codes are values); rows with no value at all
+        # (a line of separators, a repeated header) are no customers, and do not.
+        customers = table.customer_rows
+        blank = float(values[customers].isna().mean()) if customers.any() else 0.0
+        role, why = default_role(column, report.kind, blank=blank)
         if role != "segment":
-            report = replace(report, role=role, reason=f"{report.reason.replace(_AS_IT_IS, '.', 1)} {why}")
+            report = replace(report, role=role, reason=f"{report.reason.replace(AS_IT_IS, '.', 1)} {why}")
     return report, values
 
 
@@ -265,8 +269,8 @@ def default_role(column: str, kind: str, *, blank: float = 0.0) -> tuple[str, st
 
     Flags and categories named like an outcome (churn, target, response, converted ...; revenue or
     purchase as a yes/no) are described per segment rather than segmented on: segmenting on the
-    answer hides the question. So is a column blank for more than :data:`MOSTLY_BLANK` of the
-    customers (``blank``, the share).
+    answer hides the question. So is a column missing for more than :data:`MOSTLY_BLANK` of the
+    customers (``blank``, the share: empty, a missing-value marker or unreadable).
 
     Examples
     --------
@@ -287,9 +291,9 @@ def default_role(column: str, kind: str, *, blank: float = 0.0) -> tuple[str, st
         )
     if blank > MOSTLY_BLANK:
         return "describe", (
-            f"{BLANK_FOR} {blank:.0%} of customers: filling that many blanks with one value would make them look "
-            "alike on it, so it is shown per segment instead of forming them. Give it the role 'segment' "
-            "(--features on the command line) to use it anyway."
+            f"{BLANK_FOR} {blank:.0%} of customers (empty, or marked like 'n/a'): filling that many with one value "
+            "would make them look alike on it, so it is shown per segment instead of forming them. Give it the "
+            "role 'segment' (--features on the command line) to use it anyway."
         )
     return "segment", ""
 
@@ -441,7 +445,7 @@ def _number_column(
         column,
         "number",
         "segment",
-        f"Number{_AS_IT_IS}",
+        f"Number{AS_IT_IS}",
         warnings=warn,
         transform=transform,
         codes=codes,

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,11 @@ class Table:
     def columns(self) -> list[str]:
         """Column names, after cleaning (stripped, blanks named, duplicates made unique)."""
         return list(self.raw.columns)
+
+    @cached_property
+    def customer_rows(self) -> np.ndarray:
+        """Which rows hold any value (bool): a line of separators, a repeated header or a totals row holds none."""
+        return self.frame.notna().any(axis=1).to_numpy()
 
     def describe_format(self) -> str:
         """One line saying how the file was read, e.g. ``"CSV, semicolon-separated, UTF-8"``."""

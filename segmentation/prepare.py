@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from .amounts import find_extremes
-from .columns import BLANK_FOR, ColumnReport, inspect_column, nothing_usable
+from .columns import AS_IT_IS, BLANK_FOR, ColumnReport, inspect_column, nothing_usable
 from .errors import DataError
 from .limits import check_feature_budget
 from .load import Table
@@ -241,7 +241,9 @@ def prepare(
         if report.kind == "number":
             scale = _transform(report, series, choice.transforms.get(column, transform))
             if scale == "log":
-                reason = re.sub(r"^Number[^.]*\.", "Number (an amount, count or duration).", report.reason, count=1)
+                reason = re.sub(
+                    r"\bNumber(, used as it is)?\.", "Number (an amount, count or duration).", report.reason, count=1
+                )
                 report = replace(report, transform="log", reason=reason)
             else:
                 report = replace(report, transform="none")
@@ -412,6 +414,11 @@ class _Choices:
         features = None if lists["features"] is None else tuple(lists["features"])
         return cls(features, kind, frozenset(lists["describe"]), frozenset(lists["ignore"]), dict(transforms))
 
+    @property
+    def chose_roles(self) -> bool:
+        """Whether the user chose any column's role (to segment on, describe or leave out)."""
+        return self.features is not None or bool(self.describe) or bool(self.ignore)
+
     def named(self, column: str) -> bool:
         """Whether the user named the column as one to segment on or read a certain way."""
         return (self.features is not None and column in self.features) or column in self.kind
@@ -425,9 +432,8 @@ class _Choices:
         if self.features is not None:
             wanted = wanted or ("segment" if column in self.features else None)
         if wanted is None and self.features is not None and report.role == "segment":
-            return replace(
-                report, role="describe", reason=f"Not chosen to segment on; shown per segment. {report.reason}"
-            )
+            reason = report.reason.replace(AS_IT_IS, ".", 1)
+            return replace(report, role="describe", reason=f"Not chosen to segment on; shown per segment. {reason}")
         if wanted is None:
             if column in self.kind and not report.usable:
                 raise DataError(f"Column '{column}' cannot be read as a {self.kind[column]}: {report.reason}")
@@ -443,8 +449,9 @@ class _Choices:
                 + " Segmented on (as chosen).",
             )
         if wanted == "describe" and report.role != "describe":
+            reason = report.reason.replace(AS_IT_IS, ".", 1)
             return replace(
-                report, role="describe", reason=f"Shown per segment, not used to form them (as chosen). {report.reason}"
+                report, role="describe", reason=f"Shown per segment, not used to form them (as chosen). {reason}"
             )
         return report
 
@@ -453,14 +460,15 @@ def _segment_on_blank_if_nothing_else(reports: dict[str, ColumnReport], choice: 
     """The reports, with mostly blank columns segmented on when no other column would be.
 
     A file whose every usable column is mostly blank is still segmented, on those columns, rather
-    than refused; a column the user chose to describe stays described.
+    than refused. Not when the user chose roles: the other columns are then out by their choice,
+    and the refusal names each column's reason.
     """
-    if any(report.used for report in reports.values()):
+    if any(report.used for report in reports.values()) or choice.chose_roles:
         return reports
     out = dict(reports)
     for column, report in reports.items():
-        blank = re.search(f" ({BLANK_FOR} [^:]*):", report.reason)
-        if report.role == "describe" and blank and column not in choice.describe:
+        blank = re.search(f" ({BLANK_FOR} [^(:]*?) ?[(:]", report.reason)
+        if report.role == "describe" and blank:
             reason = f"{report.reason[: blank.start()]} {blank[1]}, but segmented on: no other column could be."
             out[column] = replace(report, role="segment", reason=reason)
     return out
@@ -494,8 +502,8 @@ def _segmented_rows(
             reports[column] = replace(
                 reports[column],
                 role="describe",
-                reason="Every customer with a value here was set aside as unusual, so it is shown per "
-                "segment, not used to form them.",
+                reason=f"{reports[column].reason.replace(AS_IT_IS, '.', 1)} Every customer with a value here was "
+                "set aside as unusual, so it is shown per segment, not used to form them.",
             )
     return used, rows, np.flatnonzero(all_missing), np.flatnonzero(aside_mask)
 

@@ -12,6 +12,7 @@ from helpers import shared_file
 
 from segmentation import DataError, load, load_table, prepare
 from segmentation.dates import DEFAULT_DATE_ORDER, day_month_order
+from segmentation.decode import decode
 from segmentation.limits import MAX_COLUMNS
 
 
@@ -483,10 +484,14 @@ def test_big_ascii_files_are_checked_as_bytes_with_the_same_outcome_as_text(monk
 
     read_text = importlib.import_module("segmentation.read_text")
     data = text.encode("ascii")
+    decoded = []
+    monkeypatch.setattr(read_text, "decode", lambda data, **kw: decoded.append(1) or decode(data, **kw))
     monkeypatch.setattr(read_text, "_ARROW_CHARS", 1_000)
     as_bytes = _outcome(data)
+    assert not decoded  # the bytes were read as they are
     monkeypatch.setattr(read_text, "ascii_text", lambda data, encoding: False)
     as_text = _outcome(data)
+    assert decoded
     if isinstance(as_text, str):
         assert as_bytes == as_text
         return

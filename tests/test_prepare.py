@@ -253,26 +253,57 @@ def test_a_mostly_blank_column_is_shown_per_segment_unless_chosen_or_nothing_els
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"Age": rng.integers(18, 80, 300), "Spend": rng.gamma(2, 50, 300).round(2)})
     frame["Last complaint (days)"] = rng.lognormal(3, 1.2, 300).round()  # skewed: a log scale
-    frame.loc[frame.index % 5 != 0, "Last complaint (days)"] = np.nan  # blank for 80%
-    frame["Tier"] = pd.Series(["Gold", None, None, "Silver", None, None] * 50)  # blank for 67%
-    frame["Region"] = pd.Series(["North", None, "South", None] * 75)  # blank for exactly half: used
+    frame.loc[frame.index % 5 != 0, "Last complaint (days)"] = np.nan  # missing for 80%
+    frame["Tier"] = pd.Series(["Gold", None, None, "Silver", None, None] * 50)  # missing for 67%
+    frame["Region"] = pd.Series(["North", None, "South", None] * 75)  # missing for exactly half: used
     data = frame.to_csv(index=False).encode()
     prepared = prepare(load_table(data))
     assert prepared.columns == ("Age", "Spend", "Region")
     assert set(prepared.described) == {"Last complaint (days)", "Tier"}
     complaint = prepared.report("Last complaint (days)")
-    assert complaint.reason.startswith("Number (an amount, count or duration). Blank for 80% of customers:")
-    assert "Blank for 67% of customers" in prepared.report("Tier").reason
+    assert complaint.reason.startswith("Number (an amount, count or duration). Missing for 80% of customers (")
+    assert "Missing for 67% of customers" in prepared.report("Tier").reason
     # Chosen, it is segmented on, and the reason no longer says it is not.
     chosen = prepare(load_table(data), features=["Age", "Tier"])
-    assert chosen.columns == ("Age", "Tier") and "Blank" not in chosen.report("Tier").reason
-    # With no other column to segment on, the mostly blank ones are used rather than the file refused.
-    only_blank = prepare(load_table(frame[["Last complaint (days)", "Tier"]].to_csv(index=False).encode()))
-    assert only_blank.columns == ("Last complaint (days)", "Tier")
-    assert "Blank for 80% of customers, but segmented on" in only_blank.report("Last complaint (days)").reason
-    # ... unless the user asked to only describe them.
-    with pytest.raises(DataError):
-        prepare(load_table(frame[["Tier"]].to_csv(index=False).encode()), describe=["Tier"])
+    assert chosen.columns == ("Age", "Tier") and "Missing" not in chosen.report("Tier").reason
+    # With no other column to segment on, the mostly blank ones are used rather than the file refused
+    # (three answers, each given by a third of the customers).
+    answers = pd.DataFrame(
+        {q: np.where(np.arange(300) % 3 == i, rng.integers(1, 6, 300), np.nan) for i, q in enumerate("ABC")}
+    )
+    only_blank = prepare(load_table(answers.to_csv(index=False).encode()))
+    assert only_blank.columns == ("A", "B", "C")
+    assert only_blank.report("A").reason.endswith(
+        "Missing for 67% of customers, but segmented on: no other column could be."
+    )
+    # ... unless the user chose the roles: the other columns are then out by their choice.
+    with pytest.raises(DataError, match="Missing for 67% of customers"):
+        prepare(load_table(frame[["Age", "Tier"]].to_csv(index=False).encode()), describe=["Age"])
+
+
+def test_the_missing_share_counts_unreadable_cells_and_markers_but_not_rows_without_any_value():
+    rng = np.random.default_rng(4)
+    spend = rng.gamma(2, 50, 200).round(2).astype(str)
+    visits = rng.integers(0, 20, 200).astype(str)
+    visits[:90] = ""  # missing for 45% of the customers
+    income = rng.integers(20, 90, 200).astype(str)
+    income[:120] = "#N/A"  # Excel's error: unreadable, so missing for 60%
+    lines = ["Spend,Visits,Income"] + [f"{s},{v},{i}" for s, v, i in zip(spend, visits, income, strict=True)]
+    lines += [",,"] * 40  # lines of separators (a spreadsheet's empty rows): no customers
+    prepared = prepare(load_table(("\n".join(lines) + "\n").encode()))
+    assert prepared.columns == ("Spend", "Visits")
+    assert "Missing for 60% of customers" in prepared.report("Income").reason
+    assert len(prepared.skipped) == 40
+
+
+def test_a_number_shown_per_segment_is_not_said_to_be_used_as_it_is():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"Age": rng.integers(18, 80, 300), "Spend": rng.lognormal(4, 1.3, 300).round(2)})
+    data = frame.to_csv(index=False).encode()
+    described = prepare(load_table(data), describe=["Age"]).report("Age").reason
+    assert described == "Shown per segment, not used to form them (as chosen). Number."
+    skewed = prepare(load_table(data), features=["Age"]).report("Spend").reason
+    assert skewed == "Not chosen to segment on; shown per segment. Number (an amount, count or duration)."
 
 
 def test_rows_without_any_value_are_not_segmented_but_kept():

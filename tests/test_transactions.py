@@ -354,7 +354,10 @@ def test_cdnow_customer_table_segments_like_any_customer_file(cdnow):
     # Half of CDNOW's customers bought once and have no days between orders: mostly blank, the
     # column is described, as in any customer file (and as the roll-up's own defaults do).
     assert set(prepared.columns) == {RECENCY, ORDERS, SPEND, ORDER_VALUE, TENURE}
-    assert prepared.report(INTERVAL).role == "describe" and "Blank for 51%" in prepared.report(INTERVAL).reason
+    assert (
+        prepared.report(INTERVAL).role == "describe"
+        and "Missing for 51% of customers" in prepared.report(INTERVAL).reason
+    )
     segmentation = sg.fit(prepared, 4)
     scores = rfm_scores(cdnow)
     table = rfm_crosstab(scores["RFM cell"], segmentation.labels)
