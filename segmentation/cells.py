@@ -71,6 +71,7 @@ _MANY_GROUPS = {mark: re.compile(rf"^[+-]?[1-9]\d{{0,2}}(\{mark}\d{{3}}){{2,}}$"
 # A currency sign or a percent sign around a number ("1.500 €", "€ 12,50", "12,5 %") says nothing
 # about its marks, but hides the number from the patterns above.
 _AROUND_NUMBER = r"^[$€£¥₹]\s*|\s*[$€£¥₹%]$"
+_SIGNS = "[$€£¥₹%]"
 
 
 #: Rows read to sniff the decimal mark (the whole file only when they hold no evidence).
@@ -195,7 +196,11 @@ def _decimal_evidence(raw: pd.DataFrame) -> tuple[int, int, dict[object, str]]:
     values, column = values[marked], column[marked]
     if values.empty:
         return 0, 0, {}
-    values = values.str.strip().str.replace(_AROUND_NUMBER, "", regex=True)
+    values = values.str.strip()
+    # Only cells with a sign can change; pandas runs this pattern (its \s) in Python, cell by cell.
+    signed = values.str.contains(_SIGNS, regex=True).to_numpy(dtype=bool)
+    if signed.any():
+        values = values.mask(signed, values[signed].str.replace(_AROUND_NUMBER, "", regex=True))
     one_group = {mark: values.str.match(pattern.pattern) for mark, pattern in _ONE_GROUP.items()}
     comma = values.str.match(_DECIMAL_HINT[","].pattern) & ~one_group[","]
     dot = values.str.match(_DECIMAL_HINT["."].pattern) & ~one_group["."]
