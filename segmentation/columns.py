@@ -27,6 +27,7 @@ from .cells import (
 )
 from .dates import mixed_date_examples, read_dates
 from .load import Table
+from .roles import AS_IT_IS, default_role, described
 from .wording import clipped, number
 
 __all__ = [
@@ -94,17 +95,6 @@ _AMOUNT_WORDS = frozenset(
     kid kids kidhome teenhome child children teen teens member members size score scores rating ratings
     rank points stars percent pct rate rates ratio share nights products campaign contacts calls""".split()
 )
-# Flags and categories under these names are what a campaign wants to explain, not who the customer is.
-_OUTCOME_WORDS = frozenset(
-    """churn churned churner churners attrition attrited exited target label outcome response responded
-    converted conversion subscribed cancelled canceled fraud fraudulent""".split()
-)
-_OUTCOME_FLAG_WORDS = frozenset({"revenue", "purchase", "purchased", "bought", "default"})
-#: Missing for more than this share of customers, a column is described by default: filled with one
-#: made-up value, it would split customers by whether a cell was filled (codes are not missing).
-MOSTLY_BLANK = 0.5
-BLANK_FOR = "Missing for"  # how that reason starts (a chosen role replaces it)
-AS_IT_IS = ", used as it is."  # a number not on a log scale; said only of columns segmented on
 #: How yes and no are written (compared in lower case): a yes/no column matches new values by meaning.
 YES_SPELLINGS = frozenset({"yes", "y", "true", "t", "1", "1.0", "ja", "oui", "si", "sí"})
 NO_SPELLINGS = frozenset({"no", "n", "false", "f", "0", "0.0", "nein", "non"})
@@ -260,42 +250,8 @@ def inspect_column(
         blank = float(values[customers].isna().mean()) if customers.any() else 0.0
         role, why = default_role(column, report.kind, blank=blank)
         if role != "segment":
-            report = replace(report, role=role, reason=f"{report.reason.replace(AS_IT_IS, '.', 1)} {why}")
+            report = replace(report, role=role, reason=f"{described(report.reason)} {why}")
     return report, values
-
-
-def default_role(column: str, kind: str, *, blank: float = 0.0) -> tuple[str, str]:
-    """The role a column gets unless the user says otherwise, with the reason when it is not "segment".
-
-    Flags and categories named like an outcome (churn, target, response, converted ...; revenue or
-    purchase as a yes/no) are described per segment rather than segmented on: segmenting on the
-    answer hides the question. So is a column missing for more than :data:`MOSTLY_BLANK` of the
-    customers (``blank``, the share: empty, a missing-value marker or unreadable).
-
-    Examples
-    --------
-    >>> default_role("Churn", "flag")[0], default_role("Revenue", "number")[0], default_role("Revenue", "flag")[0]
-    ('describe', 'segment', 'describe')
-    """
-    if kind not in {"number", "category", "flag", "date"}:
-        return "ignore", ""
-    names = set(words(column))
-    outcome = names & _OUTCOME_WORDS or column.strip().lower() == "y"
-    if kind == "flag":
-        outcome = outcome or bool(names & _OUTCOME_FLAG_WORDS)
-    if outcome and kind in {"flag", "category"}:
-        return "describe", (
-            "It looks like an outcome, so it is shown per segment instead of forming them (segmenting on "
-            "the answer hides the question). Give it the role 'segment' (--features on the command line) to "
-            "use it anyway."
-        )
-    if blank > MOSTLY_BLANK:
-        return "describe", (
-            f"{BLANK_FOR} {blank:.0%} of customers (empty, or marked like 'n/a'): filling that many with one value "
-            "would make them look alike on it, so it is shown per segment instead of forming them. Give it the "
-            "role 'segment' (--features on the command line) to use it anyway."
-        )
-    return "segment", ""
 
 
 def _kind(table: Table, column: str, *, explicit: bool, as_kind: str | None) -> tuple[ColumnReport, pd.Series | None]:

@@ -13,7 +13,15 @@ import re
 from .errors import DataError
 from .wording import clipped, number_list
 
-__all__ = ["ENCODING_NAMES", "ascii_text", "decode", "head_text", "refuse_binary_magic", "refuse_binary_text"]
+__all__ = [
+    "ENCODING_NAMES",
+    "ascii_text",
+    "decode",
+    "head_text",
+    "refuse_binary_magic",
+    "refuse_binary_text",
+    "same_type",
+]
 
 #: Characters of the text looked at when judging whether it is text at all.
 _SNIFF_CHARS = 256 * 1024
@@ -215,6 +223,11 @@ def ascii_text(data: bytes, encoding: str | None) -> bool:
     return encoding is None and data.isascii() and not _looks_like_utf16_without_bom(data)
 
 
+def same_type(text: str | bytes, chars: str) -> str | bytes:
+    """``chars`` as the same type as ``text`` (the checks read ASCII bytes as they read text)."""
+    return chars if isinstance(text, str) else chars.encode("ascii")
+
+
 def head_text(text: str | bytes, size: int) -> str:
     """The first ``size`` characters of ``text``, or of ASCII bytes standing for it, as ``str``."""
     head = text[:size]
@@ -230,11 +243,10 @@ def refuse_binary_text(text: str | bytes, name: str) -> None:
             f"'{name}' does not look like a text file (it holds binary data). "
             "Upload the customer table as a CSV or .xlsx file."
         )
-    nul, line_end = ("\x00", "\n") if isinstance(text, str) else (b"\x00", b"\n")
-    nul = text.find(nul)
+    nul = text.find(same_type(text, "\x00"))
     if nul >= 0:
         # Text with a few zero bytes: an export cut short or a disk error, not a different format.
-        line = text.count(line_end, 0, nul) + 1
+        line = text.count(same_type(text, "\n"), 0, nul) + 1
         raise DataError(
             f"'{name}' contains NUL characters (invisible zero bytes, first on line {line:,}), which a "
             "CSV file cannot hold; they usually come from a broken export. Export the table again, "

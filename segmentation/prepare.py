@@ -27,7 +27,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from .amounts import find_extremes
-from .columns import AS_IT_IS, BLANK_FOR, ColumnReport, inspect_column, nothing_usable
+from .columns import ColumnReport, inspect_column, nothing_usable
 from .errors import DataError
 from .limits import check_feature_budget
 from .load import Table
@@ -41,6 +41,7 @@ from .pipeline import (
     fit_transform,
     model_input,
 )
+from .roles import AS_IT_IS, BLANK_FOR, described
 from .wording import number, quoted
 
 __all__ = [
@@ -242,7 +243,10 @@ def prepare(
             scale = _transform(report, series, choice.transforms.get(column, transform))
             if scale == "log":
                 reason = re.sub(
-                    r"\bNumber(, used as it is)?\.", "Number (an amount, count or duration).", report.reason, count=1
+                    rf"\bNumber(?:{re.escape(AS_IT_IS)}|\.)",
+                    "Number (an amount, count or duration).",
+                    report.reason,
+                    count=1,
                 )
                 report = replace(report, transform="log", reason=reason)
             else:
@@ -432,8 +436,8 @@ class _Choices:
         if self.features is not None:
             wanted = wanted or ("segment" if column in self.features else None)
         if wanted is None and self.features is not None and report.role == "segment":
-            reason = report.reason.replace(AS_IT_IS, ".", 1)
-            return replace(report, role="describe", reason=f"Not chosen to segment on; shown per segment. {reason}")
+            reason = f"Not chosen to segment on; shown per segment. {described(report.reason)}"
+            return replace(report, role="describe", reason=reason)
         if wanted is None:
             if column in self.kind and not report.usable:
                 raise DataError(f"Column '{column}' cannot be read as a {self.kind[column]}: {report.reason}")
@@ -449,10 +453,8 @@ class _Choices:
                 + " Segmented on (as chosen).",
             )
         if wanted == "describe" and report.role != "describe":
-            reason = report.reason.replace(AS_IT_IS, ".", 1)
-            return replace(
-                report, role="describe", reason=f"Shown per segment, not used to form them (as chosen). {reason}"
-            )
+            reason = f"Shown per segment, not used to form them (as chosen). {described(report.reason)}"
+            return replace(report, role="describe", reason=reason)
         return report
 
 
@@ -502,7 +504,7 @@ def _segmented_rows(
             reports[column] = replace(
                 reports[column],
                 role="describe",
-                reason=f"{reports[column].reason.replace(AS_IT_IS, '.', 1)} Every customer with a value here was "
+                reason=f"{described(reports[column].reason)} Every customer with a value here was "
                 "set aside as unusual, so it is shown per segment, not used to form them.",
             )
     return used, rows, np.flatnonzero(all_missing), np.flatnonzero(aside_mask)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from .decode import ascii_text, decode, head_text, refuse_binary_magic, refuse_binary_text
+from .decode import ascii_text, decode, head_text, refuse_binary_magic, refuse_binary_text, same_type
 from .errors import DataError
 from .limits import MAX_COLUMNS
 from .wording import clipped
@@ -51,20 +51,15 @@ _CONFLICT = r"^(<{7} |={7}$|>{7} |<{7}$|>{7}$)"
 _CONFLICTS = {str: re.compile(_CONFLICT, re.MULTILINE), bytes: re.compile(_CONFLICT.encode(), re.MULTILINE)}
 
 
-def _as(text: str | bytes, chars: str) -> str | bytes:
-    """``chars`` as the same type as ``text`` (the checks read ASCII bytes as they read text)."""
-    return chars if isinstance(text, str) else chars.encode("ascii")
-
-
 def refuse_merge_conflict(text: str | bytes, name: str) -> None:
     # A one-character scan runs at memory speed (0.01 s on 200 MB), a seven-character one at a
     # quarter of it, the line-anchored regex takes seconds: each only where the one before found something.
-    if not any(_as(text, mark) in text and _as(text, mark * 7) in text for mark in "<=>"):
+    if not any(same_type(text, mark) in text and same_type(text, mark * 7) in text for mark in "<=>"):
         return
     markers = [m.start() for m in _CONFLICTS[type(text)].finditer(text)]
     if len(markers) < 2:
         return
-    lines = [text.count(_as(text, "\n"), 0, start) + 1 for start in markers[:3]]
+    lines = [text.count(same_type(text, "\n"), 0, start) + 1 for start in markers[:3]]
     raise DataError(
         f"'{name}' contains unresolved git merge-conflict markers (lines "
         f"{', '.join(f'{n:,}' for n in lines)}). Resolve the conflict so the file holds one "
@@ -74,10 +69,10 @@ def refuse_merge_conflict(text: str | bytes, name: str) -> None:
 
 def without_eof_mark(text: str | bytes) -> str | bytes:
     """Drop the Ctrl-Z that old DOS tools write at the end of a file: it marks the end, not a row."""
-    end, line_ends = len(text), (_as(text, "\r"), _as(text, "\n"))
+    end, line_ends = len(text), (same_type(text, "\r"), same_type(text, "\n"))
     while end and text[end - 1 : end] in line_ends:  # not text.rstrip(), which would copy a big file's text
         end -= 1
-    return text[: end - 1] if end and text[end - 1 : end] == _as(text, "\x1a") else text
+    return text[: end - 1] if end and text[end - 1 : end] == same_type(text, "\x1a") else text
 
 
 _JSON_START = re.compile(r'^\s*(\[\s*)?\{\s*"')
